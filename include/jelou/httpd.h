@@ -1,0 +1,48 @@
+/* An HTTP(S) server on the loop with libmicrohttpd (external polling, no threads). */
+#ifndef JELOU_HTTPD_H
+#define JELOU_HTTPD_H
+
+#include <stddef.h>
+
+struct loop;
+struct httpd;
+
+struct httpd_request {
+    const char *method;
+    const char *path;
+    const char *body;     /* raw bytes as received, NUL-terminated after body_len */
+    size_t body_len;
+    void *conn;           /* for httpd_header */
+};
+
+/* A request header (case-insensitive name), or NULL. */
+const char *httpd_header(const struct httpd_request *req, const char *name);
+
+struct httpd_response {
+    int status;
+    char *body;            /* malloc'd; freed by the server; may be NULL */
+    size_t body_len;
+    const char *content_type; /* default "application/json" */
+    long delay_ms;          /* answer this much later, without blocking the loop */
+};
+
+/* Called once per complete request. Fill resp; status 0 means 500. */
+typedef void (*httpd_handler)(void *arg, const struct httpd_request *req,
+                              struct httpd_response *resp);
+
+struct httpd_opts {
+    const char *addr;        /* IPv4 or IPv6 literal; "127.0.0.1" by default */
+    unsigned port;           /* 0 picks a free port */
+    size_t max_body;         /* 413 beyond; default 1 MiB */
+    unsigned max_conns;      /* default 64 */
+    unsigned timeout_s;      /* idle connection timeout; default 30 */
+    const char *tls_cert_pem; /* PEM text, or NULL for plain HTTP */
+    const char *tls_key_pem;
+};
+
+struct httpd *httpd_new(struct loop *l, const struct httpd_opts *o, httpd_handler h,
+                        void *arg, char **cause);
+unsigned httpd_port(const struct httpd *d);
+void httpd_free(struct httpd *d);
+
+#endif

@@ -1,0 +1,23 @@
+/* JSON-lines records: result lines, sandbox log entries and journals (cJSON). */
+#ifndef JELOU_RECORD_H
+#define JELOU_RECORD_H
+
+#include <stddef.h>
+
+struct record;
+
+struct record *record_new(void);
+/* A NULL value is written as JSON null. */
+void record_str(struct record *r, const char *key, const char *value);
+void record_strn(struct record *r, const char *key, const char *value, size_t n);
+void record_int(struct record *r, const char *key, long long value);
+void record_num(struct record *r, const char *key, double value);
+void record_bool(struct record *r, const char *key, int value);
+/* Compact JSON without a newline, newly allocated; frees the record. */
+char *record_finish(struct record *r);
+
+/* Appends line + "\n" to path (created 0600), with fsync when sync is set.
+ * Returns 0 or -1 with *cause. */
+int record_append_file(const char *path, const char *line, int sync, char **cause);
+
+#endif

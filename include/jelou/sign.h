@@ -1,0 +1,28 @@
+/* HMAC-SHA256 request signatures and random bytes (the only user of OpenSSL). */
+#ifndef JELOU_SIGN_H
+#define JELOU_SIGN_H
+
+#include <stddef.h>
+
+/* "sha256=" + 64 lowercase hex digits. */
+#define SIGN_HEADER_LEN 71
+
+/* Lowercase hex HMAC-SHA256 of body keyed with the secret as a plain string.
+ * out receives 64 hex digits and a NUL. Returns 0 or -1. */
+int sign_hmac_hex(const char *secret, const void *body, size_t len, char out[65]);
+
+/* The X-Jelou-Signature value for body: "sha256=<hex>". Returns 0 or -1. */
+int sign_header(const char *secret, const void *body, size_t len,
+                char out[SIGN_HEADER_LEN + 1]);
+
+/* 1 if header (as received, may be NULL) is the right signature of body, else 0.
+ * The comparison takes the same time wherever the first difference is. */
+int sign_verify(const char *secret, const void *body, size_t len, const char *header);
+
+/* Fills buf with n cryptographically random bytes. Returns 0 or -1. */
+int sign_random(void *buf, size_t n);
+
+/* A random UUIDv4 string (36 characters), newly allocated. */
+char *sign_uuid4(void);
+
+#endif

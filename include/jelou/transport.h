@@ -1,0 +1,67 @@
+/* HTTP transfers with libcurl multi: non-blocking, reused connections, retry with back-off. */
+#ifndef JELOU_TRANSPORT_H
+#define JELOU_TRANSPORT_H
+
+#include <stddef.h>
+
+struct transport_opts {
+    const char *cacert;       /* extra CA bundle file, or NULL */
+    long connect_timeout_ms;  /* per attempt */
+    long timeout_ms;          /* per attempt, whole transfer */
+    int max_attempts;         /* >= 1 */
+    long backoff_ms;          /* first back-off; doubles each attempt, plus jitter */
+    long backoff_max_ms;
+};
+
+struct transport_result {
+    long http_status;      /* 0 when no HTTP answer arrived */
+    int attempts;          /* attempts made */
+    int network_error;     /* the last attempt failed below HTTP */
+    const char *error;     /* one line for a person, or NULL on 2xx */
+    const char *body;      /* kept response bytes (NUL-terminated), never NULL */
+    size_t body_len;
+    int body_truncated;    /* more bytes arrived than were kept */
+    const char *content_type; /* the server's Content-Type, or NULL */
+};
+
+struct transport_request {
+    const char *method;           /* "POST" or "GET" */
+    const char *url;
+    const char *const *headers;   /* NULL-terminated "Name: value" list, or NULL */
+    const void *body;             /* copied by the transport */
+    size_t body_len;
+    size_t keep_bytes;            /* response bytes kept (default 200 when 0) */
+    int stop_at_keep;             /* abort the transfer once keep_bytes arrived (probes) */
+    const char *range;            /* e.g. "0-65535", or NULL */
+    int retry;                    /* retry 5xx and network errors up to max_attempts */
+    int follow_redirects;         /* follow up to 5 redirects, https only */
+    /* Called as each attempt starts (1-based). May be NULL. */
+    void (*on_attempt)(void *arg, int attempt);
+    /* Called once with the final result; the result is valid during the call only. */
+    void (*on_done)(void *arg, const struct transport_result *r);
+    void *arg;
+};
+
+struct transport;
+
+struct transport *transport_new(const struct transport_opts *o, char **cause);
+void transport_free(struct transport *t);
+
+/* Queues a request; it runs as the loop turns. Returns 0 or -1 with *cause. */
+int transport_submit(struct transport *t, const struct transport_request *r, char **cause);
+
+/* Requests submitted and not yet done. */
+int transport_pending(const struct transport *t);
+
+/* The wait point used by the loop: waits on transfers and the extra fds at once.
+ * fds/events/revents are parallel arrays of n entries (poll(2) event bits). */
+int transport_wait(struct transport *t, const int *fds, const short *events, short *revents,
+                   unsigned n, long timeout_ms);
+/* Makes a transport_wait in progress return (async-signal-safe enough for a handler). */
+void transport_wake(struct transport *t);
+/* Milliseconds until the transport needs driving without fd activity (-1: never). */
+long transport_timeout_ms(struct transport *t);
+/* Drives transfers and back-off timers; calls on_attempt/on_done. */
+void transport_perform(struct transport *t);
+
+#endif
