@@ -18,7 +18,7 @@ enum msg_type {
 const char *msg_type_name(enum msg_type t);
 /* MSG_NONE if s is not one of the five names. */
 enum msg_type msg_type_parse(const char *s);
-/* image/* -> image, video/* -> video, audio/* -> audio, anything else -> document. */
+/* image/... -> image, video/... -> video, audio/... -> audio, anything else -> document. */
 enum msg_type msg_type_for_mime(const char *mime);
 
 struct message {

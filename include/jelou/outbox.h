@@ -2,9 +2,13 @@
 #ifndef JELOU_OUTBOX_H
 #define JELOU_OUTBOX_H
 
+#include <stddef.h>
+
 #include "jelou/message.h"
+#include "jelou/sign.h"
 
 struct transport;
+struct outbox;
 
 enum send_state {
     SEND_QUEUED,
@@ -19,7 +23,7 @@ struct outbox_entry {
     struct message *msg;
     char *body;          /* the exact bytes signed and sent */
     size_t body_len;
-    char signature[72];  /* X-Jelou-Signature value */
+    char signature[SIGN_HEADER_LEN + 1]; /* X-Jelou-Signature value */
     enum send_state state;
     int attempt;         /* current or last attempt, 1-based */
     int max_attempts;
@@ -28,6 +32,7 @@ struct outbox_entry {
     char *error;         /* one line, or NULL */
     char *response;      /* first bytes of the answer */
     void *user;          /* for the caller */
+    struct outbox *owner;
 };
 
 /* Called on every state change and attempt. */
@@ -41,6 +46,11 @@ struct outbox_opts {
 };
 
 struct outbox;
+
+/* Validates and serializes m once and signs those bytes: what --dry-run prints and what
+ * outbox_add sends. Returns 0 with *body (caller frees) or -1 with *cause. */
+int outbox_seal(const struct message *m, const char *secret, char **body, size_t *len,
+                char sig[SIGN_HEADER_LEN + 1], char **cause);
 
 struct outbox *outbox_new(struct transport *t, const struct outbox_opts *o,
                           outbox_change_fn change, void *arg);

@@ -1,0 +1,75 @@
+/* What the subcommands share: exit codes, common options, error printing. */
+#ifndef JELOU_CLI_H
+#define JELOU_CLI_H
+
+#include <getopt.h>
+
+#include "jelou/settings.h"
+
+/* The exit codes scripts rely on (design.md section 4). */
+enum {
+    EXIT_SENT = 0,     /* every message got a 2xx */
+    EXIT_REFUSED = 1,  /* the server refused, or failed after retries */
+    EXIT_BADINPUT = 2, /* bad input or configuration: nothing was sent */
+    EXIT_NETWORK = 3,  /* network failure */
+};
+
+/* getopt_long codes of the options every command takes; add CLI_COMMON_LONGOPTS. */
+enum {
+    OPT_ENDPOINT = 0x100,
+    OPT_PROJECT,
+    OPT_BOT,
+    OPT_SECRET_FILE,
+    OPT_CACERT,
+    OPT_CONFIG,
+    OPT_ATTEMPTS,
+    OPT_TIMEOUT,
+    OPT_CONNECT_TIMEOUT,
+    OPT_SECRET, /* refused: the secret never travels on argv */
+    OPT_FIRST_COMMAND_OPTION,
+};
+
+#define CLI_COMMON_LONGOPTS \
+    {"endpoint", required_argument, NULL, OPT_ENDPOINT}, \
+    {"project", required_argument, NULL, OPT_PROJECT}, \
+    {"bot", required_argument, NULL, OPT_BOT}, \
+    {"secret-file", required_argument, NULL, OPT_SECRET_FILE}, \
+    {"cacert", required_argument, NULL, OPT_CACERT}, \
+    {"config", required_argument, NULL, OPT_CONFIG}, \
+    {"attempts", required_argument, NULL, OPT_ATTEMPTS}, \
+    {"timeout", required_argument, NULL, OPT_TIMEOUT}, \
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT}, \
+    {"secret", required_argument, NULL, OPT_SECRET}, \
+    {"signing-secret", required_argument, NULL, OPT_SECRET}
+
+#define CLI_COMMON_HELP \
+    "Options shared by every command:\n" \
+    "  --endpoint URL        webhook URL (default " SETTINGS_DEFAULT_ENDPOINT ")\n" \
+    "  --project ID          Jelou project id\n" \
+    "  --bot ID              Jelou bot id\n" \
+    "  --secret-file PATH    file holding the signing secret (mode 0600)\n" \
+    "  --cacert PATH         extra CA certificate(s) to trust\n" \
+    "  --config PATH         INI config file\n" \
+    "  --attempts N          attempts per message on 5xx/network errors (default 3)\n" \
+    "  --timeout S           seconds per attempt (default 30)\n" \
+    "  --connect-timeout S   seconds to connect (default 10)\n"
+
+/* Handles a common option. Returns 1 if opt was one, 0 if not, -1 on a refused option
+ * (an error was printed). */
+int cli_common_option(int opt, const char *arg, struct settings_flags *f);
+
+/* Prints "jelou-console: <message>" on stderr, one line. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The error for an unknown option or missing argument, naming the command. */
+void cli_bad_option(const char *command, char **argv);
+
+/* Loads settings and reports a failure; returns 0 or -1 (printed). */
+int cli_load_settings(struct settings *s, const struct settings_flags *f, int need_secret);
+
+int cmd_send(int argc, char **argv);
+int cmd_mime(int argc, char **argv);
+int cmd_mock(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+#endif

@@ -1,0 +1,81 @@
+/* What the subcommands share: common options, settings loading and error printing. */
+#include "jelou/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int
+cli_common_option(int opt, const char *arg, struct settings_flags *f)
+{
+    switch (opt) {
+    case OPT_ENDPOINT:
+        f->endpoint = arg;
+        return 1;
+    case OPT_PROJECT:
+        f->project = arg;
+        return 1;
+    case OPT_BOT:
+        f->bot = arg;
+        return 1;
+    case OPT_SECRET_FILE:
+        f->secret_file = arg;
+        return 1;
+    case OPT_CACERT:
+        f->cacert = arg;
+        return 1;
+    case OPT_CONFIG:
+        f->config = arg;
+        return 1;
+    case OPT_ATTEMPTS:
+        f->attempts = arg;
+        return 1;
+    case OPT_TIMEOUT:
+        f->timeout = arg;
+        return 1;
+    case OPT_CONNECT_TIMEOUT:
+        f->connect_timeout = arg;
+        return 1;
+    case OPT_SECRET:
+        cli_error("the signing secret is never taken from the command line (it would show in "
+                  "ps); use --secret-file PATH or JELOU_SIGNING_SECRET");
+        return -1;
+    default:
+        return 0;
+    }
+}
+
+void
+cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("jelou-console: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void
+cli_bad_option(const char *command, char **argv)
+{
+    const char *what = optind > 0 ? argv[optind - 1] : "?";
+    if (optopt != 0 && optopt < 0x100 && optopt != '?')
+        cli_error("%s: option -%c needs a value or is unknown; see 'jelou-console %s --help'",
+                  command, optopt, command);
+    else
+        cli_error("%s: bad option '%s' (unknown, or missing its value); see "
+                  "'jelou-console %s --help'", command, what, command);
+}
+
+int
+cli_load_settings(struct settings *s, const struct settings_flags *f, int need_secret)
+{
+    char *cause = NULL;
+    if (settings_load(s, f, &cause) != 0 || (need_secret && settings_load_secret(s, &cause))) {
+        cli_error("%s", cause);
+        free(cause);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,199 @@
+/* jelou-console mock: the sandbox endpoint on loopback, until interrupted. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jelou/cli.h"
+#include "jelou/loop.h"
+#include "jelou/mock.h"
+#include "jelou/transport.h"
+#include "jelou/xalloc.h"
+
+static const char mock_usage[] =
+    "Usage: jelou-console mock [--listen ADDR:PORT] [--log FILE] [--fail-first N]\n"
+    "                          [--fail-rate P] [--fail-status CODE] [--delay-ms D]\n"
+    "                          [--secret-file PATH]\n"
+    "\n"
+    "A local stand-in for Jelou's webhook: checks the X-Jelou-Signature and the body like\n"
+    "Jelou would and answers 200, 401 (bad signature), 422 (bad body, JSON reason) or an\n"
+    "injected failure. Every request is appended to the --log JSON-lines file.\n"
+    "\n"
+    "  --listen ADDR:PORT  where to listen (default 127.0.0.1:0; port 0 picks a free one,\n"
+    "                      printed on the first line of output)\n"
+    "  --log FILE          append one JSON line per request with its verdict\n"
+    "  --fail-first N      answer the first N well-formed requests with --fail-status\n"
+    "  --fail-rate P       and this fraction (0..1) of the others\n"
+    "  --fail-status CODE  status of injected failures (default 500)\n"
+    "  --delay-ms D        delay every answer by D milliseconds (without blocking others)\n"
+    "\n"
+    "The secret comes from JELOU_SIGNING_SECRET, JELOU_SIGNING_SECRET_FILE or --secret-file.\n";
+
+enum {
+    OPT_LISTEN = OPT_FIRST_COMMAND_OPTION,
+    OPT_LOG,
+    OPT_FAIL_FIRST,
+    OPT_FAIL_RATE,
+    OPT_FAIL_STATUS,
+    OPT_DELAY,
+    OPT_HELP,
+};
+
+static volatile int stop;
+
+static void
+on_stop(void *arg, int signo)
+{
+    (void)arg;
+    (void)signo;
+    stop = 1;
+}
+
+/* "127.0.0.1:8080", "[::1]:8080" or "8080". Returns 0 or -1 with *cause. */
+static int
+parse_listen(const char *s, char **addr, unsigned *port, char **cause)
+{
+    const char *colon = strrchr(s, ':');
+    const char *p = colon ? colon + 1 : s;
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (*p == '\0' || *end != '\0' || v < 0 || v > 65535) {
+        *cause = xasprintf("--listen wants ADDR:PORT with a port from 0 to 65535 (got '%s')",
+                           s);
+        return -1;
+    }
+    *port = (unsigned)v;
+    if (colon == NULL) {
+        *addr = xstrdup("127.0.0.1");
+    } else if (s[0] == '[' && colon > s + 1 && colon[-1] == ']') {
+        *addr = xstrndup(s + 1, (size_t)(colon - s - 2));
+    } else {
+        *addr = xstrndup(s, (size_t)(colon - s));
+    }
+    return 0;
+}
+
+static int
+parse_number(const char *what, const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
+        cli_error("%s must be a number from %g to %g (got '%s')", what, lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int
+cmd_mock(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_COMMON_LONGOPTS,
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"log", required_argument, NULL, OPT_LOG},
+        {"fail-first", required_argument, NULL, OPT_FAIL_FIRST},
+        {"fail-rate", required_argument, NULL, OPT_FAIL_RATE},
+        {"fail-status", required_argument, NULL, OPT_FAIL_STATUS},
+        {"delay-ms", required_argument, NULL, OPT_DELAY},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    struct settings_flags flags = {0};
+    struct mock_opts mo = {.fail_status = 500};
+    const char *listen = "127.0.0.1:0";
+    double v;
+    int opt, rc;
+
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if ((rc = cli_common_option(opt, optarg, &flags)) != 0) {
+            if (rc < 0)
+                return EXIT_BADINPUT;
+            continue;
+        }
+        switch (opt) {
+        case OPT_LISTEN:
+            listen = optarg;
+            break;
+        case OPT_LOG:
+            mo.log_path = optarg;
+            break;
+        case OPT_FAIL_FIRST:
+            if (parse_number("--fail-first", optarg, 0, 1e9, &v) != 0)
+                return EXIT_BADINPUT;
+            mo.fail_first = (int)v;
+            break;
+        case OPT_FAIL_RATE:
+            if (parse_number("--fail-rate", optarg, 0, 1, &v) != 0)
+                return EXIT_BADINPUT;
+            mo.fail_rate = v;
+            break;
+        case OPT_FAIL_STATUS:
+            if (parse_number("--fail-status", optarg, 100, 599, &v) != 0)
+                return EXIT_BADINPUT;
+            mo.fail_status = (int)v;
+            break;
+        case OPT_DELAY:
+            if (parse_number("--delay-ms", optarg, 0, 600000, &v) != 0)
+                return EXIT_BADINPUT;
+            mo.delay_ms = (long)v;
+            break;
+        case OPT_HELP:
+            fputs(mock_usage, stdout);
+            return EXIT_SENT;
+        default:
+            cli_bad_option("mock", argv);
+            return EXIT_BADINPUT;
+        }
+    }
+    if (optind < argc) {
+        cli_error("mock: unexpected argument '%s'", argv[optind]);
+        return EXIT_BADINPUT;
+    }
+
+    char *cause = NULL, *addr = NULL;
+    if (parse_listen(listen, &addr, &mo.port, &cause) != 0) {
+        cli_error("%s", cause);
+        free(cause);
+        return EXIT_BADINPUT;
+    }
+    mo.addr = addr;
+    struct settings st = {0};
+    if (cli_load_settings(&st, &flags, 1) != 0) {
+        settings_clear(&st);
+        free(addr);
+        return EXIT_BADINPUT;
+    }
+    mo.secret = st.secret;
+
+    struct transport_opts to = {0};
+    struct transport *t = transport_new(&to, &cause);
+    struct loop *l = t ? loop_new(t) : NULL;
+    struct mock *m = l ? mock_new(l, &mo, &cause) : NULL;
+    int code = EXIT_SENT;
+    if (m == NULL) {
+        cli_error("mock: %s", cause);
+        free(cause);
+        code = EXIT_BADINPUT;
+    } else {
+        int v6 = strchr(addr, ':') != NULL;
+        printf("mock: listening on http://%s%s%s:%u%s\n", v6 ? "[" : "", addr, v6 ? "]" : "",
+               mock_port(m), MOCK_WEBHOOK_PATH);
+        fflush(stdout);
+        loop_on_signal(l, SIGINT, on_stop, NULL);
+        loop_on_signal(l, SIGTERM, on_stop, NULL);
+        while (!stop)
+            loop_run_once(l, -1);
+        fprintf(stderr, "mock: stopped after %lu request%s\n", mock_requests(m),
+                mock_requests(m) == 1 ? "" : "s");
+    }
+    mock_free(m);
+    loop_free(l);
+    transport_free(t);
+    settings_clear(&st);
+    free(addr);
+    return code;
+}

@@ -1,0 +1,583 @@
+/* jelou-console send: one message from flags, or a batch of JSON lines, through the outbox. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jelou/cli.h"
+#include "jelou/loop.h"
+#include "jelou/message.h"
+#include "jelou/outbox.h"
+#include "jelou/probe.h"
+#include "jelou/record.h"
+#include "jelou/sign.h"
+#include "jelou/transport.h"
+#include "jelou/url.h"
+#include "jelou/xalloc.h"
+
+enum job_status { JOB_PENDING, JOB_ACCEPTED, JOB_FAILED, JOB_INVALID };
+
+struct job {
+    struct send_ctx *ctx;
+    size_t line;             /* 1-based input line, 0 in single mode */
+    struct message *msg;     /* until the outbox takes it */
+    struct outbox_entry *entry;
+    char *parse_error;       /* the line could not be read */
+    enum job_status status;
+    int network_error;
+    long http_status;
+    int attempts;
+    char *error;
+    char *id, *room, *user;  /* what the result line reports */
+    enum msg_type type;
+};
+
+struct send_ctx {
+    struct settings st;
+    struct transport *t;
+    struct loop *loop;
+    struct outbox *ob;
+    struct job *jobs;
+    size_t njobs;
+    size_t next_start;
+    size_t next_print;
+    size_t finished;
+    int inflight;
+    int parallel;
+    int pumping;
+    int json;
+    int batch;
+    int dry_run;
+    int dry_run_printed;
+    int progress;
+    size_t accepted, failed, invalid, network;
+};
+
+static const char send_usage[] =
+    "Usage: jelou-console send --room R --user U --text TEXT [options]\n"
+    "       jelou-console send --room R --user U --attach URL [--type T] [--caption C]\n"
+    "                          [--filename F] [--mime M] [options]\n"
+    "       jelou-console send --batch FILE|- [--parallel N] [options]\n"
+    "\n"
+    "Sends signed messages to Jelou's external support webhook.\n"
+    "\n"
+    "  --room R           room_id of the conversation\n"
+    "  --user U           user_id of the end user\n"
+    "  --text TEXT        a text message\n"
+    "  --attach URL       a media message (https:// only); type and MIME are detected\n"
+    "  --type T           text, image, video, audio or document (skips detection with --mime)\n"
+    "  --caption C        caption (image, video)\n"
+    "  --filename F       file name shown to the user (document)\n"
+    "  --mime M           MIME type, taken as given (no detection)\n"
+    "  --id ID            value.id to use (default: a new UUID); reuse it to resend safely\n"
+    "  --dry-run          print the exact request that would be sent; send nothing\n"
+    "  --json             print one JSON result object per message\n"
+    "  --batch FILE|-     one JSON object per line: {\"room\",\"user\",\"type\",\"text\"|\"url\",\n"
+    "                     \"caption\",\"filename\",\"mime\",\"id\"}; one result line each\n"
+    "  --parallel N       messages in flight at once in a batch (default 8, 1..64)\n"
+    "\n" CLI_COMMON_HELP
+    "\n"
+    "Exit status: 0 sent (2xx), 1 refused or failed after retries, 2 bad input or\n"
+    "configuration (nothing sent), 3 network failure.\n";
+
+enum {
+    OPT_ROOM = OPT_FIRST_COMMAND_OPTION,
+    OPT_USER,
+    OPT_TEXT,
+    OPT_ATTACH,
+    OPT_TYPE,
+    OPT_CAPTION,
+    OPT_FILENAME,
+    OPT_MIME,
+    OPT_ID,
+    OPT_DRY_RUN,
+    OPT_JSON,
+    OPT_BATCH,
+    OPT_PARALLEL,
+    OPT_HELP,
+};
+
+static void pump(struct send_ctx *c);
+
+static void
+print_result(struct send_ctx *c, struct job *j)
+{
+    const char *status = j->status == JOB_ACCEPTED ? "accepted"
+                         : j->status == JOB_FAILED ? "failed" : "invalid";
+    if (c->dry_run && j->status == JOB_ACCEPTED)
+        return; /* the request itself was printed */
+    if (c->json || c->batch) {
+        struct record *r = record_new();
+        record_str(r, "id", j->id);
+        record_str(r, "room", j->room);
+        record_str(r, "user", j->user);
+        record_str(r, "type", j->type == MSG_NONE ? NULL : msg_type_name(j->type));
+        record_str(r, "status", status);
+        if (j->http_status > 0)
+            record_int(r, "http_status", j->http_status);
+        else
+            record_str(r, "http_status", NULL);
+        record_int(r, "attempts", j->attempts);
+        record_str(r, "error", j->error);
+        char *line = record_finish(r);
+        printf("%s\n", line);
+        free(line);
+        return;
+    }
+    if (j->status == JOB_ACCEPTED) {
+        printf("accepted %ld: %s message %s to room %s, user %s (%d attempt%s)\n",
+               j->http_status, msg_type_name(j->type), j->id, j->room, j->user, j->attempts,
+               j->attempts == 1 ? "" : "s");
+    } else if (j->status == JOB_FAILED) {
+        cli_error("failed after %d attempt%s: %s (id %s; resend with --id %s)", j->attempts,
+                  j->attempts == 1 ? "" : "s", j->error, j->id, j->id);
+    } else {
+        cli_error("%s", j->error);
+    }
+}
+
+static void
+flush_results(struct send_ctx *c)
+{
+    while (c->next_print < c->njobs && c->jobs[c->next_print].status != JOB_PENDING) {
+        print_result(c, &c->jobs[c->next_print]);
+        c->next_print++;
+    }
+    fflush(stdout);
+    if (c->progress) {
+        fprintf(stderr, "\rsend: %zu/%zu done, %zu accepted, %zu failed, %zu invalid ",
+                c->finished, c->njobs, c->accepted, c->failed, c->invalid);
+        if (c->finished == c->njobs)
+            fputc('\n', stderr);
+    }
+}
+
+static void
+remember(struct job *j, const struct message *m)
+{
+    xstrset(&j->id, m->id);
+    xstrset(&j->room, m->room);
+    xstrset(&j->user, m->user);
+    j->type = m->type;
+}
+
+static void
+finish(struct job *j, enum job_status status, char *error)
+{
+    struct send_ctx *c = j->ctx;
+    j->status = status;
+    free(j->error);
+    j->error = error;
+    if (j->msg) {
+        remember(j, j->msg);
+        message_free(j->msg);
+        j->msg = NULL;
+    }
+    if (status == JOB_ACCEPTED)
+        c->accepted++;
+    else if (status == JOB_FAILED)
+        c->failed++;
+    else
+        c->invalid++;
+    if (j->network_error)
+        c->network++;
+    c->finished++;
+    c->inflight--;
+    flush_results(c);
+    pump(c);
+}
+
+static void
+invalid(struct job *j, char *cause)
+{
+    if (j->line > 0) {
+        char *lined = xasprintf("line %zu: %s", j->line, cause);
+        free(cause);
+        cause = lined;
+    }
+    finish(j, JOB_INVALID, cause);
+}
+
+static void
+on_change(void *arg, struct outbox_entry *e)
+{
+    (void)arg;
+    struct job *j = e->user;
+    if (j == NULL || (e->state != SEND_ACCEPTED && e->state != SEND_FAILED))
+        return;
+    j->attempts = e->attempt;
+    j->http_status = e->http_status;
+    j->network_error = e->network_error;
+    remember(j, e->msg);
+    finish(j, e->state == SEND_ACCEPTED ? JOB_ACCEPTED : JOB_FAILED,
+           e->error ? xstrdup(e->error) : NULL);
+}
+
+/* Exactly what would go on the wire, as curl -v would show it; the secret is not in it. */
+static void
+print_dry_run(struct send_ctx *c, const char *body, const char *sig)
+{
+    if (c->dry_run_printed++ > 0)
+        putchar('\n');
+    printf("POST %s\nContent-Type: application/json\nX-Jelou-Signature: %s\n\n%s\n",
+           c->st.endpoint, sig, body);
+}
+
+static void
+submit(struct job *j)
+{
+    struct send_ctx *c = j->ctx;
+    char *cause = NULL;
+    if (c->dry_run) {
+        char *body;
+        size_t len;
+        char sig[SIGN_HEADER_LEN + 1];
+        if (outbox_seal(j->msg, c->st.secret, &body, &len, sig, &cause) != 0) {
+            invalid(j, cause);
+            return;
+        }
+        print_dry_run(c, body, sig);
+        free(body);
+        finish(j, JOB_ACCEPTED, NULL);
+        return;
+    }
+    struct message *m = j->msg;
+    remember(j, m);
+    j->msg = NULL;
+    j->entry = outbox_add(c->ob, m, &cause);
+    if (j->entry == NULL) {
+        invalid(j, cause);
+        return;
+    }
+    j->entry->user = j;
+}
+
+static void
+on_probe(void *arg, const struct probe_result *r)
+{
+    struct job *j = arg;
+    char *cause = NULL;
+    if (!r->ok) {
+        j->network_error = r->http_status == 0;
+        if (j->network_error) {
+            finish(j, JOB_FAILED, xstrdup(r->error));
+            return;
+        }
+        invalid(j, xstrdup(r->error));
+        return;
+    }
+    enum msg_type type;
+    if (probe_pick_type(r->mime, j->msg->type, j->msg->mime_forced, &type, &cause) != 0) {
+        invalid(j, cause);
+        return;
+    }
+    j->msg->type = type;
+    if (j->msg->mime == NULL)
+        j->msg->mime = xstrdup(r->mime);
+    submit(j);
+}
+
+static void
+start_job(struct job *j)
+{
+    struct send_ctx *c = j->ctx;
+    struct message *m = j->msg;
+    char *cause = NULL;
+    if (j->parse_error) {
+        invalid(j, xstrdup(j->parse_error));
+        return;
+    }
+    if (m->project == NULL)
+        xstrset(&m->project, c->st.project);
+    if (m->bot == NULL)
+        xstrset(&m->bot, c->st.bot);
+    if (m->id == NULL)
+        m->id = sign_uuid4();
+    /* A MIME given by hand decides the type too: nothing to probe. */
+    if (m->url != NULL && m->type == MSG_NONE && m->mime != NULL)
+        m->type = msg_type_for_mime(m->mime);
+    remember(j, m);
+    if (m->url != NULL && m->type != MSG_TEXT && (m->type == MSG_NONE || m->mime == NULL)) {
+        if (url_check_media(m->url, &cause) != 0 ||
+            probe_start(c->t, m->url, on_probe, j, &cause) != 0)
+            invalid(j, cause);
+        return;
+    }
+    if (m->type == MSG_NONE)
+        m->type = m->url ? MSG_DOCUMENT : MSG_TEXT;
+    submit(j);
+}
+
+static void
+pump(struct send_ctx *c)
+{
+    if (c->pumping)
+        return;
+    c->pumping = 1;
+    while (c->inflight < c->parallel && c->next_start < c->njobs) {
+        c->inflight++;
+        start_job(&c->jobs[c->next_start++]);
+    }
+    c->pumping = 0;
+}
+
+static int
+read_batch(struct send_ctx *c, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (f == NULL) {
+        cli_error("cannot read batch file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0, lineno = 0, alloc = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        if (strspn(line, " \t") == (size_t)n)
+            continue; /* blank lines separate nothing and send nothing */
+        if (c->njobs == alloc) {
+            alloc = alloc ? alloc * 2 : 64;
+            c->jobs = xrealloc(c->jobs, alloc * sizeof *c->jobs);
+        }
+        struct job *j = &c->jobs[c->njobs++];
+        memset(j, 0, sizeof *j);
+        j->ctx = c;
+        j->line = lineno;
+        j->type = MSG_NONE;
+        char *cause = NULL;
+        if (message_parse_batch_line(line, (size_t)n, &j->msg, &cause) != 0) {
+            j->parse_error = cause;
+        }
+    }
+    int err = ferror(f);
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    if (err) {
+        cli_error("cannot read batch file %s", path);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+free_ctx(struct send_ctx *c)
+{
+    for (size_t i = 0; i < c->njobs; i++) {
+        struct job *j = &c->jobs[i];
+        message_free(j->msg);
+        free(j->parse_error);
+        free(j->error);
+        free(j->id);
+        free(j->room);
+        free(j->user);
+    }
+    free(c->jobs);
+    outbox_free(c->ob);
+    loop_free(c->loop);
+    transport_free(c->t);
+    settings_clear(&c->st);
+}
+
+int
+cmd_send(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_COMMON_LONGOPTS,
+        {"room", required_argument, NULL, OPT_ROOM},
+        {"user", required_argument, NULL, OPT_USER},
+        {"text", required_argument, NULL, OPT_TEXT},
+        {"attach", required_argument, NULL, OPT_ATTACH},
+        {"type", required_argument, NULL, OPT_TYPE},
+        {"caption", required_argument, NULL, OPT_CAPTION},
+        {"filename", required_argument, NULL, OPT_FILENAME},
+        {"mime", required_argument, NULL, OPT_MIME},
+        {"id", required_argument, NULL, OPT_ID},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"batch", required_argument, NULL, OPT_BATCH},
+        {"parallel", required_argument, NULL, OPT_PARALLEL},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    struct settings_flags flags = {0};
+    struct send_ctx c = {0};
+    const char *room = NULL, *user = NULL, *text = NULL, *attach = NULL, *type = NULL;
+    const char *caption = NULL, *filename = NULL, *mime = NULL, *id = NULL, *batch = NULL;
+    const char *parallel = NULL;
+    int opt, rc;
+
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if ((rc = cli_common_option(opt, optarg, &flags)) != 0) {
+            if (rc < 0)
+                return EXIT_BADINPUT;
+            continue;
+        }
+        switch (opt) {
+        case OPT_ROOM: room = optarg; break;
+        case OPT_USER: user = optarg; break;
+        case OPT_TEXT: text = optarg; break;
+        case OPT_ATTACH: attach = optarg; break;
+        case OPT_TYPE: type = optarg; break;
+        case OPT_CAPTION: caption = optarg; break;
+        case OPT_FILENAME: filename = optarg; break;
+        case OPT_MIME: mime = optarg; break;
+        case OPT_ID: id = optarg; break;
+        case OPT_DRY_RUN: c.dry_run = 1; break;
+        case OPT_JSON: c.json = 1; break;
+        case OPT_BATCH: batch = optarg; break;
+        case OPT_PARALLEL: parallel = optarg; break;
+        case OPT_HELP:
+            fputs(send_usage, stdout);
+            return EXIT_SENT;
+        default:
+            cli_bad_option("send", argv);
+            return EXIT_BADINPUT;
+        }
+    }
+    if (optind < argc) {
+        cli_error("send: unexpected argument '%s' (text goes after --text; quote it)",
+                  argv[optind]);
+        return EXIT_BADINPUT;
+    }
+
+    c.parallel = 8;
+    if (parallel != NULL) {
+        char *end;
+        long p = strtol(parallel, &end, 10);
+        if (*parallel == '\0' || *end != '\0' || p < 1 || p > 64) {
+            cli_error("--parallel must be a whole number from 1 to 64 (got '%s')", parallel);
+            return EXIT_BADINPUT;
+        }
+        c.parallel = (int)p;
+    }
+    enum msg_type want = MSG_NONE;
+    if (type != NULL && (want = msg_type_parse(type)) == MSG_NONE) {
+        cli_error("--type must be text, image, video, audio or document (got '%s')", type);
+        return EXIT_BADINPUT;
+    }
+    if (batch != NULL) {
+        if (room || user || text || attach || type || caption || filename || mime || id) {
+            cli_error("--batch takes every message from its lines; drop --room, --user, --text, "
+                      "--attach, --type, --caption, --filename, --mime and --id");
+            return EXIT_BADINPUT;
+        }
+    } else {
+        if (text != NULL && attach != NULL) {
+            cli_error("give --text or --attach, not both");
+            return EXIT_BADINPUT;
+        }
+        if (text == NULL && attach == NULL) {
+            cli_error("nothing to send: give --text TEXT or --attach URL (see --help)");
+            return EXIT_BADINPUT;
+        }
+        if (room == NULL || user == NULL) {
+            cli_error("%s is required: it says which conversation gets the message",
+                      room == NULL ? "--room" : "--user");
+            return EXIT_BADINPUT;
+        }
+        if (attach != NULL && want == MSG_TEXT) {
+            cli_error("--type text cannot carry an attachment; use --text");
+            return EXIT_BADINPUT;
+        }
+        if (text != NULL && want != MSG_NONE && want != MSG_TEXT) {
+            cli_error("--type %s needs --attach URL, not --text", type);
+            return EXIT_BADINPUT;
+        }
+    }
+
+    if (cli_load_settings(&c.st, &flags, 1) != 0) {
+        settings_clear(&c.st);
+        return EXIT_BADINPUT;
+    }
+    if (c.st.project == NULL || c.st.bot == NULL) {
+        cli_error("no %s id: give --%s, set %s or put %s= in the config file",
+                  c.st.project == NULL ? "project" : "bot",
+                  c.st.project == NULL ? "project" : "bot",
+                  c.st.project == NULL ? "JELOU_PROJECT_ID" : "JELOU_BOT_ID",
+                  c.st.project == NULL ? "project" : "bot");
+        settings_clear(&c.st);
+        return EXIT_BADINPUT;
+    }
+
+    c.batch = batch != NULL;
+    if (c.batch) {
+        if (read_batch(&c, batch) != 0) {
+            free_ctx(&c);
+            return EXIT_BADINPUT;
+        }
+        c.progress = isatty(STDERR_FILENO) && !c.dry_run;
+    } else {
+        c.jobs = xcalloc(1, sizeof *c.jobs);
+        c.njobs = 1;
+        struct job *j = &c.jobs[0];
+        j->ctx = &c;
+        j->type = MSG_NONE;
+        struct message *m = j->msg = message_new();
+        xstrset(&m->room, room);
+        xstrset(&m->user, user);
+        xstrset(&m->id, id);
+        xstrset(&m->body, text);
+        xstrset(&m->url, attach);
+        xstrset(&m->caption, caption);
+        xstrset(&m->filename, filename);
+        xstrset(&m->mime, mime);
+        m->mime_forced = mime != NULL;
+        m->type = want;
+    }
+
+    char *cause = NULL;
+    struct transport_opts to = {
+        .cacert = c.st.cacert,
+        .connect_timeout_ms = c.st.connect_timeout_ms,
+        .timeout_ms = c.st.timeout_ms,
+        .max_attempts = c.st.attempts,
+    };
+    c.t = transport_new(&to, &cause);
+    if (c.t == NULL) {
+        cli_error("%s", cause);
+        free(cause);
+        free_ctx(&c);
+        return EXIT_BADINPUT;
+    }
+    c.loop = loop_new(c.t);
+    struct outbox_opts oo = {
+        .endpoint = c.st.endpoint,
+        .secret = c.st.secret,
+        .max_attempts = c.st.attempts,
+        .parallel = c.parallel,
+    };
+    c.ob = outbox_new(c.t, &oo, on_change, &c);
+
+    pump(&c);
+    while (c.finished < c.njobs) {
+        if (transport_pending(c.t) == 0) {
+            cli_error("internal error: %zu message(s) stuck with nothing in flight",
+                      c.njobs - c.finished);
+            break;
+        }
+        loop_run_once(c.loop, -1);
+    }
+
+    int code;
+    if (c.dry_run && c.invalid == 0)
+        code = EXIT_SENT;
+    else if (c.batch)
+        code = c.finished == c.accepted && c.finished == c.njobs ? EXIT_SENT : EXIT_REFUSED;
+    else if (c.accepted == 1)
+        code = EXIT_SENT;
+    else if (c.invalid == 1)
+        code = EXIT_BADINPUT;
+    else if (c.network > 0)
+        code = EXIT_NETWORK;
+    else
+        code = EXIT_REFUSED;
+    free_ctx(&c);
+    return code;
+}

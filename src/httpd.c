@@ -1,0 +1,427 @@
+/* An HTTP(S) server on the single loop with libmicrohttpd: external epoll, no threads. */
+#include "jelou/httpd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "jelou/loop.h"
+#include "jelou/xalloc.h"
+
+#define HTTPD_DEFAULT_ADDR "127.0.0.1"
+#define HTTPD_DEFAULT_MAX_BODY (1024 * 1024)
+#define HTTPD_DEFAULT_MAX_CONNS 64
+#define HTTPD_DEFAULT_TIMEOUT_S 30
+/* Headers plus MHD's read buffer; uploads stream through it in chunks, so it bounds
+ * header size, not body size. */
+#define HTTPD_CONN_MEMORY (64 * 1024)
+
+static const char too_large_body[] = "{\"error\":\"body too large\"}";
+
+/* One request in flight (MHD's con_cls); a keep-alive connection gets a fresh one each time. */
+struct request_state {
+    struct httpd *d;
+    struct MHD_Connection *conn;
+    struct buf body;
+    int too_large;
+    int handled;            /* the user's handler has run */
+    int status;
+    char *resp_body;        /* owned until handed to MHD */
+    size_t resp_len;
+    char *content_type;
+    /* Set while suspended for a delayed answer. */
+    int suspended;
+    long long due;
+    struct request_state *next_pending;
+};
+
+struct httpd {
+    struct loop *loop;
+    struct MHD_Daemon *mhd;
+    int source;
+    unsigned port;
+    size_t max_body;
+    httpd_handler handler;
+    void *arg;
+    struct request_state *pending;  /* suspended requests waiting for their due time */
+    char last_error[256];           /* MHD's last log line, for the start-up *cause */
+};
+
+/* MHD reports why it failed to start only through its logger: keep the last line, and keep
+ * it off stderr, which may belong to a full-screen UI. */
+static void
+on_mhd_log(void *arg, const char *fmt, va_list ap)
+{
+    struct httpd *d = arg;
+    vsnprintf(d->last_error, sizeof d->last_error, fmt, ap);
+    size_t n = strlen(d->last_error);
+    while (n > 0 && (d->last_error[n - 1] == '\n' || d->last_error[n - 1] == '\r'))
+        d->last_error[--n] = '\0';
+}
+
+const char *
+httpd_header(const struct httpd_request *req, const char *name)
+{
+    if (req == NULL || req->conn == NULL || name == NULL)
+        return NULL;
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+static void
+pending_unlink(struct httpd *d, struct request_state *rs)
+{
+    for (struct request_state **p = &d->pending; *p != NULL; p = &(*p)->next_pending) {
+        if (*p == rs) {
+            *p = rs->next_pending;
+            rs->next_pending = NULL;
+            return;
+        }
+    }
+}
+
+static enum MHD_Result
+queue_answer(struct MHD_Connection *conn, int status, char *body, size_t len,
+             const char *content_type)
+{
+    struct MHD_Response *r;
+
+    if (body != NULL) {
+        r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+        if (r == NULL)
+            free(body);
+    } else {
+        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    if (r == NULL)
+        return MHD_NO;
+    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                content_type ? content_type : "application/json") == MHD_NO) {
+        MHD_destroy_response(r);
+        return MHD_NO;
+    }
+    /* MHD refuses anything outside 100..999, and a 1xx would leave the request hanging. */
+    if (status < 200 || status > 999)
+        status = 500;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result
+queue_too_large(struct MHD_Connection *conn)
+{
+    return queue_answer(conn, 413, xstrndup(too_large_body, sizeof too_large_body - 1),
+                        sizeof too_large_body - 1, NULL);
+}
+
+static enum MHD_Result
+queue_stored(struct request_state *rs)
+{
+    char *body = rs->resp_body;
+    rs->resp_body = NULL;   /* MHD owns it from here, even on failure */
+    return queue_answer(rs->conn, rs->status, body, rs->resp_len, rs->content_type);
+}
+
+/* 1 when a Content-Length header already tells us the body cannot fit. */
+static int
+declared_too_large(struct MHD_Connection *conn, size_t max_body)
+{
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl == NULL)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(cl, &end, 10);
+    if (end == cl)
+        return 0;   /* MHD itself answers 400 to a malformed length */
+    return errno == ERANGE || n > max_body;
+}
+
+static void
+run_handler(struct request_state *rs, const char *url, const char *method)
+{
+    struct httpd *d = rs->d;
+    struct httpd_response resp = {0};
+    struct httpd_request req = {
+        .method = method,
+        .path = url,
+        .body = rs->body.data ? rs->body.data : "",
+        .body_len = rs->body.len,
+        .conn = rs->conn,
+    };
+
+    d->handler(d->arg, &req, &resp);
+    buf_free(&rs->body);
+
+    rs->status = resp.status != 0 ? resp.status : 500;
+    rs->resp_body = resp.body;
+    rs->resp_len = resp.body_len;
+    /* A handler that filled body but not body_len means a C string. */
+    if (resp.body != NULL && resp.body_len == 0)
+        rs->resp_len = strlen(resp.body);
+    /* The handler's string may not outlive the call, and the answer may be delayed. */
+    rs->content_type = resp.content_type ? xstrdup(resp.content_type) : NULL;
+    if (resp.delay_ms > 0) {
+        rs->due = loop_now_ms() + resp.delay_ms;
+        rs->suspended = 1;
+        rs->next_pending = d->pending;
+        d->pending = rs;
+    }
+}
+
+static enum MHD_Result
+on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+          const char *version, const char *upload_data, size_t *upload_data_size,
+          void **con_cls)
+{
+    struct httpd *d = cls;
+    struct request_state *rs = *con_cls;
+    (void)version;
+
+    if (rs == NULL) {
+        rs = xcalloc(1, sizeof *rs);
+        rs->d = d;
+        rs->conn = conn;
+        *con_cls = rs;
+        /* Answering before the body is read also stops MHD from sending 100 Continue. */
+        if (declared_too_large(conn, d->max_body)) {
+            rs->too_large = 1;
+            return queue_too_large(conn);
+        }
+        return MHD_YES;
+    }
+
+    if (*upload_data_size > 0) {
+        /* MHD only accepts an answer before or after the body, so an oversized chunked
+         * body is read to the end and dropped. */
+        if (!rs->too_large) {
+            if (*upload_data_size > d->max_body - rs->body.len) {
+                rs->too_large = 1;
+                buf_free(&rs->body);
+            } else {
+                buf_append(&rs->body, upload_data, *upload_data_size);
+            }
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    if (rs->too_large)
+        return queue_too_large(conn);
+    if (!rs->handled) {
+        rs->handled = 1;
+        run_handler(rs, url, method);
+        if (rs->suspended) {
+            MHD_suspend_connection(conn);
+            return MHD_YES;
+        }
+    }
+    return queue_stored(rs);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    struct httpd *d = cls;
+    struct request_state *rs = *con_cls;
+    (void)conn;
+    (void)toe;
+
+    if (rs == NULL)
+        return;
+    if (rs->suspended)
+        pending_unlink(d, rs);
+    buf_free(&rs->body);
+    free(rs->resp_body);
+    free(rs->content_type);
+    free(rs);
+    *con_cls = NULL;
+}
+
+static long
+on_loop_timeout(void *arg)
+{
+    struct httpd *d = arg;
+    MHD_UNSIGNED_LONG_LONG t;
+    long ms = -1;
+
+    if (MHD_get_timeout(d->mhd, &t) == MHD_YES)
+        ms = t > (MHD_UNSIGNED_LONG_LONG)LONG_MAX ? LONG_MAX : (long)t;
+    if (d->pending != NULL) {
+        long long now = loop_now_ms();
+        for (struct request_state *rs = d->pending; rs != NULL; rs = rs->next_pending) {
+            long left = rs->due > now ? (long)(rs->due - now) : 0;
+            if (ms < 0 || left < ms)
+                ms = left;
+        }
+    }
+    return ms;
+}
+
+static void
+on_loop_ready(void *arg, short revents)
+{
+    struct httpd *d = arg;
+    long long now = loop_now_ms();
+    (void)revents;
+
+    for (struct request_state **p = &d->pending; *p != NULL;) {
+        struct request_state *rs = *p;
+        if (rs->due <= now) {
+            *p = rs->next_pending;
+            rs->next_pending = NULL;
+            rs->suspended = 0;
+            MHD_resume_connection(rs->conn);
+        } else {
+            p = &rs->next_pending;
+        }
+    }
+    /* Also after a plain timeout: MHD must run once its own timeout has passed. */
+    MHD_run(d->mhd);
+}
+
+static int
+parse_addr(const char *addr, unsigned port, struct sockaddr_storage *ss, int *v6)
+{
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+    if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        *v6 = 0;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        *v6 = 1;
+        return 0;
+    }
+    return -1;
+}
+
+struct httpd *
+httpd_new(struct loop *l, const struct httpd_opts *o, httpd_handler h, void *arg,
+          char **cause)
+{
+    struct httpd_opts defaults = {0};
+    if (o == NULL)
+        o = &defaults;
+    const char *addr = o->addr ? o->addr : HTTPD_DEFAULT_ADDR;
+
+    if (h == NULL) {
+        *cause = xstrdup("no request handler");
+        return NULL;
+    }
+    if (o->port > 65535) {
+        *cause = xasprintf("port %u is out of range", o->port);
+        return NULL;
+    }
+    if ((o->tls_cert_pem == NULL) != (o->tls_key_pem == NULL)) {
+        *cause = xstrdup("TLS needs both a certificate and a key");
+        return NULL;
+    }
+    struct sockaddr_storage ss;
+    int v6;
+    if (parse_addr(addr, o->port, &ss, &v6) < 0) {
+        *cause = xasprintf("\"%s\" is not an IPv4 or IPv6 address", addr);
+        return NULL;
+    }
+
+    struct httpd *d = xcalloc(1, sizeof *d);
+    d->loop = l;
+    d->source = -1;
+    d->handler = h;
+    d->arg = arg;
+    d->max_body = o->max_body ? o->max_body : HTTPD_DEFAULT_MAX_BODY;
+
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    if (o->tls_cert_pem != NULL)
+        flags |= MHD_USE_TLS;
+
+    /* MHD refuses TLS options without MHD_USE_TLS, so they go in only when asked for. */
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)o->tls_cert_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (o->tls_cert_pem == NULL)
+        tls_opts[0].option = MHD_OPTION_END;
+    d->mhd = MHD_start_daemon(
+        flags, (uint16_t)o->port, NULL, NULL, on_access, d,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, d,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_CONNECTION_LIMIT, o->max_conns ? o->max_conns : HTTPD_DEFAULT_MAX_CONNS,
+        MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : HTTPD_DEFAULT_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_CONN_MEMORY,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+        MHD_OPTION_ARRAY, tls_opts,
+        MHD_OPTION_END);
+    if (d->mhd == NULL) {
+        *cause = xasprintf("cannot listen on %s%s%s:%u%s%s", v6 ? "[" : "", addr,
+                           v6 ? "]" : "", o->port, d->last_error[0] ? ": " : "",
+                           d->last_error);
+        free(d);
+        return NULL;
+    }
+
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    d->port = info != NULL ? info->port : o->port;
+    info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+    if (info == NULL || info->epoll_fd < 0 || d->port == 0) {
+        *cause = xstrdup("the server started without an epoll fd or a port");
+        MHD_stop_daemon(d->mhd);
+        free(d);
+        return NULL;
+    }
+    d->source = loop_add(l, info->epoll_fd, POLLIN, on_loop_ready, on_loop_timeout, d);
+    if (d->source < 0) {
+        *cause = xstrdup("cannot add the server to the loop");
+        MHD_stop_daemon(d->mhd);
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+unsigned
+httpd_port(const struct httpd *d)
+{
+    return d ? d->port : 0;
+}
+
+void
+httpd_free(struct httpd *d)
+{
+    if (d == NULL)
+        return;
+    /* MHD panics when stopped with suspended connections: resume them all first. Their
+     * state is freed by on_completed during the stop. */
+    while (d->pending != NULL) {
+        struct request_state *rs = d->pending;
+        d->pending = rs->next_pending;
+        rs->next_pending = NULL;
+        rs->suspended = 0;
+        MHD_resume_connection(rs->conn);
+    }
+    MHD_stop_daemon(d->mhd);
+    if (d->source >= 0)
+        loop_remove(d->loop, d->source);
+    free(d);
+}

@@ -1,0 +1,265 @@
+/* The send pipeline: serialize once, sign, send through the transport, track each state. */
+#include "jelou/outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jelou/sign.h"
+#include "jelou/transport.h"
+#include "jelou/xalloc.h"
+
+/* How much of a refusal's body is shown to the agent. */
+#define REASON_BYTES 200
+
+struct outbox {
+    struct transport *t;
+    char *endpoint;
+    char *secret;
+    int max_attempts;
+    int parallel;
+    outbox_change_fn change;
+    void *arg;
+    struct outbox_entry **all;
+    size_t n, cap;
+    struct outbox_entry **queue; /* waiting for a free slot, FIFO */
+    size_t qhead, qlen, qcap;
+    int inflight;
+};
+
+const char *
+send_state_name(enum send_state s)
+{
+    switch (s) {
+    case SEND_QUEUED:
+        return "queued";
+    case SEND_SENDING:
+        return "sending";
+    case SEND_ACCEPTED:
+        return "accepted";
+    case SEND_FAILED:
+        return "failed";
+    }
+    return "?";
+}
+
+int
+outbox_seal(const struct message *m, const char *secret, char **body, size_t *len,
+            char sig[SIGN_HEADER_LEN + 1], char **cause)
+{
+    *body = message_serialize(m, len, cause);
+    if (*body == NULL)
+        return -1;
+    if (sign_header(secret, *body, *len, sig) != 0) {
+        free(*body);
+        *body = NULL;
+        *cause = xstrdup("cannot compute the signature");
+        return -1;
+    }
+    return 0;
+}
+
+struct outbox *
+outbox_new(struct transport *t, const struct outbox_opts *o, outbox_change_fn change, void *arg)
+{
+    struct outbox *ob = xcalloc(1, sizeof *ob);
+    ob->t = t;
+    ob->endpoint = xstrdup(o->endpoint);
+    ob->secret = xstrdup(o->secret);
+    ob->max_attempts = o->max_attempts > 0 ? o->max_attempts : 1;
+    ob->parallel = o->parallel > 0 ? o->parallel : 8;
+    ob->change = change;
+    ob->arg = arg;
+    return ob;
+}
+
+static void
+entry_free(struct outbox_entry *e)
+{
+    message_free(e->msg);
+    free(e->body);
+    free(e->error);
+    free(e->response);
+    free(e);
+}
+
+void
+outbox_free(struct outbox *ob)
+{
+    if (ob == NULL)
+        return;
+    for (size_t i = 0; i < ob->n; i++)
+        entry_free(ob->all[i]);
+    free(ob->all);
+    free(ob->queue);
+    if (ob->secret)
+        explicit_bzero(ob->secret, strlen(ob->secret));
+    free(ob->secret);
+    free(ob->endpoint);
+    free(ob);
+}
+
+static void
+notify(struct outbox *ob, struct outbox_entry *e)
+{
+    if (ob->change)
+        ob->change(ob->arg, e);
+}
+
+/* One printable line from a server's answer: control bytes become spaces. */
+static char *
+one_line(const char *s, size_t n)
+{
+    char *out = xstrndup(s, n > REASON_BYTES ? REASON_BYTES : n);
+    for (char *p = out; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    }
+    return out;
+}
+
+static void pump(struct outbox *ob);
+
+static void
+on_attempt(void *arg, int attempt)
+{
+    struct outbox_entry *e = arg;
+    struct outbox *ob = e->owner;
+    e->state = SEND_SENDING;
+    e->attempt = attempt;
+    notify(ob, e);
+}
+
+static void
+on_done(void *arg, const struct transport_result *r)
+{
+    struct outbox_entry *e = arg;
+    struct outbox *ob = e->owner;
+    ob->inflight--;
+    e->attempt = r->attempts;
+    e->http_status = r->http_status;
+    e->network_error = r->network_error;
+    free(e->error);
+    free(e->response);
+    e->error = NULL;
+    e->response = one_line(r->body, r->body_len);
+    if (r->http_status >= 200 && r->http_status <= 299) {
+        e->state = SEND_ACCEPTED;
+    } else {
+        e->state = SEND_FAILED;
+        if (r->network_error)
+            e->error = xstrdup(r->error ? r->error : "network failure");
+        else if (r->body_len > 0)
+            e->error = xasprintf("HTTP %ld: %s", r->http_status, e->response);
+        else
+            e->error = xasprintf("HTTP %ld", r->http_status);
+    }
+    notify(ob, e);
+    pump(ob);
+}
+
+static void
+start(struct outbox *ob, struct outbox_entry *e)
+{
+    char sighdr[SIGN_HEADER_LEN + 32];
+    snprintf(sighdr, sizeof sighdr, "X-Jelou-Signature: %s", e->signature);
+    const char *headers[] = {"Content-Type: application/json", sighdr, NULL};
+    struct transport_request r = {
+        .method = "POST",
+        .url = ob->endpoint,
+        .headers = headers,
+        .body = e->body,
+        .body_len = e->body_len,
+        .keep_bytes = REASON_BYTES,
+        .retry = 1,
+        .on_attempt = on_attempt,
+        .on_done = on_done,
+        .arg = e,
+    };
+    char *cause = NULL;
+    ob->inflight++;
+    if (transport_submit(ob->t, &r, &cause) != 0) {
+        ob->inflight--;
+        e->state = SEND_FAILED;
+        e->network_error = 1;
+        free(e->error);
+        e->error = cause;
+        notify(ob, e);
+    }
+}
+
+static void
+pump(struct outbox *ob)
+{
+    while (ob->inflight < ob->parallel && ob->qlen > 0) {
+        struct outbox_entry *e = ob->queue[ob->qhead];
+        ob->qhead = (ob->qhead + 1) % ob->qcap;
+        ob->qlen--;
+        start(ob, e);
+    }
+}
+
+static void
+enqueue(struct outbox *ob, struct outbox_entry *e)
+{
+    if (ob->qlen == ob->qcap) {
+        size_t cap = ob->qcap ? ob->qcap * 2 : 16;
+        struct outbox_entry **q = xcalloc(cap, sizeof *q);
+        for (size_t i = 0; i < ob->qlen; i++)
+            q[i] = ob->queue[(ob->qhead + i) % ob->qcap];
+        free(ob->queue);
+        ob->queue = q;
+        ob->qcap = cap;
+        ob->qhead = 0;
+    }
+    ob->queue[(ob->qhead + ob->qlen) % ob->qcap] = e;
+    ob->qlen++;
+    e->state = SEND_QUEUED;
+    e->attempt = 0;
+    notify(ob, e);
+    pump(ob);
+}
+
+struct outbox_entry *
+outbox_add(struct outbox *ob, struct message *m, char **cause)
+{
+    struct outbox_entry *e = xcalloc(1, sizeof *e);
+    if (outbox_seal(m, ob->secret, &e->body, &e->body_len, e->signature, cause) != 0) {
+        message_free(m);
+        free(e);
+        return NULL;
+    }
+    e->msg = m;
+    e->owner = ob;
+    e->max_attempts = ob->max_attempts;
+    if (ob->n == ob->cap) {
+        ob->cap = ob->cap ? ob->cap * 2 : 16;
+        ob->all = xrealloc(ob->all, ob->cap * sizeof *ob->all);
+    }
+    ob->all[ob->n++] = e;
+    enqueue(ob, e);
+    return e;
+}
+
+int
+outbox_retry(struct outbox *ob, struct outbox_entry *e, char **cause)
+{
+    if (e->state != SEND_FAILED) {
+        *cause = xasprintf("message %s is %s, not failed: nothing to retry", e->msg->id,
+                           send_state_name(e->state));
+        return -1;
+    }
+    /* The same bytes and signature go out again, so the id is the same too. */
+    free(e->error);
+    e->error = NULL;
+    e->http_status = 0;
+    e->network_error = 0;
+    enqueue(ob, e);
+    return 0;
+}
+
+int
+outbox_busy(const struct outbox *ob)
+{
+    return ob->inflight + (int)ob->qlen;
+}

@@ -1,0 +1,188 @@
+/* JSON-lines records (result lines, sandbox log entries, journals) built with cJSON. */
+#include "jelou/record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "jelou/utf8.h"
+#include "jelou/xalloc.h"
+
+struct record {
+    cJSON *obj;
+};
+
+/* cJSON returns NULL from its constructors only when malloc fails: give up like xmalloc. */
+static void *
+need(void *p)
+{
+    if (p == NULL) {
+        fputs("jelou-console: out of memory (cJSON)\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+struct record *
+record_new(void)
+{
+    struct record *r = xmalloc(sizeof *r);
+    r->obj = need(cJSON_CreateObject());
+    return r;
+}
+
+/* A key set twice keeps its first position and takes the last value: a record never
+ * carries duplicate keys, which JSON readers resolve differently. */
+static void
+put(struct record *r, const char *key, cJSON *item)
+{
+    need(item);
+    if (r == NULL || key == NULL) {
+        cJSON_Delete(item);
+        return;
+    }
+    cJSON_bool ok;
+    if (cJSON_GetObjectItemCaseSensitive(r->obj, key) != NULL)
+        ok = cJSON_ReplaceItemInObjectCaseSensitive(r->obj, key, item);
+    else
+        ok = cJSON_AddItemToObject(r->obj, key, item);
+    /* Both fail only when copying the key runs out of memory. */
+    need(ok ? item : NULL);
+}
+
+void
+record_str(struct record *r, const char *key, const char *value)
+{
+    if (value == NULL)
+        put(r, key, cJSON_CreateNull());
+    else
+        record_strn(r, key, value, strlen(value));
+}
+
+/* Bytes that are not UTF-8 (and NUL, which cJSON cannot carry) become U+FFFD one byte at a
+ * time, so a log line about bad input is still a valid JSON line. */
+static char *
+sanitize(const char *s, size_t n)
+{
+    struct buf b = {0};
+
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+        if (len <= n - i && utf8_valid(s + i, len)) {
+            buf_append(&b, s + i, len);
+            i += len;
+        } else {
+            buf_appends(&b, "\xef\xbf\xbd");
+            i++;
+        }
+    }
+    return buf_take(&b);
+}
+
+void
+record_strn(struct record *r, const char *key, const char *value, size_t n)
+{
+    char *copy;
+
+    if (value == NULL) {
+        put(r, key, cJSON_CreateNull());
+        return;
+    }
+    copy = utf8_valid(value, n) ? xstrndup(value, n) : sanitize(value, n);
+    put(r, key, cJSON_CreateString(copy));
+    free(copy);
+}
+
+void
+record_int(struct record *r, const char *key, long long value)
+{
+    /* cJSON keeps numbers as doubles, which loses digits past 2^53: print it ourselves. */
+    char text[32];
+    snprintf(text, sizeof text, "%lld", value);
+    put(r, key, cJSON_CreateRaw(text));
+}
+
+void
+record_num(struct record *r, const char *key, double value)
+{
+    put(r, key, cJSON_CreateNumber(value));
+}
+
+void
+record_bool(struct record *r, const char *key, int value)
+{
+    put(r, key, cJSON_CreateBool(value != 0));
+}
+
+char *
+record_finish(struct record *r)
+{
+    char *printed, *out;
+
+    if (r == NULL)
+        return NULL;
+    printed = need(cJSON_PrintUnformatted(r->obj));
+    /* cJSON has its own allocator hooks; hand the caller memory that free() owns. */
+    out = xstrdup(printed);
+    cJSON_free(printed);
+    cJSON_Delete(r->obj);
+    free(r);
+    return out;
+}
+
+static int
+write_error(const char *path, int err, char **cause)
+{
+    if (cause != NULL)
+        *cause = xasprintf("cannot write %s: %s", path, strerror(err));
+    return -1;
+}
+
+int
+record_append_file(const char *path, const char *line, int sync, char **cause)
+{
+    size_t n = strlen(line);
+    char *data = xmalloc(n + 1);
+    size_t done = 0;
+    int fd, err = 0;
+
+    /* One write() of the whole line: with O_APPEND, lines from several writers never
+     * interleave inside a line. */
+    memcpy(data, line, n);
+    data[n] = '\n';
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        err = errno;
+        free(data);
+        return write_error(path, err, cause);
+    }
+    while (done < n + 1) {
+        ssize_t w = write(fd, data + done, n + 1 - done);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            err = errno;
+            break;
+        }
+        if (w == 0) {
+            err = ENOSPC;
+            break;
+        }
+        /* A short write (disk nearly full) is finished rather than left as a torn line. */
+        done += (size_t)w;
+    }
+    free(data);
+    if (err == 0 && sync && fsync(fd) != 0)
+        err = errno;
+    if (close(fd) != 0 && err == 0)
+        err = errno;
+    if (err != 0)
+        return write_error(path, err, cause);
+    return 0;
+}

@@ -1,0 +1,529 @@
+/* Settings from flags, environment, the INI config file (libinih) and defaults; the secret. */
+#include "jelou/settings.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "jelou/url.h"
+#include "jelou/xalloc.h"
+
+#define PRIVATE_FILE_MAX 4096
+#define DEFAULT_ATTEMPTS 3
+#define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_CONNECT_TIMEOUT_S 10
+
+enum cfg_key {
+    K_ENDPOINT,
+    K_PROJECT,
+    K_BOT,
+    K_SECRET_FILE,
+    K_CACERT,
+    K_ATTEMPTS,
+    K_TIMEOUT,
+    K_CONNECT_TIMEOUT,
+    K_COUNT
+};
+
+static const char *const key_names[K_COUNT] = {
+    "endpoint", "project", "bot", "secret_file", "cacert", "attempts", "timeout",
+    "connect_timeout",
+};
+
+struct config {
+    char *path;             /* NULL when no file was read */
+    char *values[K_COUNT];
+    int lines[K_COUNT];     /* 0: not in the file */
+};
+
+struct parse_ctx {
+    struct config *cfg;
+    FILE *fp;
+    char *line;
+    size_t cap;
+    int lineno;
+    int read_errno;
+    int error_line;
+    char *error;
+};
+
+/* Where a value came from, so that a cause can point at the flag, variable or line. */
+struct choice {
+    const char *value;
+    char *name;
+};
+
+static int
+fail(char **cause, char *msg)
+{
+    if (cause != NULL)
+        *cause = msg;
+    else
+        free(msg);
+    return -1;
+}
+
+static void
+config_clear(struct config *cfg)
+{
+    free(cfg->path);
+    for (int k = 0; k < K_COUNT; k++)
+        free(cfg->values[k]);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+static void parse_error(struct parse_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Keeps the first error only: it is the one the user should fix first. */
+static void
+parse_error(struct parse_ctx *c, const char *fmt, ...)
+{
+    if (c->error != NULL)
+        return;
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    c->error = xasprintf("%s:%d: %s", c->cfg->path, c->lineno, msg);
+    c->error_line = c->lineno;
+}
+
+/* fgets-like reader for ini_parse_stream. Debian's libinih is built without
+ * INI_HANDLER_LINENO, so counting lines here is how the handler learns its line number;
+ * inih counts one line per reader call too, so both agree. */
+static char *
+read_line(char *str, int num, void *stream)
+{
+    struct parse_ctx *c = stream;
+
+    errno = 0;
+    ssize_t n = getline(&c->line, &c->cap, c->fp);
+    if (n < 0) {
+        if (ferror(c->fp))
+            c->read_errno = errno ? errno : EIO;
+        return NULL;
+    }
+    c->lineno++;
+    /* inih would silently cut a long line in two and read the tail as another line. */
+    if (num < 2 || n > num - 1) {
+        parse_error(c, "line is longer than %d characters", num - 2);
+        return NULL;
+    }
+    memcpy(str, c->line, (size_t)n + 1);
+    return str;
+}
+
+/* Relative paths in a config file are relative to the file, not to wherever the console
+ * happens to be started; "~/" is the user's home. */
+static char *
+config_relative_path(const char *config_path, const char *value)
+{
+    const char *home = getenv("HOME");
+    if (value[0] == '~' && value[1] == '/' && home != NULL && *home != '\0')
+        return xasprintf("%s%s", home, value + 1);
+    const char *slash = strrchr(config_path, '/');
+    if (value[0] == '/' || slash == NULL)
+        return xstrdup(value);
+    return xasprintf("%.*s/%s", (int)(slash - config_path), config_path, value);
+}
+
+static int
+on_key(void *user, const char *section, const char *name, const char *value)
+{
+    struct parse_ctx *c = user;
+    struct config *cfg = c->cfg;
+    int k;
+
+    /* Checked before the section: a secret is refused wherever it was written. */
+    if (strcasecmp(name, "secret") == 0) {
+        parse_error(c, "secrets are not read from the config file; use secret_file");
+        return 0;
+    }
+    if (*section != '\0' && strcasecmp(section, "jelou") != 0) {
+        parse_error(c, "unknown section '%s'", section);
+        return 0;
+    }
+    for (k = 0; k < K_COUNT; k++) {
+        if (strcasecmp(name, key_names[k]) == 0)
+            break;
+    }
+    if (k == K_COUNT) {
+        parse_error(c, "unknown key '%s'", name);
+        return 0;
+    }
+    /* Also catches indented continuation lines, which inih reports as the same key again. */
+    if (cfg->lines[k] != 0) {
+        parse_error(c, "%s is given twice (first on line %d)", key_names[k], cfg->lines[k]);
+        return 0;
+    }
+    if (*value == '\0') {
+        parse_error(c, "%s is empty", key_names[k]);
+        return 0;
+    }
+    cfg->lines[k] = c->lineno;
+    if (k == K_SECRET_FILE || k == K_CACERT)
+        cfg->values[k] = config_relative_path(cfg->path, value);
+    else
+        cfg->values[k] = xstrdup(value);
+    return 1;
+}
+
+/* Reads path into cfg. A missing file is an error only when the user named it. */
+static int
+config_read(struct config *cfg, const char *path, int must_exist, char **cause)
+{
+    struct stat st;
+
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
+            return 0;
+        return fail(cause, xasprintf("cannot read config %s: %s", path, strerror(errno)));
+    }
+    int e = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (e != 0) {
+        close(fd);
+        return fail(cause, xasprintf("cannot read config %s: %s", path, strerror(e)));
+    }
+    FILE *fp = fdopen(fd, "r");
+    if (fp == NULL) {
+        int rc = fail(cause, xasprintf("cannot read config %s: %s", path, strerror(errno)));
+        close(fd);
+        return rc;
+    }
+
+    cfg->path = xstrdup(path);
+    struct parse_ctx c = {.cfg = cfg, .fp = fp};
+    int rc = ini_parse_stream(read_line, &c, on_key, &c);
+    fclose(fp);
+    free(c.line);
+
+    if (rc > 0 && (c.error == NULL || rc < c.error_line)) {
+        free(c.error);
+        c.error = xasprintf("%s:%d: cannot parse this line (expected key = value or "
+                            "[jelou])", path, rc);
+    } else if (c.error == NULL && c.read_errno != 0) {
+        c.error = xasprintf("cannot read config %s: %s", path, strerror(c.read_errno));
+    } else if (c.error == NULL && rc < 0) {
+        c.error = xasprintf("cannot read config %s: out of memory", path);
+    }
+    if (c.error != NULL)
+        return fail(cause, c.error);
+    return 0;
+}
+
+static char *
+default_config_path(void)
+{
+    /* XDG says relative values are invalid and are to be ignored. */
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    if (xdg != NULL && xdg[0] == '/')
+        return xasprintf("%s/jelou-console/config", xdg);
+    const char *home = getenv("HOME");
+    if (home != NULL && *home != '\0')
+        return xasprintf("%s/.config/jelou-console/config", home);
+    return NULL;
+}
+
+/* The highest-precedence source that gives a value: flag, then environment, then config. */
+static void
+choose(struct choice *ch, const char *flag, const char *flag_name, const char *env_name,
+       const struct config *cfg, enum cfg_key k)
+{
+    const char *env = env_name != NULL ? getenv(env_name) : NULL;
+
+    ch->value = NULL;
+    ch->name = NULL;
+    if (flag != NULL) {
+        ch->value = flag;
+        ch->name = xstrdup(flag_name);
+    } else if (env != NULL) {
+        ch->value = env;
+        ch->name = xstrdup(env_name);
+    } else if (cfg->values[k] != NULL) {
+        ch->value = cfg->values[k];
+        ch->name = xasprintf("%s:%d: %s", cfg->path, cfg->lines[k], key_names[k]);
+    }
+}
+
+/* Strictly decimal digits: "1e3", "+5" or " 5" are more likely slips than intent. */
+static int
+parse_whole(const char *s, long lo, long hi, long *out)
+{
+    long v = 0;
+
+    if (*s == '\0')
+        return -1;
+    for (; *s != '\0'; s++) {
+        if (!isdigit((unsigned char)*s))
+            return -1;
+        if (v <= hi)
+            v = v * 10 + (*s - '0');
+    }
+    if (v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Sets *dst from the chosen source, refusing an empty value. 0 when nothing was given. */
+static int
+take_string(char **dst, const struct choice *ch, char **cause)
+{
+    if (ch->value == NULL)
+        return 0;
+    if (*ch->value == '\0')
+        return fail(cause, xasprintf("%s is empty", ch->name));
+    xstrset(dst, ch->value);
+    return 0;
+}
+
+static int
+take_number(long *dst, long def, long lo, long hi, const char *what, const struct choice *ch,
+            char **cause)
+{
+    *dst = def;
+    if (ch->value == NULL)
+        return 0;
+    if (parse_whole(ch->value, lo, hi, dst) != 0)
+        return fail(cause, xasprintf("%s must be a whole number %sfrom %ld to %ld",
+                                     ch->name, what, lo, hi));
+    return 0;
+}
+
+static int
+resolve(struct settings *s, const struct settings_flags *f, const struct config *cfg,
+        char **cause)
+{
+    struct choice ch[K_COUNT];
+    char *why = NULL;
+    long n;
+    int rc = -1;
+
+    choose(&ch[K_ENDPOINT], f->endpoint, "--endpoint", "JELOU_ENDPOINT", cfg, K_ENDPOINT);
+    choose(&ch[K_PROJECT], f->project, "--project", "JELOU_PROJECT_ID", cfg, K_PROJECT);
+    choose(&ch[K_BOT], f->bot, "--bot", "JELOU_BOT_ID", cfg, K_BOT);
+    choose(&ch[K_CACERT], f->cacert, "--cacert", NULL, cfg, K_CACERT);
+    choose(&ch[K_ATTEMPTS], f->attempts, "--attempts", NULL, cfg, K_ATTEMPTS);
+    choose(&ch[K_TIMEOUT], f->timeout, "--timeout", NULL, cfg, K_TIMEOUT);
+    choose(&ch[K_CONNECT_TIMEOUT], f->connect_timeout, "--connect-timeout", NULL, cfg,
+           K_CONNECT_TIMEOUT);
+    /* JELOU_SIGNING_SECRET sits between the flag and the secret file variable, so the file
+     * sources are chosen by hand below. */
+    choose(&ch[K_SECRET_FILE], f->secret_file, "--secret-file", NULL, cfg, K_SECRET_FILE);
+    if (f->secret_file == NULL) {
+        const char *env_file = getenv("JELOU_SIGNING_SECRET_FILE");
+        if (getenv("JELOU_SIGNING_SECRET") != NULL) {
+            free(ch[K_SECRET_FILE].name);
+            ch[K_SECRET_FILE].name = NULL;
+            ch[K_SECRET_FILE].value = NULL;
+            s->secret_from_env = 1;
+        } else if (env_file != NULL) {
+            free(ch[K_SECRET_FILE].name);
+            ch[K_SECRET_FILE].name = xstrdup("JELOU_SIGNING_SECRET_FILE");
+            ch[K_SECRET_FILE].value = env_file;
+        }
+    }
+
+    if (take_string(&s->endpoint, &ch[K_ENDPOINT], cause) != 0 ||
+        take_string(&s->project, &ch[K_PROJECT], cause) != 0 ||
+        take_string(&s->bot, &ch[K_BOT], cause) != 0 ||
+        take_string(&s->cacert, &ch[K_CACERT], cause) != 0 ||
+        take_string(&s->secret_file, &ch[K_SECRET_FILE], cause) != 0)
+        goto out;
+
+    if (s->endpoint == NULL)
+        s->endpoint = xstrdup(SETTINGS_DEFAULT_ENDPOINT);
+    if (url_check_endpoint(s->endpoint, &why) != 0) {
+        fail(cause, ch[K_ENDPOINT].name ? xasprintf("%s: %s", ch[K_ENDPOINT].name, why)
+                                        : xstrdup(why));
+        free(why);
+        goto out;
+    }
+
+    /* Checked now so that a typo is a configuration error (exit 2), not a network one. */
+    if (s->cacert != NULL && access(s->cacert, R_OK) != 0) {
+        fail(cause, xasprintf("%s: cannot read %s: %s", ch[K_CACERT].name, s->cacert,
+                              strerror(errno)));
+        goto out;
+    }
+
+    if (take_number(&n, DEFAULT_ATTEMPTS, 1, 10, "", &ch[K_ATTEMPTS], cause) != 0)
+        goto out;
+    s->attempts = (int)n;
+    if (take_number(&n, DEFAULT_TIMEOUT_S, 1, 600, "of seconds ", &ch[K_TIMEOUT], cause) != 0)
+        goto out;
+    s->timeout_ms = n * 1000;
+    if (take_number(&n, DEFAULT_CONNECT_TIMEOUT_S, 1, 600, "of seconds ",
+                    &ch[K_CONNECT_TIMEOUT], cause) != 0)
+        goto out;
+    s->connect_timeout_ms = n * 1000;
+    rc = 0;
+
+out:
+    for (int k = 0; k < K_COUNT; k++)
+        free(ch[k].name);
+    return rc;
+}
+
+int
+settings_load(struct settings *s, const struct settings_flags *f, char **cause)
+{
+    static const struct settings_flags no_flags;
+    struct config cfg = {0};
+    int rc;
+
+    memset(s, 0, sizeof *s);
+    if (f == NULL)
+        f = &no_flags;
+
+    if (f->config != NULL) {
+        rc = config_read(&cfg, f->config, 1, cause);
+    } else {
+        char *path = default_config_path();
+        rc = path != NULL ? config_read(&cfg, path, 0, cause) : 0;
+        free(path);
+    }
+    if (rc == 0) {
+        xstrset(&s->config_path, cfg.path);
+        rc = resolve(s, f, &cfg, cause);
+    }
+    config_clear(&cfg);
+    return rc;
+}
+
+int
+settings_load_secret(struct settings *s, char **cause)
+{
+    if (s->secret != NULL)
+        return 0;
+    if (s->secret_file != NULL) {
+        s->secret = settings_read_private_file(s->secret_file, "secret", cause);
+        return s->secret != NULL ? 0 : -1;
+    }
+    if (s->secret_from_env) {
+        const char *v = getenv("JELOU_SIGNING_SECRET");
+        if (v == NULL || *v == '\0')
+            return fail(cause, xstrdup("JELOU_SIGNING_SECRET is set but empty"));
+        s->secret = xstrdup(v);
+        return 0;
+    }
+    return fail(cause, xstrdup("no signing secret: set JELOU_SIGNING_SECRET, "
+                               "JELOU_SIGNING_SECRET_FILE or --secret-file"));
+}
+
+/* Reads at most max + 1 bytes, so that a file that grew after fstat is still noticed. */
+static ssize_t
+read_all(int fd, char *buf, size_t max)
+{
+    size_t len = 0;
+    while (len <= max) {
+        ssize_t n = read(fd, buf + len, max + 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    return (ssize_t)len;
+}
+
+char *
+settings_read_private_file(const char *path, const char *what, char **cause)
+{
+    char data[PRIVATE_FILE_MAX + 1];
+    char *result = NULL;
+    struct stat st;
+
+    if (what == NULL)
+        what = "private";
+    /* One descriptor for the checks and the read, so the file checked is the file read.
+     * O_NONBLOCK: a FIFO is refused below instead of hanging here. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        fail(cause, xasprintf("cannot open %s file %s: %s", what, path, strerror(errno)));
+        return NULL;
+    }
+    if (fstat(fd, &st) != 0) {
+        fail(cause, xasprintf("cannot read %s file %s: %s", what, path, strerror(errno)));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        fail(cause, xasprintf("%s file %s is not a regular file", what, path));
+        goto out;
+    }
+    if (st.st_uid != geteuid()) {
+        fail(cause, xasprintf("%s file %s is owned by another user", what, path));
+        goto out;
+    }
+    if ((st.st_mode & 077) != 0) {
+        fail(cause, xasprintf("%s file %s is readable by group or others: run chmod 600 %s",
+                              what, path, path));
+        goto out;
+    }
+    if (st.st_size > PRIVATE_FILE_MAX) {
+        fail(cause, xasprintf("%s file %s is larger than %d bytes", what, path,
+                              PRIVATE_FILE_MAX));
+        goto out;
+    }
+
+    ssize_t got = read_all(fd, data, PRIVATE_FILE_MAX);
+    if (got < 0) {
+        fail(cause, xasprintf("cannot read %s file %s: %s", what, path, strerror(errno)));
+        goto out;
+    }
+    size_t len = (size_t)got;
+    if (len > PRIVATE_FILE_MAX) {
+        fail(cause, xasprintf("%s file %s is larger than %d bytes", what, path,
+                              PRIVATE_FILE_MAX));
+        goto out;
+    }
+    if (memchr(data, '\0', len) != NULL) {
+        fail(cause, xasprintf("%s file %s contains a NUL byte", what, path));
+        goto out;
+    }
+    /* Editors and `echo` add a newline that is not part of the secret. */
+    while (len > 0 && isspace((unsigned char)data[len - 1]))
+        len--;
+    if (len == 0) {
+        fail(cause, xasprintf("%s file %s is empty", what, path));
+        goto out;
+    }
+    result = xstrndup(data, len);
+
+out:
+    explicit_bzero(data, sizeof data);
+    close(fd);
+    return result;
+}
+
+void
+settings_clear(struct settings *s)
+{
+    if (s == NULL)
+        return;
+    free(s->endpoint);
+    free(s->project);
+    free(s->bot);
+    free(s->cacert);
+    free(s->config_path);
+    free(s->secret_file);
+    if (s->secret != NULL) {
+        explicit_bzero(s->secret, strlen(s->secret));
+        free(s->secret);
+    }
+    memset(s, 0, sizeof *s);
+}

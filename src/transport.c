@@ -1,0 +1,442 @@
+/* HTTP transfers with libcurl multi: non-blocking, reused connections, retry with back-off. */
+#include "jelou/transport.h"
+
+#include <curl/curl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jelou/loop.h"
+#include "jelou/xalloc.h"
+
+/* Beyond this a response body is not read further: a send only needs its status. */
+#define RESPONSE_READ_CAP (1024 * 1024)
+#define DEFAULT_KEEP 200
+#define CA_PATH "/etc/ssl/certs"
+
+struct treq {
+    struct transport *t;
+    struct treq *prev, *next; /* every live request */
+    CURL *easy;
+    struct curl_slist *headers;
+    char *url;
+    char *method;
+    char *body;
+    size_t body_len;
+    char *range;
+    size_t keep;
+    int stop_at_keep;
+    int retry;
+    int follow;
+    void (*on_attempt)(void *arg, int attempt);
+    void (*on_done)(void *arg, const struct transport_result *r);
+    void *arg;
+
+    int attempts;
+    int in_multi;
+    long long due;            /* back-off: when the next attempt may start; 0 if none */
+    struct buf resp;
+    size_t resp_total;
+    int stopped;              /* we ended the transfer on purpose */
+    char *content_type;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+struct transport {
+    CURLM *multi;
+    struct transport_opts o;
+    char *cacert;
+    struct treq *reqs;
+    int pending;
+    unsigned int seed;
+};
+
+struct transport *
+transport_new(const struct transport_opts *o, char **cause)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        *cause = xstrdup("cannot initialise libcurl");
+        return NULL;
+    }
+    struct transport *t = xcalloc(1, sizeof *t);
+    t->multi = curl_multi_init();
+    if (t->multi == NULL) {
+        free(t);
+        curl_global_cleanup();
+        *cause = xstrdup("cannot initialise libcurl multi handle");
+        return NULL;
+    }
+    if (o != NULL)
+        t->o = *o;
+    if (t->o.max_attempts < 1)
+        t->o.max_attempts = 1;
+    if (t->o.connect_timeout_ms <= 0)
+        t->o.connect_timeout_ms = 10000;
+    if (t->o.timeout_ms <= 0)
+        t->o.timeout_ms = 30000;
+    if (t->o.backoff_ms <= 0)
+        t->o.backoff_ms = 500;
+    if (t->o.backoff_max_ms <= 0)
+        t->o.backoff_max_ms = 8000;
+    t->cacert = o && o->cacert ? xstrdup(o->cacert) : NULL;
+    t->o.cacert = t->cacert;
+    t->seed = (unsigned int)(loop_now_ms() ^ (long long)getpid());
+    /* Keep a few connections per host open so consecutive sends reuse them. */
+    curl_multi_setopt(t->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
+    curl_multi_setopt(t->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    return t;
+}
+
+static void
+treq_free(struct treq *q)
+{
+    struct transport *t = q->t;
+    if (q->in_multi)
+        curl_multi_remove_handle(t->multi, q->easy);
+    if (q->prev)
+        q->prev->next = q->next;
+    else
+        t->reqs = q->next;
+    if (q->next)
+        q->next->prev = q->prev;
+    curl_easy_cleanup(q->easy);
+    curl_slist_free_all(q->headers);
+    free(q->url);
+    free(q->method);
+    free(q->body);
+    free(q->range);
+    free(q->content_type);
+    buf_free(&q->resp);
+    free(q);
+    t->pending--;
+}
+
+void
+transport_free(struct transport *t)
+{
+    if (t == NULL)
+        return;
+    while (t->reqs != NULL)
+        treq_free(t->reqs);
+    curl_multi_cleanup(t->multi);
+    free(t->cacert);
+    free(t);
+    curl_global_cleanup();
+}
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+    struct treq *q = arg;
+    size_t n = size * nmemb;
+    if (q->resp.len < q->keep) {
+        size_t room = q->keep - q->resp.len;
+        buf_append(&q->resp, data, n < room ? n : room);
+    }
+    q->resp_total += n;
+    if ((q->stop_at_keep && q->resp.len >= q->keep) || q->resp_total > RESPONSE_READ_CAP) {
+        q->stopped = 1;
+        return 0; /* ends the transfer with CURLE_WRITE_ERROR, which we expect */
+    }
+    return n;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+    struct treq *q = arg;
+    size_t n = size * nmemb;
+    /* A new status line starts a new response (redirects): forget the old type. */
+    if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+        free(q->content_type);
+        q->content_type = NULL;
+    } else if (n > 13 && strncasecmp(data, "content-type:", 13) == 0) {
+        const char *v = data + 13;
+        size_t len = n - 13;
+        while (len > 0 && (*v == ' ' || *v == '\t')) {
+            v++;
+            len--;
+        }
+        while (len > 0 && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
+            len--;
+        free(q->content_type);
+        q->content_type = xstrndup(v, len);
+    }
+    return n;
+}
+
+static void
+start_attempt(struct treq *q)
+{
+    q->attempts++;
+    q->due = 0;
+    q->stopped = 0;
+    q->resp_total = 0;
+    q->resp.len = 0;
+    if (q->resp.data)
+        q->resp.data[0] = '\0';
+    free(q->content_type);
+    q->content_type = NULL;
+    q->errbuf[0] = '\0';
+    if (q->on_attempt)
+        q->on_attempt(q->arg, q->attempts);
+    curl_multi_add_handle(q->t->multi, q->easy);
+    q->in_multi = 1;
+}
+
+int
+transport_submit(struct transport *t, const struct transport_request *r, char **cause)
+{
+    struct treq *q = xcalloc(1, sizeof *q);
+    q->t = t;
+    q->easy = curl_easy_init();
+    if (q->easy == NULL) {
+        free(q);
+        *cause = xstrdup("cannot create a libcurl handle");
+        return -1;
+    }
+    q->url = xstrdup(r->url);
+    q->method = xstrdup(r->method ? r->method : "GET");
+    q->body = xmalloc(r->body_len + 1);
+    if (r->body_len)
+        memcpy(q->body, r->body, r->body_len);
+    q->body[r->body_len] = '\0';
+    q->body_len = r->body_len;
+    q->range = r->range ? xstrdup(r->range) : NULL;
+    q->keep = r->keep_bytes ? r->keep_bytes : DEFAULT_KEEP;
+    q->stop_at_keep = r->stop_at_keep;
+    q->retry = r->retry;
+    q->follow = r->follow_redirects;
+    q->on_attempt = r->on_attempt;
+    q->on_done = r->on_done;
+    q->arg = r->arg;
+
+    /* Without this, libcurl waits for "100 Continue" before larger bodies. */
+    q->headers = curl_slist_append(NULL, "Expect:");
+    for (size_t i = 0; r->headers && r->headers[i]; i++)
+        q->headers = curl_slist_append(q->headers, r->headers[i]);
+
+    CURL *e = q->easy;
+    curl_easy_setopt(e, CURLOPT_URL, q->url);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "jelou-console/" PACKAGE_VERSION);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, q->headers);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, t->o.connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, t->o.timeout_ms);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, q);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, q);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, q->errbuf);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, q);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (t->cacert != NULL) {
+        /* CAINFO alone would replace the system CAs; CAPATH keeps them. */
+        curl_easy_setopt(e, CURLOPT_CAINFO, t->cacert);
+        curl_easy_setopt(e, CURLOPT_CAPATH, CA_PATH);
+    }
+    if (strcmp(q->method, "POST") == 0) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, q->body);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
+    } else if (strcmp(q->method, "GET") == 0) {
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    } else {
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q->method);
+        if (q->body_len) {
+            curl_easy_setopt(e, CURLOPT_POSTFIELDS, q->body);
+            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
+        }
+    }
+    if (q->range)
+        curl_easy_setopt(e, CURLOPT_RANGE, q->range);
+    if (q->follow) {
+        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+        curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    }
+
+    q->next = t->reqs;
+    if (t->reqs)
+        t->reqs->prev = q;
+    t->reqs = q;
+    t->pending++;
+    start_attempt(q);
+    return 0;
+}
+
+int
+transport_pending(const struct transport *t)
+{
+    return t->pending;
+}
+
+static short
+to_curl_events(short ev)
+{
+    short c = 0;
+    if (ev & POLLIN)
+        c |= CURL_WAIT_POLLIN;
+    if (ev & POLLPRI)
+        c |= CURL_WAIT_POLLPRI;
+    if (ev & POLLOUT)
+        c |= CURL_WAIT_POLLOUT;
+    return c;
+}
+
+static short
+from_curl_events(short c)
+{
+    short ev = 0;
+    if (c & CURL_WAIT_POLLIN)
+        ev |= POLLIN;
+    if (c & CURL_WAIT_POLLPRI)
+        ev |= POLLPRI;
+    if (c & CURL_WAIT_POLLOUT)
+        ev |= POLLOUT;
+    return ev;
+}
+
+int
+transport_wait(struct transport *t, const int *fds, const short *events, short *revents,
+               unsigned n, long timeout_ms)
+{
+    struct curl_waitfd *w = xcalloc(n, sizeof *w);
+    for (unsigned i = 0; i < n; i++) {
+        w[i].fd = fds[i];
+        w[i].events = to_curl_events(events[i]);
+    }
+    int ms = timeout_ms < 0 || timeout_ms > 3600000 ? 3600000 : (int)timeout_ms;
+    int numfds = 0;
+    CURLMcode rc = curl_multi_poll(t->multi, w, n, ms, &numfds);
+    for (unsigned i = 0; i < n; i++)
+        revents[i] = rc == CURLM_OK ? from_curl_events(w[i].revents) : 0;
+    free(w);
+    return rc == CURLM_OK ? 0 : -1;
+}
+
+void
+transport_wake(struct transport *t)
+{
+    curl_multi_wakeup(t->multi);
+}
+
+long
+transport_timeout_ms(struct transport *t)
+{
+    long long now = loop_now_ms();
+    long best = -1;
+    for (struct treq *q = t->reqs; q; q = q->next) {
+        if (q->due == 0)
+            continue;
+        long left = q->due > now ? (long)(q->due - now) : 0;
+        if (best < 0 || left < best)
+            best = left;
+    }
+    return best;
+}
+
+/* Errors that another attempt cannot fix: bad certificates, bad URLs. */
+static int
+error_is_permanent(CURLcode code)
+{
+    switch (code) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_TOO_MANY_REDIRECTS:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static long
+backoff_ms(struct transport *t, int attempt)
+{
+    long d = t->o.backoff_ms;
+    for (int i = 1; i < attempt && d < t->o.backoff_max_ms; i++)
+        d *= 2;
+    if (d > t->o.backoff_max_ms)
+        d = t->o.backoff_max_ms;
+    /* Jitter spreads retries of many failed sends over time. */
+    return d + (long)(rand_r(&t->seed) % (unsigned)(d / 2 + 1));
+}
+
+static void
+finish(struct treq *q, CURLcode code)
+{
+    struct transport *t = q->t;
+    long status = 0;
+    curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_multi_remove_handle(t->multi, q->easy);
+    q->in_multi = 0;
+
+    int answered = code == CURLE_OK || (code == CURLE_WRITE_ERROR && q->stopped);
+    if (answered && status == 0)
+        answered = 0;
+    int retryable = answered ? status >= 500 : !error_is_permanent(code);
+    if (q->retry && retryable && q->attempts < t->o.max_attempts) {
+        q->due = loop_now_ms() + backoff_ms(t, q->attempts);
+        return;
+    }
+
+    char *error = NULL;
+    if (!answered) {
+        const char *why = q->errbuf[0] ? q->errbuf : curl_easy_strerror(code);
+        error = xstrdup(why);
+    } else if (status < 200 || status > 299) {
+        error = xasprintf("HTTP %ld", status);
+    }
+    struct transport_result res = {
+        .http_status = answered ? status : 0,
+        .attempts = q->attempts,
+        .network_error = !answered,
+        .error = error,
+        .body = q->resp.data ? q->resp.data : "",
+        .body_len = q->resp.len,
+        .body_truncated = q->resp_total > q->resp.len,
+        .content_type = q->content_type,
+    };
+    if (q->on_done)
+        q->on_done(q->arg, &res);
+    free(error);
+    treq_free(q);
+}
+
+void
+transport_perform(struct transport *t)
+{
+    int running = 0;
+    curl_multi_perform(t->multi, &running);
+
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(t->multi, &left)) != NULL) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        struct treq *q = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&q);
+        if (q != NULL)
+            finish(q, m->data.result);
+    }
+
+    long long now = loop_now_ms();
+    int started = 0;
+    for (struct treq *q = t->reqs; q; q = q->next) {
+        if (q->due != 0 && q->due <= now) {
+            start_attempt(q);
+            started = 1;
+        }
+    }
+    if (started)
+        curl_multi_perform(t->multi, &running);
+}

@@ -1,0 +1,304 @@
+/* URL parsing and the console's rules for endpoint and media URLs (no network, no libraries). */
+#include "jelou/url.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "jelou/xalloc.h"
+
+/* Longest piece of a user's URL quoted back in a cause, so that a cause stays one short line. */
+#define EXCERPT_MAX 60
+
+/* A printable, bounded copy of s for a cause: control bytes become '?', long input is cut
+ * (on a character boundary) and marked with "...". */
+static char *
+excerpt(const char *s, size_t n)
+{
+    size_t cut = n;
+    if (cut > EXCERPT_MAX) {
+        cut = EXCERPT_MAX;
+        while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+            cut--;
+    }
+    char *out = xmalloc(cut + 4);
+    for (size_t i = 0; i < cut; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    strcpy(out + cut, cut < n ? "..." : "");
+    return out;
+}
+
+static void
+lower(char *s)
+{
+    for (; *s != '\0'; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
+
+static int
+is_scheme_char(unsigned char c, int first)
+{
+    if (isalpha(c))
+        return 1;
+    return !first && (isdigit(c) || c == '+' || c == '-' || c == '.');
+}
+
+/* Registered names: letters, digits and the RFC 3986 unreserved marks. Anything else in a
+ * host (percent escapes, '!', non-ASCII) is more likely a mistake or a trick than a server. */
+static int
+is_host_char(unsigned char c)
+{
+    return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+static int
+fail(char **cause, char *msg)
+{
+    if (cause != NULL)
+        *cause = msg;
+    else
+        free(msg);
+    return -1;
+}
+
+static int
+parse_port(const char *p, size_t n, unsigned *port, char **cause)
+{
+    unsigned long v = 0;
+
+    if (n == 0)
+        return fail(cause, xstrdup("URL port is empty"));
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)p[i])) {
+            char *e = excerpt(p, n);
+            int rc = fail(cause, xasprintf("URL port '%s' is not a number", e));
+            free(e);
+            return rc;
+        }
+        /* Saturate instead of overflowing; anything past 65535 is refused below anyway. */
+        if (v <= 65535)
+            v = v * 10 + (unsigned long)(p[i] - '0');
+    }
+    if (v == 0 || v > 65535) {
+        char *e = excerpt(p, n);
+        int rc = fail(cause, xasprintf("URL port '%s' is out of range (1-65535)", e));
+        free(e);
+        return rc;
+    }
+    *port = (unsigned)v;
+    return 0;
+}
+
+/* Fills u->host and u->port from the authority a[0..n). */
+static int
+parse_authority(const char *a, size_t n, struct url *u, char **cause)
+{
+    const char *host, *rest, *end = a + n;
+    size_t hlen;
+
+    if (memchr(a, '@', n) != NULL)
+        return fail(cause, xstrdup("URL must not contain user info ('@' before the host)"));
+    if (n == 0)
+        return fail(cause, xstrdup("URL has an empty host"));
+
+    if (a[0] == '[') {
+        const char *close = memchr(a, ']', n);
+        if (close == NULL)
+            return fail(cause, xstrdup("URL has an unclosed '[' in the host"));
+        host = a + 1;
+        hlen = (size_t)(close - host);
+        if (hlen == 0)
+            return fail(cause, xstrdup("URL has an empty host"));
+        char *h = xstrndup(host, hlen);
+        struct in6_addr a6;
+        if (inet_pton(AF_INET6, h, &a6) != 1) {
+            char *e = excerpt(h, hlen);
+            free(h);
+            int rc = fail(cause, xasprintf("URL host '[%s]' is not a valid IPv6 address", e));
+            free(e);
+            return rc;
+        }
+        free(h);
+        rest = close + 1;
+        if (rest != end && *rest != ':')
+            return fail(cause, xstrdup("URL has characters after ']' in the host"));
+    } else {
+        const char *colon = memchr(a, ':', n);
+        host = a;
+        hlen = colon != NULL ? (size_t)(colon - a) : n;
+        if (colon != NULL && memchr(colon + 1, ':', (size_t)(end - colon - 1)) != NULL)
+            return fail(cause, xstrdup("URL host has more than one ':' "
+                                       "(IPv6 addresses go in brackets, like [::1])"));
+        if (hlen == 0)
+            return fail(cause, xstrdup("URL has an empty host"));
+        for (size_t i = 0; i < hlen; i++) {
+            if (!is_host_char((unsigned char)host[i])) {
+                char *e = excerpt(host, hlen);
+                int rc = fail(cause, xasprintf("URL host '%s' contains a character that is "
+                                               "not allowed", e));
+                free(e);
+                return rc;
+            }
+        }
+        rest = a + hlen;
+    }
+
+    u->port = 0;
+    if (rest != end && parse_port(rest + 1, (size_t)(end - rest - 1), &u->port, cause) != 0)
+        return -1;
+    u->host = xstrndup(host, hlen);
+    lower(u->host);
+    return 0;
+}
+
+int
+url_parse(const char *s, struct url *u, char **cause)
+{
+    memset(u, 0, sizeof *u);
+    if (s == NULL || *s == '\0')
+        return fail(cause, xstrdup("URL is empty"));
+
+    for (size_t i = 0; s[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c == 0x7f)
+            return fail(cause, xasprintf("URL contains a space or control character "
+                                         "at byte %zu", i));
+    }
+
+    const char *sep = strstr(s, "://");
+    size_t slen = sep != NULL ? (size_t)(sep - s) : 0;
+    for (size_t i = 0; i < slen; i++) {
+        if (!is_scheme_char((unsigned char)s[i], i == 0)) {
+            slen = 0;
+            break;
+        }
+    }
+    if (slen == 0)
+        return fail(cause, xstrdup("URL has no scheme (expected http:// or https://)"));
+    char *scheme = xstrndup(s, slen);
+    lower(scheme);
+    if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+        char *e = excerpt(scheme, slen);
+        int rc = fail(cause, xasprintf("URL scheme '%s' is not supported "
+                                       "(expected http or https)", e));
+        free(e);
+        free(scheme);
+        return rc;
+    }
+
+    const char *a = sep + 3;
+    size_t alen = strcspn(a, "/?#");
+    if (parse_authority(a, alen, u, cause) != 0) {
+        free(scheme);
+        url_clear(u);
+        return -1;
+    }
+    u->scheme = scheme;
+    u->path = xstrdup(a + alen);
+    return 0;
+}
+
+void
+url_clear(struct url *u)
+{
+    if (u == NULL)
+        return;
+    free(u->scheme);
+    free(u->host);
+    free(u->path);
+    memset(u, 0, sizeof *u);
+}
+
+/* Exactly four decimal parts of 0..255 without leading zeros: "127.000.0.1" or "127.1" are
+ * read differently by different resolvers (octal, short forms), so they never count. */
+static int
+parse_ipv4(const char *s, unsigned char out[4])
+{
+    for (int part = 0; part < 4; part++) {
+        unsigned v = 0;
+        int digits = 0;
+        if (part > 0) {
+            if (*s != '.')
+                return -1;
+            s++;
+        }
+        while (isdigit((unsigned char)*s) && digits < 4) {
+            v = v * 10 + (unsigned)(*s - '0');
+            s++;
+            digits++;
+        }
+        if (digits == 0 || digits > 3 || v > 255)
+            return -1;
+        if (digits > 1 && s[-digits] == '0')
+            return -1;
+        out[part] = (unsigned char)v;
+    }
+    return *s == '\0' ? 0 : -1;
+}
+
+int
+url_host_is_loopback(const char *host)
+{
+    unsigned char v4[4];
+    struct in6_addr v6;
+
+    if (host == NULL)
+        return 0;
+    if (strcasecmp(host, "localhost") == 0)
+        return 1;
+    if (parse_ipv4(host, v4) == 0)
+        return v4[0] == 127;
+    /* inet_pton accepts every spelling of ::1 (0:0:0:0:0:0:0:1, ...), all of them loopback. */
+    if (inet_pton(AF_INET6, host, &v6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&v6);
+    return 0;
+}
+
+int
+url_check_media(const char *s, char **cause)
+{
+    struct url u;
+    char *why = NULL;
+
+    if (s == NULL || *s == '\0')
+        return fail(cause, xstrdup("media URL is empty"));
+    if (strncasecmp(s, "https://", 8) != 0) {
+        char *e = excerpt(s, strlen(s));
+        int rc = fail(cause, xasprintf("media URL must start with https:// (got %s)", e));
+        free(e);
+        return rc;
+    }
+    if (url_parse(s, &u, &why) != 0) {
+        int rc = fail(cause, xasprintf("media %s", why));
+        free(why);
+        return rc;
+    }
+    url_clear(&u);
+    return 0;
+}
+
+int
+url_check_endpoint(const char *s, char **cause)
+{
+    struct url u;
+    char *why = NULL;
+    int rc = 0;
+
+    if (s == NULL || *s == '\0')
+        return fail(cause, xstrdup("endpoint URL is empty"));
+    if (url_parse(s, &u, &why) != 0) {
+        rc = fail(cause, xasprintf("endpoint %s", why));
+        free(why);
+        return rc;
+    }
+    if (strcmp(u.scheme, "http") == 0 && !url_host_is_loopback(u.host))
+        rc = fail(cause, xstrdup("http:// endpoints are only allowed on loopback "
+                                 "(127.0.0.1, ::1, localhost); use https://"));
+    url_clear(&u);
+    return rc;
+}
