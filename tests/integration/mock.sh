@@ -55,8 +55,8 @@ assert_contains "mock says how many requests on exit" "mock: stopped after" "$(c
 ok "the secret never reaches the log; clean stop"
 
 # --delay-ms delays answers without blocking others: two delayed requests at once both
-# finish before two delays have passed one after the other would allow.
-start_mock slow --delay-ms 1500
+# finish well before the two delays one after the other (5 s) would allow.
+start_mock slow --delay-ms 2500
 start=$(date +%s%N)
 post "$T/good" > "$T/a" & a=$!
 post "$T/good" > "$T/b" & b=$!
@@ -64,6 +64,6 @@ wait $a $b
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 assert_eq "delayed answer a" '200 {"message":["received"],"status":1}' "$(cat "$T/a")"
 assert_eq "delayed answer b" '200 {"message":["received"],"status":1}' "$(cat "$T/b")"
-[ "$elapsed" -ge 1500 ] || fail "answers came before the delay: ${elapsed} ms"
-[ "$elapsed" -lt 3000 ] || fail "two delayed answers were served one after the other: ${elapsed} ms"
+[ "$elapsed" -ge 2500 ] || fail "answers came before the delay: ${elapsed} ms"
+[ "$elapsed" -lt 5000 ] || fail "two delayed answers were served one after the other: ${elapsed} ms"
 ok "delayed answers do not block each other"
