@@ -20,4 +20,17 @@ char *record_finish(struct record *r);
  * Returns 0 or -1 with *cause. */
 int record_append_file(const char *path, const char *line, int sync, char **cause);
 
+/* A flat JSON object read back (journals, history): string, integer, bool and null
+ * values; nested values are ignored. */
+struct record_view;
+
+/* Parses one line. Returns NULL with *cause ("not a JSON object", "not valid JSON") on
+ * garbage, including a torn (cut short) line. */
+struct record_view *record_parse(const char *line, size_t len, char **cause);
+/* The string value of key, or NULL when absent, null or not a string. */
+const char *record_get_str(const struct record_view *v, const char *key);
+/* 0 with *out for an integral number (or a bool as 0/1), -1 otherwise. */
+int record_get_int(const struct record_view *v, const char *key, long long *out);
+void record_view_free(struct record_view *v);
+
 #endif

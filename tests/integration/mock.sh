@@ -11,12 +11,12 @@ port=$(sed 's/.*:\([0-9]*\)\/.*/\1/' <<< "$MOCK_URL")
 [ "$port" -gt 0 ] || fail "port 0 was not replaced by a real port"
 ok "port 0 picks a free port and prints it"
 
-# post BODY_FILE [SIGNATURE]: prints "STATUS BODY".
+# post BODY_FILE [SIGNATURE]: prints "STATUS BODY" (safe to run several at once).
 post() {
-    local sig=${2-"sha256=$(hmac "$1")"}
-    curl -s -o "$T/resp" -w '%{http_code}' -H 'Content-Type: application/json' \
+    local sig=${2-"sha256=$(hmac "$1")"} resp="$T/resp.$BASHPID"
+    curl -s -o "$resp" -w '%{http_code}' -H 'Content-Type: application/json' \
         ${sig:+-H "X-Jelou-Signature: $sig"} --data-binary @"$1" "$MOCK_URL"
-    printf ' %s' "$(cat "$T/resp")"
+    printf ' %s' "$(cat "$resp")"
 }
 
 good='{"field":"messages","object":"message_event","event_type":"incoming_message","project_id":"p","room_id":"r","bot_id":"b","user_id":"u","value":{"id":"m1","type":"text","content":{"body":"hola"}}}'
