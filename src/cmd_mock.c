@@ -1,8 +1,12 @@
 /* jelou-console mock: the sandbox endpoint on loopback, until interrupted. */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "jelou/cli.h"
 #include "jelou/loop.h"
@@ -13,7 +17,7 @@
 static const char mock_usage[] =
     "Usage: jelou-console mock [--listen ADDR:PORT] [--log FILE] [--fail-first N]\n"
     "                          [--fail-rate P] [--fail-status CODE] [--delay-ms D]\n"
-    "                          [--secret-file PATH]\n"
+    "                          [--media-dir DIR [--media-cert FILE]] [--secret-file PATH]\n"
     "\n"
     "A local stand-in for Jelou's webhook: checks the X-Jelou-Signature and the body like\n"
     "Jelou would and answers 200, 401 (bad signature), 422 (bad body, JSON reason) or an\n"
@@ -26,6 +30,9 @@ static const char mock_usage[] =
     "  --fail-rate P       and this fraction (0..1) of the others\n"
     "  --fail-status CODE  status of injected failures (default 500)\n"
     "  --delay-ms D        delay every answer by D milliseconds (without blocking others)\n"
+    "  --media-dir DIR     also serve DIR's files over HTTPS at /media/NAME on a free port\n"
+    "                      (printed on the second line), with a certificate made at start\n"
+    "  --media-cert FILE   write that certificate there (PEM), for --cacert\n"
     "\n"
     "The secret comes from JELOU_SIGNING_SECRET, JELOU_SIGNING_SECRET_FILE or --secret-file.\n";
 
@@ -36,6 +43,8 @@ enum {
     OPT_FAIL_RATE,
     OPT_FAIL_STATUS,
     OPT_DELAY,
+    OPT_MEDIA_DIR,
+    OPT_MEDIA_CERT,
     OPT_HELP,
 };
 
@@ -86,6 +95,42 @@ parse_number(const char *what, const char *s, double lo, double hi, double *out)
     return 0;
 }
 
+/* Written before the first line of output, so a script that saw the URLs finds the file.
+ * 0644: it is a public certificate, and the reader may be another user's test runner. */
+static int
+write_cert(const char *path, const char *pem, char **cause)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        *cause = xasprintf("--media-cert %s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t len = strlen(pem), done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, pem + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            *cause = xasprintf("--media-cert %s: %s", path, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    /* The umask may have narrowed the mode of a new file, and an old file keeps its own. */
+    int rc = fchmod(fd, 0644);
+    int err = errno;
+    if (close(fd) != 0 && rc == 0) {
+        rc = -1;
+        err = errno;
+    }
+    if (rc != 0) {
+        *cause = xasprintf("--media-cert %s: %s", path, strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
 int
 cmd_mock(int argc, char **argv)
 {
@@ -97,12 +142,15 @@ cmd_mock(int argc, char **argv)
         {"fail-rate", required_argument, NULL, OPT_FAIL_RATE},
         {"fail-status", required_argument, NULL, OPT_FAIL_STATUS},
         {"delay-ms", required_argument, NULL, OPT_DELAY},
+        {"media-dir", required_argument, NULL, OPT_MEDIA_DIR},
+        {"media-cert", required_argument, NULL, OPT_MEDIA_CERT},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
     struct settings_flags flags = {0};
     struct mock_opts mo = {.fail_status = 500};
     const char *listen = "127.0.0.1:0";
+    const char *media_cert = NULL;
     double v;
     int opt, rc;
 
@@ -141,6 +189,12 @@ cmd_mock(int argc, char **argv)
                 return EXIT_BADINPUT;
             mo.delay_ms = (long)v;
             break;
+        case OPT_MEDIA_DIR:
+            mo.media_dir = optarg;
+            break;
+        case OPT_MEDIA_CERT:
+            media_cert = optarg;
+            break;
         case OPT_HELP:
             fputs(mock_usage, stdout);
             return EXIT_SENT;
@@ -151,6 +205,10 @@ cmd_mock(int argc, char **argv)
     }
     if (optind < argc) {
         cli_error("mock: unexpected argument '%s'", argv[optind]);
+        return EXIT_BADINPUT;
+    }
+    if (media_cert != NULL && mo.media_dir == NULL) {
+        cli_error("mock: --media-cert needs --media-dir");
         return EXIT_BADINPUT;
     }
 
@@ -174,6 +232,11 @@ cmd_mock(int argc, char **argv)
     struct loop *l = t ? loop_new(t) : NULL;
     struct mock *m = l ? mock_new(l, &mo, &cause) : NULL;
     int code = EXIT_SENT;
+    if (m != NULL && media_cert != NULL &&
+        write_cert(media_cert, mock_media_ca_pem(m), &cause) != 0) {
+        mock_free(m);
+        m = NULL;
+    }
     if (m == NULL) {
         cli_error("mock: %s", cause);
         free(cause);
@@ -182,6 +245,9 @@ cmd_mock(int argc, char **argv)
         int v6 = strchr(addr, ':') != NULL;
         printf("mock: listening on http://%s%s%s:%u%s\n", v6 ? "[" : "", addr, v6 ? "]" : "",
                mock_port(m), MOCK_WEBHOOK_PATH);
+        if (mo.media_dir != NULL)
+            printf("mock: media on https://%s%s%s:%u%s\n", v6 ? "[" : "", addr,
+                   v6 ? "]" : "", mock_media_port(m), MOCK_MEDIA_PATH);
         fflush(stdout);
         loop_on_signal(l, SIGINT, on_stop, NULL);
         loop_on_signal(l, SIGTERM, on_stop, NULL);

@@ -39,6 +39,7 @@ struct request_state {
     char *resp_body;        /* owned until handed to MHD */
     size_t resp_len;
     char *content_type;
+    char *headers;          /* extra "Name: value\r\n" lines, owned */
     /* Set while suspended for a delayed answer. */
     int suspended;
     long long due;
@@ -89,9 +90,39 @@ pending_unlink(struct httpd *d, struct request_state *rs)
     }
 }
 
+/* Adds each "Name: value" line of headers (CRLF or LF separated) to r. Returns 0 or -1. */
+static int
+add_headers(struct MHD_Response *r, const char *headers)
+{
+    const char *p = headers;
+
+    while (p != NULL && *p != '\0') {
+        size_t len = strcspn(p, "\r\n");
+        const char *colon = memchr(p, ':', len);
+        if (len > 0) {
+            if (colon == NULL || colon == p)
+                return -1;
+            const char *v = colon + 1;
+            const char *end = p + len;
+            while (v < end && (*v == ' ' || *v == '\t'))
+                v++;
+            char *name = xstrndup(p, (size_t)(colon - p));
+            char *value = xstrndup(v, (size_t)(end - v));
+            enum MHD_Result ok = MHD_add_response_header(r, name, value);
+            free(name);
+            free(value);
+            if (ok == MHD_NO)
+                return -1;
+        }
+        p += len;
+        p += strspn(p, "\r\n");
+    }
+    return 0;
+}
+
 static enum MHD_Result
 queue_answer(struct MHD_Connection *conn, int status, char *body, size_t len,
-             const char *content_type)
+             const char *content_type, const char *headers)
 {
     struct MHD_Response *r;
 
@@ -105,7 +136,8 @@ queue_answer(struct MHD_Connection *conn, int status, char *body, size_t len,
     if (r == NULL)
         return MHD_NO;
     if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                content_type ? content_type : "application/json") == MHD_NO) {
+                                content_type ? content_type : "application/json") == MHD_NO ||
+        add_headers(r, headers) != 0) {
         MHD_destroy_response(r);
         return MHD_NO;
     }
@@ -121,7 +153,7 @@ static enum MHD_Result
 queue_too_large(struct MHD_Connection *conn)
 {
     return queue_answer(conn, 413, xstrndup(too_large_body, sizeof too_large_body - 1),
-                        sizeof too_large_body - 1, NULL);
+                        sizeof too_large_body - 1, NULL, NULL);
 }
 
 static enum MHD_Result
@@ -129,7 +161,8 @@ queue_stored(struct request_state *rs)
 {
     char *body = rs->resp_body;
     rs->resp_body = NULL;   /* MHD owns it from here, even on failure */
-    return queue_answer(rs->conn, rs->status, body, rs->resp_len, rs->content_type);
+    return queue_answer(rs->conn, rs->status, body, rs->resp_len, rs->content_type,
+                        rs->headers);
 }
 
 /* 1 when a Content-Length header already tells us the body cannot fit. */
@@ -172,6 +205,7 @@ run_handler(struct request_state *rs, const char *url, const char *method)
         rs->resp_len = strlen(resp.body);
     /* The handler's string may not outlive the call, and the answer may be delayed. */
     rs->content_type = resp.content_type ? xstrdup(resp.content_type) : NULL;
+    rs->headers = resp.headers;
     if (resp.delay_ms > 0) {
         rs->due = loop_now_ms() + resp.delay_ms;
         rs->suspended = 1;
@@ -246,6 +280,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     buf_free(&rs->body);
     free(rs->resp_body);
     free(rs->content_type);
+    free(rs->headers);
     free(rs);
     *con_cls = NULL;
 }

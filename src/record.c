@@ -186,3 +186,89 @@ record_append_file(const char *path, const char *line, int sync, char **cause)
         return write_error(path, err, cause);
     return 0;
 }
+
+struct record_view {
+    cJSON *obj;
+};
+
+static void *
+set_cause(char **cause, const char *msg)
+{
+    if (cause != NULL)
+        *cause = xstrdup(msg);
+    return NULL;
+}
+
+struct record_view *
+record_parse(const char *line, size_t len, char **cause)
+{
+    struct record_view *v;
+    const char *end = NULL;
+    cJSON *obj;
+    char *copy;
+
+    if (line == NULL)
+        return set_cause(cause, "not valid JSON");
+    /* cJSON stops at a NUL: a line carrying one would be judged on its first part only. */
+    if (memchr(line, '\0', len) != NULL)
+        return set_cause(cause, "not valid JSON");
+    copy = xstrndup(line, len);
+    obj = cJSON_ParseWithOpts(copy, &end, 1);
+    free(copy);
+    if (obj == NULL)
+        return set_cause(cause, "not valid JSON");
+    if (!cJSON_IsObject(obj)) {
+        cJSON_Delete(obj);
+        return set_cause(cause, "not a JSON object");
+    }
+    v = xmalloc(sizeof *v);
+    v->obj = obj;
+    return v;
+}
+
+const char *
+record_get_str(const struct record_view *v, const char *key)
+{
+    const cJSON *item;
+
+    if (v == NULL || key == NULL)
+        return NULL;
+    item = cJSON_GetObjectItemCaseSensitive(v->obj, key);
+    return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+/* cJSON reads every number as a double; from 2^53 on a double no longer holds every integer
+ * (2^53 + 1 reads as 2^53), so such a value may not be the one written: refuse it rather than
+ * return a neighbour. */
+#define EXACT_LIMIT 9007199254740992.0
+
+int
+record_get_int(const struct record_view *v, const char *key, long long *out)
+{
+    const cJSON *item;
+    double d;
+
+    if (v == NULL || key == NULL)
+        return -1;
+    item = cJSON_GetObjectItemCaseSensitive(v->obj, key);
+    if (cJSON_IsBool(item)) {
+        *out = cJSON_IsTrue(item) ? 1 : 0;
+        return 0;
+    }
+    if (!cJSON_IsNumber(item))
+        return -1;
+    d = item->valuedouble;
+    if (!(d > -EXACT_LIMIT && d < EXACT_LIMIT) || d != (double)(long long)d)
+        return -1;
+    *out = (long long)d;
+    return 0;
+}
+
+void
+record_view_free(struct record_view *v)
+{
+    if (v == NULL)
+        return;
+    cJSON_Delete(v->obj);
+    free(v);
+}

@@ -1,20 +1,31 @@
-/* HMAC-SHA256 request signatures and random bytes: the only file that includes OpenSSL. */
+/* HMAC-SHA256 signatures, random bytes and self-signed certificates: the only OpenSSL user. */
 #include "jelou/sign.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "jelou/xalloc.h"
 
 #define DIGEST_LEN 32
 #define PREFIX "sha256="
 #define PREFIX_LEN (sizeof PREFIX - 1)
+
+/* Long enough for a demo session, short enough that a leaked sandbox certificate soon dies;
+ * the hour of back-dating absorbs clock skew between the processes that check it. */
+#define CERT_NOT_BEFORE_S (-60L * 60)
+#define CERT_NOT_AFTER_S (7L * 24 * 60 * 60)
 
 static const char hexdigits[] = "0123456789abcdef";
 
@@ -134,4 +145,144 @@ sign_uuid4(void)
              b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
              b[12], b[13], b[14], b[15]);
     return s;
+}
+
+/* A *cause naming what failed and OpenSSL's own reason, and an empty error queue after. */
+static int
+ssl_fail(char **cause, const char *what)
+{
+    unsigned long e = ERR_peek_last_error();
+    char why[256];
+
+    if (e != 0) {
+        ERR_error_string_n(e, why, sizeof why);
+        *cause = xasprintf("%s: %s", what, why);
+    } else {
+        *cause = xstrdup(what);
+    }
+    ERR_clear_error();
+    return -1;
+}
+
+static int
+add_ext(X509 *x, int nid, const char *value)
+{
+    X509V3_CTX ctx;
+    X509_EXTENSION *ext;
+    int ok;
+
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+    ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+    if (ext == NULL)
+        return -1;
+    ok = X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    return ok == 1 ? 0 : -1;
+}
+
+/* Positive and at most 20 octets, as RFC 5280 asks of serial numbers. */
+static int
+set_random_serial(X509 *x)
+{
+    unsigned char b[16];
+    BIGNUM *bn;
+    int ok;
+
+    if (sign_random(b, sizeof b) != 0)
+        return -1;
+    /* Clearing the top bit keeps it positive; setting a low one keeps it from being zero. */
+    b[0] &= 0x7f;
+    b[0] |= 0x01;
+    bn = BN_bin2bn(b, sizeof b, NULL);
+    if (bn == NULL)
+        return -1;
+    ok = BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL;
+    BN_free(bn);
+    return ok ? 0 : -1;
+}
+
+/* What was written into a memory BIO, as a new string; NULL when nothing was. */
+static char *
+bio_take(BIO *b)
+{
+    char *data = NULL;
+    long n = BIO_get_mem_data(b, &data);
+
+    if (n <= 0 || data == NULL)
+        return NULL;
+    return xstrndup(data, (size_t)n);
+}
+
+int
+sign_selfsigned_cert(char **cert_pem, char **key_pem, char **cause)
+{
+    EVP_PKEY *key = NULL;
+    X509 *x = NULL;
+    BIO *cb = NULL, *kb = NULL;
+    X509_NAME *name;
+    int rc = -1;
+
+    *cert_pem = NULL;
+    *key_pem = NULL;
+    ERR_clear_error();
+    key = EVP_EC_gen("P-256");
+    if (key == NULL) {
+        ssl_fail(cause, "cannot generate an EC P-256 key");
+        goto out;
+    }
+    x = X509_new();
+    if (x == NULL || X509_set_version(x, X509_VERSION_3) != 1 || set_random_serial(x) != 0 ||
+        X509_gmtime_adj(X509_getm_notBefore(x), CERT_NOT_BEFORE_S) == NULL ||
+        X509_gmtime_adj(X509_getm_notAfter(x), CERT_NOT_AFTER_S) == NULL ||
+        X509_set_pubkey(x, key) != 1) {
+        ssl_fail(cause, "cannot fill in the certificate");
+        goto out;
+    }
+    name = X509_get_subject_name(x);
+    if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                   (const unsigned char *)"127.0.0.1", -1, -1, 0) != 1 ||
+        X509_set_issuer_name(x, name) != 1) {
+        ssl_fail(cause, "cannot name the certificate");
+        goto out;
+    }
+    /* CA:TRUE because the client trusts this very certificate as its anchor; keyCertSign
+     * goes with it, digitalSignature is what an ECDHE-ECDSA handshake uses the key for. */
+    if (add_ext(x, NID_basic_constraints, "critical,CA:TRUE") != 0 ||
+        add_ext(x, NID_key_usage, "critical,digitalSignature,keyCertSign") != 0 ||
+        add_ext(x, NID_ext_key_usage, "serverAuth") != 0 ||
+        add_ext(x, NID_subject_key_identifier, "hash") != 0 ||
+        add_ext(x, NID_authority_key_identifier, "keyid:always") != 0 ||
+        add_ext(x, NID_subject_alt_name, "IP:127.0.0.1,IP:::1,DNS:localhost") != 0) {
+        ssl_fail(cause, "cannot add the certificate extensions");
+        goto out;
+    }
+    if (X509_sign(x, key, EVP_sha256()) <= 0) {
+        ssl_fail(cause, "cannot sign the certificate");
+        goto out;
+    }
+    cb = BIO_new(BIO_s_mem());
+    kb = BIO_new(BIO_s_mem());
+    if (cb == NULL || kb == NULL || PEM_write_bio_X509(cb, x) != 1 ||
+        PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL) != 1 ||
+        (*cert_pem = bio_take(cb)) == NULL || (*key_pem = bio_take(kb)) == NULL) {
+        free(*cert_pem);
+        *cert_pem = NULL;
+        ssl_fail(cause, "cannot write the certificate as PEM");
+        goto out;
+    }
+    rc = 0;
+out:
+    /* The key's PEM passed through this buffer: do not leave it in freed memory. */
+    if (kb != NULL) {
+        char *data = NULL;
+        long n = BIO_get_mem_data(kb, &data);
+        if (n > 0 && data != NULL)
+            OPENSSL_cleanse(data, (size_t)n);
+    }
+    BIO_free(cb);
+    BIO_free(kb);
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return rc;
 }

@@ -2,7 +2,9 @@
 #include "jelou/transport.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +18,8 @@
 #define RESPONSE_READ_CAP (1024 * 1024)
 #define DEFAULT_KEEP 200
 #define CA_PATH "/etc/ssl/certs"
+/* A CA bundle larger than this is not a bundle; the system one is about 200 KB. */
+#define CA_FILE_CAP (8 * 1024 * 1024)
 
 struct treq {
     struct transport *t;
@@ -49,10 +53,60 @@ struct transport {
     CURLM *multi;
     struct transport_opts o;
     char *cacert;
+    struct buf cacert_text;   /* the cacert file, read once, for ca_blob */
+    struct buf ca_blob;       /* cacert_text then ca_pem, for CAINFO_BLOB; empty without */
     struct treq *reqs;
     int pending;
     unsigned int seed;
 };
+
+/* Appends the file's text to b. Returns 0 or -1 with *cause. */
+static int
+read_ca_file(const char *path, struct buf *b, char **cause)
+{
+    FILE *f = fopen(path, "rb");
+    char chunk[8192];
+    size_t n, total = 0;
+
+    if (f == NULL) {
+        *cause = xasprintf("cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        total += n;
+        if (total > CA_FILE_CAP) {
+            fclose(f);
+            *cause = xasprintf("%s is larger than %d MiB: not a CA bundle", path,
+                               CA_FILE_CAP / (1024 * 1024));
+            return -1;
+        }
+        buf_append(b, chunk, n);
+    }
+    if (ferror(f)) {
+        *cause = xasprintf("cannot read %s: %s", path, strerror(errno));
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
+/* With CURLOPT_CAINFO_BLOB set, libcurl (OpenSSL backend) ignores CURLOPT_CAINFO, so an
+ * in-memory CA and a --cacert file can only both be trusted as one blob. CAPATH is still
+ * read, which keeps the system CAs. */
+void
+transport_set_ca_pem(struct transport *t, const char *ca_pem)
+{
+    buf_free(&t->ca_blob);
+    if (ca_pem == NULL || ca_pem[0] == '\0')
+        return;
+    if (t->cacert_text.len > 0) {
+        buf_append(&t->ca_blob, t->cacert_text.data, t->cacert_text.len);
+        if (t->ca_blob.data[t->ca_blob.len - 1] != '\n')
+            buf_appends(&t->ca_blob, "\n");
+    }
+    buf_appends(&t->ca_blob, ca_pem);
+}
 
 struct transport *
 transport_new(const struct transport_opts *o, char **cause)
@@ -83,6 +137,17 @@ transport_new(const struct transport_opts *o, char **cause)
         t->o.backoff_max_ms = 8000;
     t->cacert = o && o->cacert ? xstrdup(o->cacert) : NULL;
     t->o.cacert = t->cacert;
+    t->o.ca_pem = NULL;     /* the caller's string; only ca_blob is kept */
+    /* Read now, while an error can still be returned: transport_set_ca_pem cannot fail. */
+    if (t->cacert != NULL && read_ca_file(t->cacert, &t->cacert_text, cause) != 0) {
+        curl_multi_cleanup(t->multi);
+        free(t->cacert);
+        buf_free(&t->cacert_text);
+        free(t);
+        curl_global_cleanup();
+        return NULL;
+    }
+    transport_set_ca_pem(t, o ? o->ca_pem : NULL);
     t->seed = (unsigned int)(loop_now_ms() ^ (long long)getpid());
     /* Keep a few connections per host open so consecutive sends reuse them. */
     curl_multi_setopt(t->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
@@ -123,6 +188,8 @@ transport_free(struct transport *t)
         treq_free(t->reqs);
     curl_multi_cleanup(t->multi);
     free(t->cacert);
+    buf_free(&t->cacert_text);
+    buf_free(&t->ca_blob);
     free(t);
     curl_global_cleanup();
 }
@@ -235,7 +302,15 @@ transport_submit(struct transport *t, const struct transport_request *r, char **
     curl_easy_setopt(e, CURLOPT_PRIVATE, q);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (t->cacert != NULL) {
+    if (t->ca_blob.len > 0) {
+        struct curl_blob blob = {
+            .data = t->ca_blob.data,
+            .len = t->ca_blob.len,
+            .flags = CURL_BLOB_COPY,
+        };
+        curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+        curl_easy_setopt(e, CURLOPT_CAPATH, CA_PATH);
+    } else if (t->cacert != NULL) {
         /* CAINFO alone would replace the system CAs; CAPATH keeps them. */
         curl_easy_setopt(e, CURLOPT_CAINFO, t->cacert);
         curl_easy_setopt(e, CURLOPT_CAPATH, CA_PATH);

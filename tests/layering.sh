@@ -21,7 +21,7 @@ only_in() {
     done
 }
 
-only_in 'n?curses(w)?\.h|ncursesw/' 'ui/*'
+only_in 'n?curses(w)?\.h|ncursesw/' 'ui/term_curses.c'
 only_in 'curl/' 'src/transport.c'
 only_in 'openssl/' 'src/sign.c'
 only_in 'magic\.h' 'src/mime.c'

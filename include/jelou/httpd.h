@@ -23,10 +23,15 @@ struct httpd_response {
     char *body;            /* malloc'd; freed by the server; may be NULL */
     size_t body_len;
     const char *content_type; /* default "application/json" */
+    /* Extra header lines, "Name: value\r\n" each, or NULL; malloc'd, freed by the server.
+     * Content-Length is the server's own. A line without a name and a colon fails the
+     * answer (the connection is closed). */
+    char *headers;
     long delay_ms;          /* answer this much later, without blocking the loop */
 };
 
-/* Called once per complete request. Fill resp; status 0 means 500. */
+/* Called once per complete request. Fill resp; status 0 means 500. A HEAD request is
+ * answered like a GET (same status and headers, Content-Length of the body) without the body. */
 typedef void (*httpd_handler)(void *arg, const struct httpd_request *req,
                               struct httpd_response *resp);
 

@@ -6,6 +6,10 @@ struct loop;
 struct mock;
 
 #define MOCK_WEBHOOK_PATH "/v1/external-support/webhook"
+/* Where the media server serves media_dir's files: MOCK_MEDIA_PATH "photo.jpg". */
+#define MOCK_MEDIA_PATH "/media/"
+/* Larger files in media_dir are refused (403): the sandbox reads what it serves into memory. */
+#define MOCK_MEDIA_MAX_BYTES (32L * 1024 * 1024)
 
 struct mock_opts {
     const char *addr;       /* default 127.0.0.1 */
@@ -16,12 +20,22 @@ struct mock_opts {
     double fail_rate;       /* and to this fraction of the rest (0..1) */
     int fail_status;        /* default 500 */
     long delay_ms;          /* delay every answer */
+    /* When set, a second server on addr (a free port) serves this directory's plain files
+     * over HTTPS at MOCK_MEDIA_PATH, with a certificate made at start that only clients
+     * given mock_media_ca_pem trust. GET and HEAD, single byte ranges; never delayed and
+     * never failed on purpose. Its requests go to the same log (verdict "media"). */
+    const char *media_dir;
 };
 
 struct mock *mock_new(struct loop *l, const struct mock_opts *o, char **cause);
 unsigned mock_port(const struct mock *m);
-/* Requests answered so far. */
+/* Requests the webhook server answered so far (media requests are not counted). */
 unsigned long mock_requests(const struct mock *m);
+/* The media server's port, or 0 without media_dir. */
+unsigned mock_media_port(const struct mock *m);
+/* The media server's certificate as PEM (its own trust anchor), or NULL without media_dir.
+ * Valid until mock_free. */
+const char *mock_media_ca_pem(const struct mock *m);
 void mock_free(struct mock *m);
 
 #endif

@@ -1,4 +1,4 @@
-/* HMAC-SHA256 request signatures and random bytes (the only user of OpenSSL). */
+/* HMAC-SHA256 signatures, random bytes, self-signed certificates (the only OpenSSL user). */
 #ifndef JELOU_SIGN_H
 #define JELOU_SIGN_H
 
@@ -24,5 +24,12 @@ int sign_random(void *buf, size_t n);
 
 /* A random UUIDv4 string (36 characters), newly allocated. */
 char *sign_uuid4(void);
+
+/* A fresh self-signed certificate for the loopback media server: EC P-256, SHA-256,
+ * CN=127.0.0.1, subjectAltName IP:127.0.0.1, IP:::1, DNS:localhost, valid from an hour ago
+ * for 7 days. It is its own CA (CA:TRUE), so a client can trust exactly this certificate.
+ * *cert_pem and *key_pem (PKCS#8, unencrypted) are newly allocated PEM text.
+ * Returns 0, or -1 with *cause. */
+int sign_selfsigned_cert(char **cert_pem, char **key_pem, char **cause);
 
 #endif

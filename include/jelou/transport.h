@@ -6,6 +6,11 @@
 
 struct transport_opts {
     const char *cacert;       /* extra CA bundle file, or NULL */
+    /* Extra trust anchors as PEM text in memory (the sandbox's own certificate), or NULL;
+     * copied. The system CAs stay trusted. With cacert too, both are trusted: the file is
+     * read once by transport_new and sent with ca_pem as one in-memory bundle, because
+     * libcurl lets in-memory CAs replace the file. */
+    const char *ca_pem;
     long connect_timeout_ms;  /* per attempt */
     long timeout_ms;          /* per attempt, whole transfer */
     int max_attempts;         /* >= 1 */
@@ -44,8 +49,13 @@ struct transport_request {
 
 struct transport;
 
+/* Fails (NULL, *cause) when libcurl cannot start or o->cacert cannot be read. */
 struct transport *transport_new(const struct transport_opts *o, char **cause);
 void transport_free(struct transport *t);
+
+/* Replaces ca_pem (copied; NULL for none) for requests submitted from now on. For a sandbox
+ * started on this transport's own loop, whose certificate exists only after the transport. */
+void transport_set_ca_pem(struct transport *t, const char *ca_pem);
 
 /* Queues a request; it runs as the loop turns. Returns 0 or -1 with *cause. */
 int transport_submit(struct transport *t, const struct transport_request *r, char **cause);

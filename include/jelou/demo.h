@@ -1,0 +1,33 @@
+/* The demo: the embedded sandbox, sample rooms and a media catalog, no credentials. */
+#ifndef JELOU_DEMO_H
+#define JELOU_DEMO_H
+
+struct catalog;
+struct loop;
+struct mock;
+struct session;
+
+struct demo {
+    struct mock *mock;
+    char secret[33];          /* made up for this run */
+    char *endpoint;           /* the sandbox webhook on loopback */
+    char *media_base;         /* https://127.0.0.1:PORT/media */
+    const char *ca_pem;       /* the certificate only this process trusts */
+};
+
+/* Where the demo data lives: $JELOU_DEMO_DIR, else the installed copy, else the source
+ * tree's assets/demo. */
+const char *demo_dir(void);
+
+/* Starts the sandbox (webhook and HTTPS media from dir/media) on free loopback ports. */
+int demo_start(struct demo *d, struct loop *l, const char *dir, char **cause);
+void demo_stop(struct demo *d);
+
+/* Sample conversations from dir/rooms.jsonl; "ago" seconds are taken back from now_ms. */
+int demo_load_rooms(const char *dir, struct session *s, long long now_ms, char **cause);
+
+/* dir/media.catalog with {media} replaced by media_base. */
+int demo_load_catalog(const char *dir, const char *media_base, struct catalog *c,
+                      char **cause);
+
+#endif

@@ -1,0 +1,104 @@
+/* The model the screen draws: rooms, their users, messages and send states. No curses. */
+#ifndef JELOU_SESSION_H
+#define JELOU_SESSION_H
+
+#include <stddef.h>
+
+#include "jelou/message.h"
+#include "jelou/outbox.h"
+
+struct editbuf;
+
+enum chat_dir {
+    CHAT_IN,   /* the end user wrote */
+    CHAT_OUT,  /* the agent sent */
+    CHAT_NOTE, /* the console says something (conversation closed, ...) */
+};
+
+enum room_state { ROOM_UNKNOWN, ROOM_ACTIVE, ROOM_CLOSED };
+
+struct chat_msg {
+    enum chat_dir dir;
+    enum msg_type type;
+    char *id;
+    char *text;               /* text body, or NULL for media */
+    char *url, *mime, *caption, *filename;
+    long long time_ms;        /* wall clock, Unix ms */
+    /* Outgoing messages: the send state as last reported by the outbox. */
+    enum send_state state;
+    int attempt;
+    int max_attempts;
+    long http_status;
+    char *error;
+    struct outbox_entry *entry; /* live entry (for /retry), NULL for earlier sessions */
+    int earlier;              /* from an earlier session: drawn greyed, never resent */
+};
+
+struct room {
+    char *id;                 /* room_id */
+    char *user;               /* user_id */
+    char *name;               /* the user's name when known, else NULL */
+    char *project, *bot;      /* reply target; NULL means the console's defaults */
+    char *conversation;       /* conversation id when known */
+    enum room_state state;
+    char *close_reason;
+    struct chat_msg **msgs;
+    size_t nmsgs, capmsgs;
+    unsigned unread;
+    long long last_ms;        /* last message either way, 0 if none */
+    long long last_in_ms;     /* last message from the user, 0 if none */
+    long long last_out_ms;    /* last reply, 0 if none */
+    long long waiting_since;  /* first user message not answered yet, 0 if none */
+    unsigned n_in, n_out, n_media_out;
+    struct editbuf *draft;    /* each room keeps its own draft */
+    size_t scroll;            /* transcript rows scrolled up from the bottom */
+};
+
+enum room_sort { SORT_WAITING, SORT_RECENT };
+
+struct session {
+    struct room **rooms;      /* in creation order */
+    size_t nrooms, caprooms;
+    enum room_sort sort;
+};
+
+struct session *session_new(void);
+void session_free(struct session *s);
+
+/* The room with this id, or NULL. */
+struct room *session_room(const struct session *s, const char *room_id);
+/* Finds or creates the room; fills user/name when given and not known yet. */
+struct room *session_open(struct session *s, const char *room_id, const char *user_id,
+                          const char *name);
+
+/* Appends a message (the room takes ownership) and updates the room's counters:
+ * inbound bumps n_in, last_in_ms and starts waiting_since if not waiting; outbound bumps
+ * n_out (and n_media_out for media) and answers the wait (waiting_since = 0) when it is
+ * not older than the wait (time decides, since history may be loaded late). unread is the caller's business (it knows which room is on screen). */
+void room_add(struct room *r, struct chat_msg *m);
+/* Works the wait out again from the messages: a failed reply answers nothing. Call it when
+ * a reply's send fails or is retried. */
+void room_update_wait(struct room *r);
+struct chat_msg *chat_msg_new(enum chat_dir dir, enum msg_type type);
+void chat_msg_free(struct chat_msg *m);
+/* The message with this id in any room (and its room), or NULL. */
+struct chat_msg *session_find_msg(const struct session *s, const char *id, struct room **room);
+/* Does a message with this id and direction already exist in the room? (dedup inbound) */
+int room_has_msg(const struct room *r, const char *id, enum chat_dir dir);
+
+/* Fills out[] with the rooms in display order (s->sort) and returns how many.
+ * SORT_WAITING: rooms with a waiting user first, longest wait first; then the rest by
+ * last activity, newest first; ties by creation order. SORT_RECENT: last activity. */
+size_t session_sorted(const struct session *s, struct room **out, size_t max);
+
+/* One-line status of an outgoing message as the screen shows it: "queued",
+ * "sending (attempt 2/3)", "accepted 200", "failed 500: <reason>", "failed: <error>". */
+char *chat_msg_status(const struct chat_msg *m);
+
+/* A short preview: the text's first line, or "[image] caption", "[document] file.pdf". */
+char *chat_msg_preview(const struct chat_msg *m);
+
+/* "4m", "2h05m", "3d": a compact duration for waiting times. */
+void session_format_duration(long long ms, char *out, size_t size);
+
+#endif

@@ -1,0 +1,268 @@
+/* The durable send history: one JSON line per finished send, read back on start. */
+#include "jelou/history.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "jelou/record.h"
+#include "jelou/xalloc.h"
+
+static int
+fail(char **cause, char *msg)
+{
+    if (cause != NULL)
+        *cause = msg;
+    else
+        free(msg);
+    return -1;
+}
+
+/* mkdir -p: every missing directory on the way is private, as the history is. */
+static int
+make_dirs(const char *dir, char **cause)
+{
+    char *path = xstrdup(dir);
+    struct stat st;
+
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        if (*p == '/' && p[-1] == '/')
+            continue; /* "a//b" names no empty directory */
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+            int rc = fail(cause, xasprintf("cannot create %s: %s", path, strerror(errno)));
+            free(path);
+            return rc;
+        }
+        *p = saved;
+        if (saved == '\0')
+            break;
+    }
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        int rc = fail(cause, xasprintf("cannot use %s: not a directory", path));
+        free(path);
+        return rc;
+    }
+    free(path);
+    return 0;
+}
+
+char *
+history_default_path(char **cause)
+{
+    const char *state = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    char *dir, *path;
+
+    /* The XDG spec says a relative value is invalid and must be ignored. */
+    if (state != NULL && state[0] == '/') {
+        dir = xasprintf("%s/jelou-console", state);
+    } else if (home != NULL && home[0] == '/') {
+        dir = xasprintf("%s/.local/state/jelou-console", home);
+    } else {
+        fail(cause, xstrdup("cannot place the history: neither XDG_STATE_HOME nor HOME "
+                            "is an absolute path"));
+        return NULL;
+    }
+    if (make_dirs(dir, cause) != 0) {
+        free(dir);
+        return NULL;
+    }
+    path = xasprintf("%s/history.jsonl", dir);
+    free(dir);
+    return path;
+}
+
+int
+history_append(const char *path, const struct history_entry *e, char **cause)
+{
+    struct record *r = record_new();
+    char *line;
+    int rc;
+
+    record_int(r, "time", e->time_ms);
+    record_str(r, "room", e->room);
+    record_str(r, "user", e->user);
+    record_str(r, "id", e->id);
+    record_str(r, "type", e->type == MSG_NONE ? NULL : msg_type_name(e->type));
+    record_str(r, "preview", e->preview);
+    record_str(r, "url", e->url);
+    record_str(r, "status", send_state_name(e->state));
+    record_int(r, "attempts", e->attempts);
+    /* Same shape as send --json: no HTTP answer (network failure) is null, not 0. */
+    if (e->http_status > 0)
+        record_int(r, "http_status", e->http_status);
+    else
+        record_str(r, "http_status", NULL);
+    record_str(r, "error", e->error);
+    line = record_finish(r);
+    rc = record_append_file(path, line, 1, cause);
+    free(line);
+    return rc;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+/* An unknown status cannot claim the send went through. */
+static enum send_state
+parse_state(const char *s)
+{
+    static const enum send_state all[] = {SEND_QUEUED, SEND_SENDING, SEND_ACCEPTED,
+                                          SEND_FAILED};
+    for (size_t i = 0; s != NULL && i < sizeof all / sizeof all[0]; i++) {
+        if (strcmp(s, send_state_name(all[i])) == 0)
+            return all[i];
+    }
+    return SEND_FAILED;
+}
+
+static int
+entry_from_line(const char *line, size_t len, struct history_entry *e)
+{
+    struct record_view *v = record_parse(line, len, NULL);
+    const char *room, *id;
+    long long num;
+
+    if (v == NULL)
+        return -1;
+    room = record_get_str(v, "room");
+    id = record_get_str(v, "id");
+    if (room == NULL || *room == '\0' || id == NULL || *id == '\0') {
+        record_view_free(v);
+        return -1;
+    }
+    memset(e, 0, sizeof *e);
+    e->room = xstrdup(room);
+    e->id = xstrdup(id);
+    e->user = dup_or_null(record_get_str(v, "user"));
+    e->preview = dup_or_null(record_get_str(v, "preview"));
+    e->url = dup_or_null(record_get_str(v, "url"));
+    e->error = dup_or_null(record_get_str(v, "error"));
+    e->type = msg_type_parse(record_get_str(v, "type"));
+    e->state = parse_state(record_get_str(v, "status"));
+    if (record_get_int(v, "time", &num) == 0)
+        e->time_ms = num;
+    if (record_get_int(v, "attempts", &num) == 0 && num >= 0 && num <= 1000000)
+        e->attempts = (int)num;
+    if (record_get_int(v, "http_status", &num) == 0 && num >= 0 && num <= 999)
+        e->http_status = (long)num;
+    record_view_free(v);
+    return 0;
+}
+
+int
+history_load(const char *path, struct history_entry **out, size_t *n, size_t *skipped,
+             char **cause)
+{
+    struct history_entry *v = NULL;
+    size_t count = 0, cap = 0, bad = 0, size = 0;
+    char *line = NULL;
+    ssize_t got;
+    FILE *f;
+
+    *out = NULL;
+    *n = 0;
+    if (skipped != NULL)
+        *skipped = 0;
+    f = fopen(path, "re");
+    if (f == NULL) {
+        if (errno == ENOENT)
+            return 0;
+        return fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
+    }
+    while ((got = getline(&line, &size, f)) > 0) {
+        size_t len = (size_t)got;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        if (len == 0)
+            continue;
+        if (count == cap) {
+            cap = cap ? cap * 2 : 64;
+            v = xrealloc(v, cap * sizeof *v);
+        }
+        if (entry_from_line(line, len, &v[count]) == 0)
+            count++;
+        else
+            bad++;
+    }
+    if (ferror(f)) {
+        int err = errno;
+        free(line);
+        fclose(f);
+        history_free(v, count);
+        return fail(cause, xasprintf("cannot read %s: %s", path, strerror(err)));
+    }
+    free(line);
+    fclose(f);
+    *out = v;
+    *n = count;
+    if (skipped != NULL)
+        *skipped = bad;
+    return 0;
+}
+
+void
+history_free(struct history_entry *e, size_t n)
+{
+    if (e == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(e[i].room);
+        free(e[i].user);
+        free(e[i].id);
+        free(e[i].preview);
+        free(e[i].url);
+        free(e[i].error);
+    }
+    free(e);
+}
+
+static int
+contains(const char *hay, const char *needle)
+{
+    return hay != NULL && strcasestr(hay, needle) != NULL;
+}
+
+static int
+word_matches(const struct history_entry *e, const char *w)
+{
+    if (strncmp(w, "status:", 7) == 0)
+        return strcasecmp(w + 7, send_state_name(e->state)) == 0;
+    if (strncmp(w, "room:", 5) == 0)
+        return e->room != NULL && strcmp(w + 5, e->room) == 0;
+    if (strncmp(w, "type:", 5) == 0)
+        return e->type != MSG_NONE && strcasecmp(w + 5, msg_type_name(e->type)) == 0;
+    return contains(e->preview, w) || contains(e->room, w) || contains(e->user, w) ||
+           contains(e->id, w);
+}
+
+int
+history_match(const struct history_entry *e, const char *filter)
+{
+    const char *p = filter;
+    int ok = 1;
+
+    if (e == NULL)
+        return 0;
+    while (ok && p != NULL && *p != '\0') {
+        p += strspn(p, " \t");
+        size_t len = strcspn(p, " \t");
+        if (len == 0)
+            break;
+        char *w = xstrndup(p, len);
+        ok = word_matches(e, w);
+        free(w);
+        p += len;
+    }
+    return ok;
+}

@@ -1,0 +1,234 @@
+/* Slash commands typed in the compose box: parsing only, no effects. */
+#include "jelou/slash.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jelou/xalloc.h"
+
+#define SPACE " \t\r\n"
+
+/* How much of an unknown command is quoted back, so that the cause stays one short line. */
+#define NAME_MAX_SHOWN 24
+
+enum shape {
+    URL_REST,  /* URL, then free text */
+    URL_ONLY,
+    NO_ARGS,
+    RETRY,
+    OPEN,
+    ONE_NAME,
+    SORT,
+};
+
+struct command {
+    const char *name;
+    enum slash_cmd cmd;
+    enum shape shape;
+    const char *usage;
+};
+
+static const struct command commands[] = {
+    {"image", SLASH_IMAGE, URL_REST, "/image URL [caption]"},
+    {"video", SLASH_VIDEO, URL_REST, "/video URL [caption]"},
+    {"audio", SLASH_AUDIO, URL_ONLY, "/audio URL"},
+    {"doc", SLASH_DOC, URL_REST, "/doc URL [filename]"},
+    {"attach", SLASH_ATTACH, URL_ONLY, "/attach URL"},
+    {"media", SLASH_MEDIA, NO_ARGS, "/media"},
+    {"history", SLASH_HISTORY, NO_ARGS, "/history"},
+    {"retry", SLASH_RETRY, RETRY, "/retry [n]"},
+    {"open", SLASH_OPEN, OPEN, "/open ROOM USER [name]"},
+    {"reply", SLASH_REPLY, ONE_NAME, "/reply NAME"},
+    {"edit", SLASH_EDIT, NO_ARGS, "/edit"},
+    {"sort", SLASH_SORT, SORT, "/sort [waiting|recent]"},
+    {"mute", SLASH_MUTE, NO_ARGS, "/mute"},
+    {"help", SLASH_HELP, NO_ARGS, "/help"},
+    {"quit", SLASH_QUIT, NO_ARGS, "/quit"},
+};
+
+const char *const slash_names[] = {
+    "/image", "/video", "/audio", "/doc", "/attach", "/media", "/history", "/retry",
+    "/open", "/reply", "/edit", "/sort", "/mute", "/help", "/quit", NULL,
+};
+
+static int
+fail(char **cause, char *msg)
+{
+    if (cause != NULL)
+        *cause = msg;
+    else
+        free(msg);
+    return -1;
+}
+
+/* The next word at *p (advanced past it), newly allocated, or NULL at the end. */
+static char *
+next_word(const char **p)
+{
+    const char *s = *p + strspn(*p, SPACE);
+    size_t n = strcspn(s, SPACE);
+
+    *p = s + n;
+    return n ? xstrndup(s, n) : NULL;
+}
+
+/* What is left of the line, trimmed, or NULL when nothing is. */
+static char *
+rest_of(const char *p)
+{
+    size_t n;
+
+    p += strspn(p, SPACE);
+    n = strlen(p);
+    while (n > 0 && strchr(SPACE, p[n - 1]) != NULL)
+        n--;
+    return n ? xstrndup(p, n) : NULL;
+}
+
+/* A typo quoted back on screen: control bytes shown as '?', long names cut (never inside
+ * a UTF-8 character). */
+static char *
+shown_name(const char *s, size_t n)
+{
+    size_t cut = n;
+    char *out;
+
+    if (cut > NAME_MAX_SHOWN) {
+        cut = NAME_MAX_SHOWN;
+        while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+            cut--;
+    }
+    out = xmalloc(cut + 4);
+    for (size_t i = 0; i < cut; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    strcpy(out + cut, cut < n ? "..." : "");
+    return out;
+}
+
+static int
+parse_count(const char *w, int *n)
+{
+    char *end;
+    long v;
+
+    if (w[0] < '0' || w[0] > '9')
+        return -1;
+    errno = 0;
+    v = strtol(w, &end, 10);
+    if (errno != 0 || *end != '\0' || v < 1 || v > INT_MAX)
+        return -1;
+    *n = (int)v;
+    return 0;
+}
+
+static int
+parse_args(const struct command *c, const char *p, struct slash *out, char **cause)
+{
+    char *extra = NULL;
+    int rc = 0;
+
+    switch (c->shape) {
+    case URL_REST:
+        out->arg = next_word(&p);
+        if (out->arg == NULL)
+            return fail(cause, xasprintf("/%s needs a URL: %s", c->name, c->usage));
+        out->rest = rest_of(p);
+        return 0;
+    case URL_ONLY:
+        out->arg = next_word(&p);
+        if (out->arg == NULL)
+            return fail(cause, xasprintf("/%s needs a URL: %s", c->name, c->usage));
+        if ((extra = next_word(&p)) != NULL)
+            rc = fail(cause, xasprintf("/%s takes only a URL: %s", c->name, c->usage));
+        break;
+    case NO_ARGS:
+        if ((extra = next_word(&p)) != NULL)
+            rc = fail(cause, xasprintf("/%s takes no arguments", c->name));
+        break;
+    case RETRY: {
+        char *w = next_word(&p);
+        extra = next_word(&p);
+        if (w != NULL && (extra != NULL || parse_count(w, &out->n) != 0))
+            rc = fail(cause, xstrdup("/retry wants a number, like /retry 2"));
+        free(w);
+        break;
+    }
+    case OPEN:
+        out->arg = next_word(&p);
+        out->arg2 = next_word(&p);
+        if (out->arg2 == NULL)
+            return fail(cause, xasprintf("/open needs a room and a user: %s", c->usage));
+        out->rest = rest_of(p);
+        return 0;
+    case ONE_NAME:
+        out->arg = next_word(&p);
+        if (out->arg == NULL)
+            return fail(cause, xasprintf("/%s needs a name: %s", c->name, c->usage));
+        if ((extra = next_word(&p)) != NULL)
+            rc = fail(cause, xasprintf("/%s takes only a name: %s", c->name, c->usage));
+        break;
+    case SORT:
+        out->arg = next_word(&p);
+        extra = next_word(&p);
+        if (extra != NULL || (out->arg != NULL && strcmp(out->arg, "waiting") != 0 &&
+                              strcmp(out->arg, "recent") != 0))
+            rc = fail(cause, xasprintf("/sort wants waiting or recent: %s", c->usage));
+        break;
+    }
+    free(extra);
+    return rc;
+}
+
+int
+slash_parse(const char *text, struct slash *out, char **plain, char **cause)
+{
+    const char *p;
+    size_t n;
+
+    memset(out, 0, sizeof *out);
+    out->n = 1;
+    if (plain != NULL)
+        *plain = NULL;
+    if (text == NULL || text[0] != '/')
+        return 0;
+    if (text[1] == '/') {
+        if (plain != NULL)
+            *plain = xstrdup(text + 1);
+        return 0;
+    }
+    p = text + 1;
+    n = strcspn(p, SPACE);
+    if (n == 0)
+        return fail(cause, xstrdup("a lone / is not a command; /help lists them "
+                                   "(// sends a /)"));
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const struct command *c = &commands[i];
+        if (strlen(c->name) != n || strncmp(c->name, p, n) != 0)
+            continue;
+        out->cmd = c->cmd;
+        if (parse_args(c, p + n, out, cause) != 0) {
+            slash_clear(out);
+            return -1;
+        }
+        return 1;
+    }
+    char *shown = shown_name(p, n);
+    int rc = fail(cause, xasprintf("unknown command /%s; /help lists them", shown));
+    free(shown);
+    return rc;
+}
+
+void
+slash_clear(struct slash *s)
+{
+    if (s == NULL)
+        return;
+    free(s->arg);
+    free(s->arg2);
+    free(s->rest);
+    s->arg = s->arg2 = s->rest = NULL;
+}

@@ -1,0 +1,297 @@
+/* Unit tests for the screen: the real drawing code into a terminal in memory. */
+#include <locale.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "jelou/editbuf.h"
+#include "jelou/session.h"
+#include "jelou/xalloc.h"
+#include "term.h"
+#include "ui.h"
+
+/* 2026-11-26 10:00:00 UTC */
+#define T0 1795687200000LL
+#define MIN 60000LL
+
+struct fixture {
+    struct ui u;
+    struct catalog cat;
+    struct term *t;
+};
+
+static struct chat_msg *
+text_msg(enum chat_dir dir, const char *id, const char *text, long long at)
+{
+    struct chat_msg *m = chat_msg_new(dir, MSG_TEXT);
+    m->id = xstrdup(id);
+    m->text = xstrdup(text);
+    m->time_ms = at;
+    return m;
+}
+
+static void
+setup_ui(struct fixture *f, int rows, int cols)
+{
+    memset(f, 0, sizeof *f);
+    f->u.s = session_new();
+    f->u.nodraft = editbuf_new();
+    f->u.hist_filter = editbuf_new();
+    f->u.pick_filter = editbuf_new();
+    f->u.user_pane = -1;
+    f->u.cat = &f->cat;
+    f->u.now_ms = T0 + 30 * MIN;
+    f->u.where = xstrdup("demo sandbox");
+    f->t = term_mem_new(rows, cols);
+
+    struct room *ana = session_open(f->u.s, "room-ana", "user-ana", "Ana Pérez");
+    ana->state = ROOM_ACTIVE;
+    room_add(ana, text_msg(CHAT_IN, "i1", "Hola, mi router se reinicia", T0));
+    struct chat_msg *out = text_msg(CHAT_OUT, "o1", "Hola Ana, ¿qué luces ves?", T0 + 2 * MIN);
+    out->state = SEND_ACCEPTED;
+    out->http_status = 200;
+    out->attempt = 1;
+    room_add(ana, out);
+    room_add(ana, text_msg(CHAT_IN, "i2", "La de internet parpadea 🙂", T0 + 20 * MIN));
+    ana->unread = 1;
+
+    struct room *kenji = session_open(f->u.s, "room-kenji", "user-kenji", "Kenji 健二");
+    room_add(kenji, text_msg(CHAT_IN, "k1", "¿Puedo cambiar mi cita?", T0 + 25 * MIN));
+    struct chat_msg *img = chat_msg_new(CHAT_OUT, MSG_IMAGE);
+    img->id = xstrdup("o2");
+    img->url = xstrdup("https://cdn.example.com/a.jpg");
+    img->mime = xstrdup("image/jpeg");
+    img->caption = xstrdup("Mira");
+    img->time_ms = T0 + 26 * MIN;
+    img->state = SEND_FAILED;
+    img->http_status = 500;
+    img->attempt = 3;
+    img->max_attempts = 3;
+    img->error = xstrdup("HTTP 500: {\"error\":\"boom\"}");
+    room_add(kenji, img);
+    room_update_wait(kenji); /* the failed reply answered nothing */
+    f->u.sel = ana;
+}
+
+static void
+teardown_ui(struct fixture *f)
+{
+    session_free(f->u.s);
+    editbuf_free(f->u.nodraft);
+    editbuf_free(f->u.hist_filter);
+    editbuf_free(f->u.pick_filter);
+    free(f->u.where);
+    free(f->u.status);
+    catalog_clear(&f->cat);
+    term_mem_free(f->t);
+}
+
+/* Compares the whole screen with the expected lines (trailing spaces ignored). */
+static void
+assert_screen(struct term *t, const char *const *want, int rows)
+{
+    int bad = 0;
+    for (int r = 0; r < rows; r++) {
+        char *got = term_mem_line(t, r);
+        if (strcmp(got, want[r]) != 0) {
+            fprintf(stderr, "row %2d: want [%s]\n        got  [%s]\n", r, want[r], got);
+            bad = 1;
+        }
+        free(got);
+    }
+    assert_false(bad);
+}
+
+static void
+dump(struct term *t, int rows)
+{
+    if (getenv("DUMP") == NULL)
+        return;
+    for (int r = 0; r < rows; r++) {
+        char *l = term_mem_line(t, r);
+        fprintf(stderr, "        \"%s\",\n", l);
+        free(l);
+    }
+}
+
+static void
+test_main_screen_80x24(void **state)
+{
+    (void)state;
+    struct fixture f;
+    setup_ui(&f, 24, 80);
+    editbuf_set(f.u.sel->draft, "Reinicia el router");
+    ui_draw(&f.u, f.t);
+    dump(f.t, 24);
+    static const char *const want[] = {
+        "Rooms (2) · waiting │ Ana Pérez · room room-ana",
+        "▸1 Ana Pérez  +1 10m│",
+        " 2 Kenji 健二     5m│",
+        "                    │", "                    │", "                    │",
+        "                    │", "                    │", "                    │",
+        "                    │", "                    │", "                    │",
+        "                    │", "                    │", "                    │",
+        "                    │ 10:00 Ana Pérez",
+        "                    │   Hola, mi router se reinicia",
+        "                    │ 10:02 You  accepted 200",
+        "                    │   Hola Ana, ¿qué luces ves?",
+        "                    │ 10:20 Ana Pérez",
+        "                    │   La de internet parpadea 🙂",
+        " To Ana Pérez · user user-ana · room room-ana",
+        "> Reinicia el router",
+        " demo sandbox · outbox 0                                   F1 help · F2 history",
+    };
+    assert_screen(f.t, want, 24);
+    assert_int_equal(term_mem_style(f.t, 1, 3), ST_SELECTED);
+    assert_int_equal(term_mem_style(f.t, 2, 3), ST_NORMAL);
+    teardown_ui(&f);
+}
+
+static void
+test_wide_screen_shows_user_pane_and_failure(void **state)
+{
+    (void)state;
+    struct fixture f;
+    setup_ui(&f, 16, 120);
+    f.u.sel = session_room(f.u.s, "room-kenji");
+    ui_draw(&f.u, f.t);
+    dump(f.t, 16);
+    static const char *const want[] = {
+        "Rooms (2) · waiting           │ Kenji 健二 · room room-kenji                             │ User",
+        " 1 Ana Pérez            +1 10m│                                                          │",
+        "▸2 Kenji 健二               5m│                                                          │ Kenji 健二",
+        "                              │                                                          │ user   user-kenji",
+        "                              │                                                          │ room   room-kenji",
+        "                              │                                                          │ bot    ?",
+        "                              │                                                          │ proj   ?",
+        "                              │                                                          │ state  unknown",
+        "                              │ 10:25 Kenji 健二                                         │ last in 10:25 (5m)",
+        "                              │   ¿Puedo cambiar mi cita?                                │ msgs   1 in · 1 out",
+        "                              │ 10:26 You  failed 500: {\"error\":\"boom\"}                  │ media  1 sent",
+        "                              │   [image] image/jpeg https://cdn.example.com/a.jpg       │",
+        "                              │   Mira                                                   │",
+        " To Kenji 健二 · user user-kenji · room room-kenji",
+        ">",
+        " demo sandbox · outbox 0                                                                           F1 help · F2 history",
+    };
+    assert_screen(f.t, want, 16);
+    /* The failure is drawn as an error, the user's name as the user's. */
+    assert_int_equal(term_mem_style(f.t, 10, 43), ST_ERROR);
+    assert_int_equal(term_mem_style(f.t, 8, 38), ST_IN);
+    teardown_ui(&f);
+}
+
+static void
+test_remote_escapes_are_neutralised(void **state)
+{
+    (void)state;
+    struct fixture f;
+    setup_ui(&f, 12, 80);
+    struct room *evil = session_open(f.u.s, "room-x", "user-x", "Eve\x1b[2J\x1b]52;c;aGk=\x07");
+    room_add(evil, text_msg(CHAT_IN, "e1", "a\x1b[31mred\xe2\x80\xae" "evil\xc2\x9b" "X", T0 + 29 * MIN));
+    f.u.sel = evil;
+    ui_draw(&f.u, f.t);
+    dump(f.t, 12);
+    for (int r = 0; r < 12; r++) {
+        char *line = term_mem_line(f.t, r);
+        assert_null(strchr(line, 0x1b));
+        assert_null(strstr(line, "\xe2\x80\xae"));
+        assert_null(strstr(line, "\xc2\x9b"));
+        free(line);
+    }
+    static const char *const want[] = {
+        "Rooms (3) · waiting │ Eve�[2J�]52;c;aGk=� · room room-x",
+        " 1 Ana Pérez  +1 10m│",
+        " 2 Kenji 健二     5m│",
+        "▸3 Eve�[2J�]52;c; 1m│",
+        "                    │",
+        "                    │",
+        "                    │",
+        "                    │ 10:29 Eve�[2J�]52;c;aGk=�",
+        "                    │   a�[31mred�evil�X",
+        " To Eve�[2J�]52;c;aGk=� · user user-x · room room-x",
+        ">",
+        " demo sandbox · outbox 0                                   F1 help · F2 history",
+    };
+    assert_screen(f.t, want, 12);
+    teardown_ui(&f);
+}
+
+static void
+test_help_and_history(void **state)
+{
+    (void)state;
+    struct fixture f;
+    setup_ui(&f, 24, 80);
+    f.u.mode = MODE_HELP;
+    ui_draw(&f.u, f.t);
+    char *l0 = term_mem_line(f.t, 0), *l2 = term_mem_line(f.t, 2), *l3 = term_mem_line(f.t, 3);
+    assert_string_equal(l0, " Help · Esc closes");
+    assert_string_equal(l2, " Keys");
+    assert_string_equal(l3, "   Enter            send the draft (or the confirmed attachment)");
+    free(l0);
+    free(l2);
+    free(l3);
+
+    f.u.mode = MODE_HISTORY;
+    editbuf_set(f.u.hist_filter, "status:failed");
+    ui_draw(&f.u, f.t);
+    dump(f.t, 5);
+    static const char *const want[] = {
+        " Send history · 1 message · filter: status:failed",
+        " time  room         user         type     status            tries  message",
+        " 10:26 room-kenji   user-kenji   image    failed 500: {\"err 3      [image] Mira",
+        "",
+    };
+    assert_screen(f.t, want, 4);
+    editbuf_set(f.u.hist_filter, "");
+    ui_draw(&f.u, f.t);
+    char *first = term_mem_line(f.t, 0);
+    assert_string_equal(first, " Send history · 2 messages · filter: (type to filter: words, "
+                               "status:failed, room");
+    free(first);
+    teardown_ui(&f);
+}
+
+static void
+test_too_small_and_resize_keeps_draft(void **state)
+{
+    (void)state;
+    struct fixture f;
+    setup_ui(&f, 8, 30);
+    editbuf_set(f.u.sel->draft, "borrador que no se pierde");
+    ui_draw(&f.u, f.t);
+    char *l = term_mem_line(f.t, 0);
+    assert_string_equal(l, "Terminal too small: 40x10 at l");
+    free(l);
+    term_mem_free(f.t);
+    f.t = term_mem_new(24, 80);
+    ui_draw(&f.u, f.t);
+    l = term_mem_line(f.t, 22);
+    assert_string_equal(l, "> borrador que no se pierde");
+    free(l);
+    teardown_ui(&f);
+}
+
+int
+main(void)
+{
+    setlocale(LC_ALL, "C.UTF-8");
+    setenv("TZ", "UTC", 1);
+    tzset();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_main_screen_80x24),
+        cmocka_unit_test(test_wide_screen_shows_user_pane_and_failure),
+        cmocka_unit_test(test_remote_escapes_are_neutralised),
+        cmocka_unit_test(test_help_and_history),
+        cmocka_unit_test(test_too_small_and_resize_keeps_draft),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1189 @@
+/* The console: wires the screen, the keys and the send pipeline on the single loop. */
+#include "app.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "jelou/catalog.h"
+#include "jelou/demo.h"
+#include "jelou/editbuf.h"
+#include "jelou/history.h"
+#include "jelou/loop.h"
+#include "jelou/mock.h"
+#include "jelou/outbox.h"
+#include "jelou/probe.h"
+#include "jelou/record.h"
+#include "jelou/replies.h"
+#include "jelou/session.h"
+#include "jelou/settings.h"
+#include "jelou/sign.h"
+#include "jelou/slash.h"
+#include "jelou/transport.h"
+#include "jelou/url.h"
+#include "jelou/xalloc.h"
+#include "term.h"
+#include "ui.h"
+
+#define PASTE_GUARD_CHARS 1000
+#define RECALL_MAX 100
+
+struct app {
+    struct ui u;
+    struct term term;
+    int term_open;
+    struct settings *st;
+    struct transport *t;
+    struct loop *loop;
+    struct outbox *ob;
+    struct mock *mock;
+    char *history_path;
+    struct replies replies;
+    struct catalog cat;
+    char *agent;
+    int quit;
+    int quit_asked;
+    int dirty;
+    char *recall[RECALL_MAX];
+    size_t nrecall;
+    size_t recall_pos;        /* nrecall when not recalling */
+    int ctrl_x;
+    int in_paste;
+    struct buf paste;
+    int hist_filtering;       /* keys go to the history filter */
+    unsigned probe_gen;       /* a probe's answer is for the card only if gens match */
+};
+
+static long long
+wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void
+set_status(struct app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+set_status(struct app *a, int error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    free(a->u.status);
+    a->u.status = s;
+    a->u.status_error = error;
+    a->dirty = 1;
+}
+
+static void
+clear_status(struct app *a)
+{
+    free(a->u.status);
+    a->u.status = NULL;
+    a->u.status_error = 0;
+    a->dirty = 1;
+}
+
+/* ---- sending ---- */
+
+static void
+on_outbox_change(void *arg, struct outbox_entry *e)
+{
+    struct app *a = arg;
+    struct chat_msg *m = e->user;
+    a->u.outbox_busy = outbox_busy(a->ob);
+    a->dirty = 1;
+    if (m == NULL)
+        return; /* still inside outbox_add: the caller copies the state */
+    m->state = e->state;
+    m->attempt = e->attempt;
+    m->max_attempts = e->max_attempts;
+    m->http_status = e->http_status;
+    xstrset(&m->error, e->error);
+    if (e->state != SEND_ACCEPTED && e->state != SEND_FAILED)
+        return;
+    struct room *r = NULL;
+    if (session_find_msg(a->u.s, m->id, &r) && r)
+        room_update_wait(r);
+    if (a->history_path) {
+        char *preview = chat_msg_preview(m);
+        struct history_entry h = {
+            .time_ms = m->time_ms, .room = e->msg->room, .user = e->msg->user, .id = m->id,
+            .type = m->type, .preview = preview, .url = m->url, .state = m->state,
+            .attempts = m->attempt, .http_status = m->http_status, .error = m->error,
+        };
+        char *cause = NULL;
+        if (history_append(a->history_path, &h, &cause) != 0) {
+            set_status(a, 1, "history not saved: %s", cause);
+            free(cause);
+        }
+        free(preview);
+    }
+    if (e->state == SEND_FAILED && !a->u.status)
+        set_status(a, 1, "a message failed: %s (/retry sends it again with the same id)",
+                   e->error ? e->error : "unknown error");
+}
+
+/* Sends m to room r and shows it in the transcript. Takes m. Returns 0 or -1 (status set). */
+static int
+send_message(struct app *a, struct room *r, struct message *m)
+{
+    char *cause = NULL;
+    xstrset(&m->room, r->id);
+    xstrset(&m->user, r->user);
+    xstrset(&m->project, r->project ? r->project : a->st->project);
+    xstrset(&m->bot, r->bot ? r->bot : a->st->bot);
+    if (m->id == NULL)
+        m->id = sign_uuid4();
+    struct chat_msg *c = chat_msg_new(CHAT_OUT, m->type);
+    xstrset(&c->id, m->id);
+    xstrset(&c->text, m->body);
+    xstrset(&c->url, m->url);
+    xstrset(&c->mime, m->mime);
+    xstrset(&c->caption, m->caption);
+    xstrset(&c->filename, m->filename);
+    c->time_ms = wall_ms();
+    struct outbox_entry *e = outbox_add(a->ob, m, &cause);
+    if (e == NULL) {
+        set_status(a, 1, "not sent: %s", cause);
+        free(cause);
+        chat_msg_free(c);
+        return -1;
+    }
+    c->entry = e;
+    c->state = e->state;
+    c->attempt = e->attempt;
+    c->max_attempts = e->max_attempts;
+    e->user = c;
+    room_add(r, c);
+    r->scroll = 0;
+    if (c->url)
+        catalog_add(&a->cat, c->url, c->type, c->mime, NULL, c->caption, 1);
+    a->u.outbox_busy = outbox_busy(a->ob);
+    a->dirty = 1;
+    return 0;
+}
+
+static int
+room_can_send(struct app *a, struct room *r)
+{
+    if (r == NULL) {
+        set_status(a, 1, "no conversation open: /open ROOM USER first");
+        return 0;
+    }
+    if (r->state == ROOM_CLOSED) {
+        set_status(a, 1, "this conversation is closed; nothing was sent");
+        return 0;
+    }
+    if (r->user == NULL) {
+        set_status(a, 1, "this room has no user id; /open ROOM USER sets it");
+        return 0;
+    }
+    return 1;
+}
+
+static void
+recall_push(struct app *a, const char *text)
+{
+    if (a->nrecall == RECALL_MAX) {
+        free(a->recall[0]);
+        memmove(a->recall, a->recall + 1, (RECALL_MAX - 1) * sizeof *a->recall);
+        a->nrecall--;
+    }
+    a->recall[a->nrecall++] = xstrdup(text);
+    a->recall_pos = a->nrecall;
+}
+
+static void
+draft_sent(struct app *a)
+{
+    editbuf_clear(ui_draft(&a->u));
+    a->u.paste_guard = 0;
+    a->u.confirm_pending = 0;
+    a->recall_pos = a->nrecall;
+}
+
+static void
+send_text(struct app *a, const char *text)
+{
+    struct room *r = a->u.sel;
+    if (!room_can_send(a, r))
+        return;
+    struct message *m = message_new();
+    m->type = MSG_TEXT;
+    xstrset(&m->body, text);
+    if (send_message(a, r, m) == 0) {
+        recall_push(a, text);
+        draft_sent(a);
+        clear_status(a);
+    }
+}
+
+/* ---- attachments ---- */
+
+static void
+card_clear(struct app *a)
+{
+    struct attach_card *c = &a->u.attach;
+    free(c->url);
+    free(c->caption);
+    free(c->filename);
+    free(c->mime);
+    free(c->server_type);
+    memset(c, 0, sizeof *c);
+    a->probe_gen++;
+    a->dirty = 1;
+}
+
+static void
+on_probe(void *arg, const struct probe_result *r)
+{
+    struct app *a = *(struct app **)arg;
+    unsigned gen = *(unsigned *)((struct app **)arg + 1);
+    free(arg);
+    struct attach_card *c = &a->u.attach;
+    if (gen != a->probe_gen || !c->active)
+        return; /* cancelled meanwhile */
+    a->dirty = 1;
+    if (!r->ok) {
+        set_status(a, 1, "cannot attach %s: %s", c->url, r->error);
+        card_clear(a);
+        return;
+    }
+    enum msg_type type;
+    char *cause = NULL;
+    if (probe_pick_type(r->mime, c->want, 0, &type, &cause) != 0) {
+        set_status(a, 1, "cannot attach: %s", cause);
+        free(cause);
+        card_clear(a);
+        return;
+    }
+    c->checking = 0;
+    c->type = type;
+    xstrset(&c->mime, r->mime);
+    xstrset(&c->server_type, r->server_type);
+}
+
+static void
+attach_start(struct app *a, enum msg_type want, const char *url, const char *rest)
+{
+    char *cause = NULL;
+    if (!room_can_send(a, a->u.sel))
+        return;
+    if (url_check_media(url, &cause) != 0) {
+        set_status(a, 1, "%s", cause);
+        free(cause);
+        return;
+    }
+    card_clear(a);
+    struct attach_card *c = &a->u.attach;
+    c->active = 1;
+    c->checking = 1;
+    c->room = a->u.sel;
+    c->want = want;
+    c->url = xstrdup(url);
+    if (rest && (want == MSG_IMAGE || want == MSG_VIDEO || want == MSG_NONE))
+        c->caption = xstrdup(rest);
+    else if (rest && want == MSG_DOCUMENT)
+        c->filename = xstrdup(rest);
+    /* The probe's answer carries the generation it was started for. */
+    void *ticket = xmalloc(sizeof(struct app *) + sizeof(unsigned) + 8);
+    *(struct app **)ticket = a;
+    *(unsigned *)((struct app **)ticket + 1) = a->probe_gen;
+    clear_status(a);
+    if (probe_start(a->t, url, on_probe, ticket, &cause) != 0) {
+        free(ticket);
+        set_status(a, 1, "%s", cause);
+        free(cause);
+        card_clear(a);
+    }
+}
+
+static void
+attach_send(struct app *a)
+{
+    struct attach_card *c = &a->u.attach;
+    struct room *r = c->room;
+    if (!room_can_send(a, r))
+        return;
+    struct message *m = message_new();
+    m->type = c->type;
+    xstrset(&m->url, c->url);
+    xstrset(&m->mime, c->mime);
+    m->mime_forced = c->mime_forced;
+    if (c->type == MSG_IMAGE || c->type == MSG_VIDEO)
+        xstrset(&m->caption, c->caption);
+    if (c->type == MSG_DOCUMENT)
+        xstrset(&m->filename, c->filename);
+    if (send_message(a, r, m) == 0) {
+        if (r == a->u.sel)
+            draft_sent(a);
+        card_clear(a);
+        clear_status(a);
+    }
+}
+
+/* Tab on a ready card: the next type the detected MIME allows. */
+static void
+attach_cycle_type(struct app *a)
+{
+    struct attach_card *c = &a->u.attach;
+    static const enum msg_type order[] = {MSG_IMAGE, MSG_VIDEO, MSG_AUDIO, MSG_DOCUMENT};
+    size_t cur = 0;
+    for (size_t i = 0; i < 4; i++)
+        if (order[i] == c->type)
+            cur = i;
+    for (size_t k = 1; k <= 4; k++) {
+        enum msg_type cand = order[(cur + k) % 4], got;
+        char *cause = NULL;
+        int forced = cand == MSG_DOCUMENT && msg_type_for_mime(c->mime) != MSG_DOCUMENT;
+        if (probe_pick_type(c->mime, cand, forced, &got, &cause) == 0) {
+            c->type = got;
+            c->mime_forced = forced;
+            a->dirty = 1;
+            return;
+        }
+        free(cause);
+    }
+}
+
+/* ---- rooms ---- */
+
+static void
+select_room(struct app *a, struct room *r)
+{
+    if (r == a->u.sel)
+        return;
+    if (a->u.attach.active)
+        card_clear(a);
+    a->u.sel = r;
+    a->u.paste_guard = 0;
+    a->u.confirm_pending = 0;
+    if (r)
+        r->unread = 0;
+    a->recall_pos = a->nrecall;
+    a->dirty = 1;
+}
+
+static void
+select_nth(struct app *a, int delta, int absolute)
+{
+    size_t n = a->u.s->nrooms;
+    if (n == 0)
+        return;
+    struct room **v = xcalloc(n, sizeof *v);
+    session_sorted(a->u.s, v, n);
+    size_t cur = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == a->u.sel)
+            cur = i;
+    size_t next;
+    if (absolute >= 0)
+        next = (size_t)absolute < n ? (size_t)absolute : cur;
+    else
+        next = (cur + n + (size_t)(delta + (int)n)) % n;
+    select_room(a, v[next]);
+    free(v);
+}
+
+/* ---- commands ---- */
+
+static void
+edit_in_editor(struct app *a)
+{
+    struct editbuf *b = ui_draft(&a->u);
+    const char *editor = getenv("VISUAL");
+    if (editor == NULL || editor[0] == '\0')
+        editor = getenv("EDITOR");
+    if (editor == NULL || editor[0] == '\0')
+        editor = "vi";
+    char path[] = "/tmp/jelou-draft-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        set_status(a, 1, "cannot create a temporary file: %s", strerror(errno));
+        return;
+    }
+    const char *text = editbuf_text(b);
+    size_t len = strlen(text);
+    int ok = write(fd, text, len) == (ssize_t)len;
+    close(fd);
+    if (!ok) {
+        unlink(path);
+        set_status(a, 1, "cannot write the draft for the editor");
+        return;
+    }
+    char *cmd = xasprintf("%s '%s'", editor, path);
+    term_curses_suspend(&a->term);
+    int rc = system(cmd);
+    term_curses_resume(&a->term);
+    free(cmd);
+    FILE *f = fopen(path, "r");
+    struct buf out = {0};
+    if (f) {
+        char chunk[4096];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+            buf_append(&out, chunk, n);
+        fclose(f);
+    }
+    unlink(path);
+    if (rc != 0 || f == NULL) {
+        buf_free(&out);
+        set_status(a, 1, "the editor failed (%s); the draft is unchanged", editor);
+        return;
+    }
+    /* Editors add a final newline the agent did not type. */
+    while (out.len > 0 && out.data[out.len - 1] == '\n')
+        out.data[--out.len] = '\0';
+    editbuf_set(b, out.data ? out.data : "");
+    buf_free(&out);
+    clear_status(a);
+}
+
+static struct chat_msg *
+nth_failed(struct room *r, int n)
+{
+    for (size_t i = r->nmsgs; i-- > 0;) {
+        struct chat_msg *m = r->msgs[i];
+        if (m->dir == CHAT_OUT && m->state == SEND_FAILED && m->entry && --n == 0)
+            return m;
+    }
+    return NULL;
+}
+
+static void
+retry_message(struct app *a, struct chat_msg *m)
+{
+    char *cause = NULL;
+    if (m == NULL || m->entry == NULL) {
+        set_status(a, 1, "nothing to retry: no failed message from this session there");
+        return;
+    }
+    if (outbox_retry(a->ob, m->entry, &cause) != 0) {
+        set_status(a, 1, "%s", cause);
+        free(cause);
+        return;
+    }
+    m->state = m->entry->state;
+    m->attempt = m->entry->attempt;
+    set_status(a, 0, "retrying %s with the same id", m->id);
+}
+
+static void
+run_command(struct app *a, struct slash *sl)
+{
+    struct room *r = a->u.sel;
+    switch (sl->cmd) {
+    case SLASH_IMAGE:
+        attach_start(a, MSG_IMAGE, sl->arg, sl->rest);
+        return;
+    case SLASH_VIDEO:
+        attach_start(a, MSG_VIDEO, sl->arg, sl->rest);
+        return;
+    case SLASH_AUDIO:
+        attach_start(a, MSG_AUDIO, sl->arg, NULL);
+        return;
+    case SLASH_DOC:
+        attach_start(a, MSG_DOCUMENT, sl->arg, sl->rest);
+        return;
+    case SLASH_ATTACH:
+        attach_start(a, MSG_NONE, sl->arg, sl->rest);
+        return;
+    case SLASH_MEDIA:
+        a->u.mode = MODE_PICKER;
+        break;
+    case SLASH_HISTORY:
+        a->u.mode = MODE_HISTORY;
+        a->u.hist_sel = 0;
+        break;
+    case SLASH_RETRY:
+        if (r == NULL) {
+            set_status(a, 1, "no conversation open");
+            return;
+        }
+        retry_message(a, nth_failed(r, sl->n));
+        break;
+    case SLASH_OPEN: {
+        struct room *o = session_open(a->u.s, sl->arg, sl->arg2, sl->rest);
+        if (o->user == NULL)
+            xstrset(&o->user, sl->arg2);
+        select_room(a, o);
+        set_status(a, 0, "opened room %s for user %s", o->id, o->user);
+        break;
+    }
+    case SLASH_REPLY: {
+        const struct reply *rep = replies_find(&a->replies, sl->arg);
+        if (rep == NULL) {
+            set_status(a, 1, "no canned reply named '%s' (Tab completes names)", sl->arg);
+            return;
+        }
+        char *text = replies_expand(rep, r ? r->name : NULL, a->agent);
+        editbuf_set(ui_draft(&a->u), text);
+        free(text);
+        clear_status(a);
+        return; /* the reply is now the draft, to read and send */
+    }
+    case SLASH_EDIT:
+        edit_in_editor(a);
+        return;
+    case SLASH_SORT:
+        if (sl->arg == NULL)
+            a->u.s->sort = a->u.s->sort == SORT_WAITING ? SORT_RECENT : SORT_WAITING;
+        else
+            a->u.s->sort = strcmp(sl->arg, "recent") == 0 ? SORT_RECENT : SORT_WAITING;
+        set_status(a, 0, "rooms sorted by %s",
+                   a->u.s->sort == SORT_WAITING ? "longest wait" : "latest activity");
+        break;
+    case SLASH_MUTE:
+        a->u.muted = !a->u.muted;
+        set_status(a, 0, "bell %s", a->u.muted ? "muted" : "on");
+        break;
+    case SLASH_HELP:
+        a->u.mode = MODE_HELP;
+        break;
+    case SLASH_QUIT:
+        a->quit = 1;
+        break;
+    }
+    draft_sent(a);
+    a->dirty = 1;
+}
+
+static void
+submit_draft(struct app *a)
+{
+    struct editbuf *b = ui_draft(&a->u);
+    const char *text = editbuf_text(b);
+    if (text[strspn(text, " \t\n")] == '\0')
+        return;
+    struct slash sl;
+    char *plain = NULL, *cause = NULL;
+    int kind = slash_parse(text, &sl, &plain, &cause);
+    if (kind < 0) {
+        set_status(a, 1, "%s", cause);
+        free(cause);
+        return;
+    }
+    if (kind == 1) {
+        run_command(a, &sl);
+        slash_clear(&sl);
+        return;
+    }
+    char *copy = xstrdup(plain ? plain : text);
+    send_text(a, copy);
+    free(copy);
+    free(plain);
+}
+
+static void
+complete_reply(struct app *a)
+{
+    struct editbuf *b = ui_draft(&a->u);
+    const char *text = editbuf_text(b);
+    const char *prefix = text + strlen("/reply ");
+    const char *names[32];
+    size_t n = replies_complete(&a->replies, prefix, names, 32);
+    if (n == 0) {
+        set_status(a, 1, "no canned reply starts with '%s'", prefix);
+    } else if (n == 1) {
+        char *line = xasprintf("/reply %s", names[0]);
+        editbuf_set(b, line);
+        free(line);
+        clear_status(a);
+    } else {
+        struct buf list = {0};
+        for (size_t i = 0; i < n; i++)
+            buf_printf(&list, "%s%s", i ? " " : "", names[i]);
+        set_status(a, 0, "replies: %s", list.data);
+        buf_free(&list);
+    }
+}
+
+/* ---- keys ---- */
+
+static void
+insert_codepoint(struct editbuf *b, int cp)
+{
+    char s[4];
+    size_t n;
+    if (cp < 0x80) {
+        s[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        s[0] = (char)(0xc0 | (cp >> 6));
+        s[1] = (char)(0x80 | (cp & 0x3f));
+        n = 2;
+    } else if (cp < 0x10000) {
+        s[0] = (char)(0xe0 | (cp >> 12));
+        s[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        s[2] = (char)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        s[0] = (char)(0xf0 | (cp >> 18));
+        s[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        s[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        s[3] = (char)(0x80 | (cp & 0x3f));
+        n = 4;
+    }
+    editbuf_insert(b, s, n);
+}
+
+static int
+printable(int code)
+{
+    return code >= 32 && code != 127 && code < 0x110000;
+}
+
+static void
+paste_key(struct app *a, const struct key *k)
+{
+    if (k->code == K_PASTE_END) {
+        a->in_paste = 0;
+        struct editbuf *b = ui_draft(&a->u);
+        if (a->paste.len > 0) {
+            editbuf_insert(b, a->paste.data, a->paste.len);
+            size_t chars = 0;
+            for (size_t i = 0; i < a->paste.len; i++)
+                chars += ((unsigned char)a->paste.data[i] & 0xc0) != 0x80;
+            if (memchr(a->paste.data, '\n', a->paste.len) || chars > PASTE_GUARD_CHARS)
+                a->u.paste_guard = 1;
+        }
+        buf_free(&a->paste);
+        a->dirty = 1;
+        return;
+    }
+    if (k->code == K_ENTER || k->code == '\n') {
+        buf_append(&a->paste, "\n", 1);
+    } else if (k->code == K_TAB) {
+        buf_append(&a->paste, "\t", 1);
+    } else if (printable(k->code)) {
+        struct editbuf *tmp = editbuf_new();
+        insert_codepoint(tmp, k->code);
+        buf_appends(&a->paste, editbuf_text(tmp));
+        editbuf_free(tmp);
+    }
+}
+
+static int
+edit_key(struct editbuf *b, const struct key *k)
+{
+    static const struct {
+        int code, alt;
+        enum edit_op op;
+    } map[] = {
+        {1, 0, EDIT_HOME},           {5, 0, EDIT_END},           {2, 0, EDIT_LEFT},
+        {6, 0, EDIT_RIGHT},          {23, 0, EDIT_KILL_WORD_BACK}, {21, 0, EDIT_KILL_TO_START},
+        {11, 0, EDIT_KILL_TO_END},   {25, 0, EDIT_YANK},         {31, 0, EDIT_UNDO},
+        {4, 0, EDIT_DELETE},         {K_BACKSPACE, 0, EDIT_BACKSPACE},
+        {K_DEL, 0, EDIT_DELETE},     {K_LEFT, 0, EDIT_LEFT},     {K_RIGHT, 0, EDIT_RIGHT},
+        {K_HOME, 0, EDIT_HOME},      {K_END, 0, EDIT_END},       {'b', 1, EDIT_WORD_LEFT},
+        {'f', 1, EDIT_WORD_RIGHT},   {K_LEFT, 1, EDIT_WORD_LEFT}, {K_RIGHT, 1, EDIT_WORD_RIGHT},
+        {K_BACKSPACE, 1, EDIT_KILL_WORD_BACK},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (map[i].code == k->code && map[i].alt == k->alt) {
+            editbuf_apply(b, map[i].op);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void
+recall(struct app *a, int dir)
+{
+    struct editbuf *b = ui_draft(&a->u);
+    if (a->nrecall == 0)
+        return;
+    if (dir < 0 && a->recall_pos > 0)
+        a->recall_pos--;
+    else if (dir > 0 && a->recall_pos < a->nrecall)
+        a->recall_pos++;
+    editbuf_set(b, a->recall_pos < a->nrecall ? a->recall[a->recall_pos] : "");
+}
+
+static void
+request_quit(struct app *a)
+{
+    int busy = outbox_busy(a->ob);
+    if (busy == 0 || a->quit_asked) {
+        a->quit = 1;
+        return;
+    }
+    a->quit_asked = 1;
+    set_status(a, 1, "%d message%s still sending: Ctrl-C again quits anyway", busy,
+               busy == 1 ? " is" : "s are");
+}
+
+static void
+main_key(struct app *a, const struct key *k)
+{
+    struct editbuf *b = ui_draft(&a->u);
+    struct attach_card *card = &a->u.attach;
+
+    if (a->ctrl_x) {
+        a->ctrl_x = 0;
+        if (k->code == 5 && !k->alt) {
+            edit_in_editor(a);
+            return;
+        }
+    }
+    if (k->code != 3)
+        a->quit_asked = 0;
+    if (card->active) {
+        if (k->code == K_ESC) {
+            card_clear(a);
+            set_status(a, 0, "attachment not sent; the command is back in the box to edit");
+        } else if (k->code == K_ENTER && !k->alt && !card->checking) {
+            attach_send(a);
+        } else if (k->code == K_TAB && !card->checking) {
+            attach_cycle_type(a);
+        } else if (k->code == 3) {
+            request_quit(a);
+        }
+        return; /* the card owns the keys until it is sent or dismissed */
+    }
+
+    if (k->code == K_ENTER && !k->alt) {
+        if (a->u.paste_guard && !a->u.confirm_pending) {
+            const char *text = editbuf_text(b);
+            size_t lines = 1, chars = 0;
+            for (const char *p = text; *p; p++) {
+                lines += *p == '\n';
+                chars += ((unsigned char)*p & 0xc0) != 0x80;
+            }
+            a->u.confirm_pending = 1;
+            set_status(a, 1, "pasted text of %zu line%s, %zu characters: Enter again sends it, "
+                       "Esc keeps editing", lines, lines == 1 ? "" : "s", chars);
+            return;
+        }
+        submit_draft(a);
+        return;
+    }
+    if (k->code == K_ESC) {
+        a->u.confirm_pending = 0;
+        clear_status(a);
+        return;
+    }
+    a->u.confirm_pending = 0;
+    if ((k->code == K_ENTER && k->alt) || (k->code == '\n' && !k->alt)) {
+        editbuf_insert(b, "\n", 1);
+    } else if (k->code == K_TAB || (k->code == 'u' && k->alt)) {
+        if (k->code == K_TAB && strncmp(editbuf_text(b), "/reply ", 7) == 0) {
+            complete_reply(a);
+        } else {
+            int cur = a->u.user_pane;
+            int rows, cols;
+            a->term.size(a->term.ctx, &rows, &cols);
+            int shown = cur < 0 ? cols >= 100 : cur;
+            a->u.user_pane = !shown;
+        }
+    } else if (k->alt && k->code >= '1' && k->code <= '9') {
+        select_nth(a, 0, k->code - '1');
+    } else if (k->code == 14 && !k->alt) {
+        select_nth(a, 1, -1);
+    } else if (k->code == 16 && !k->alt) {
+        select_nth(a, -1, -1);
+    } else if (k->code == K_PGUP || k->code == K_PGDN) {
+        if (a->u.sel) {
+            int rows, cols;
+            a->term.size(a->term.ctx, &rows, &cols);
+            size_t page = rows > 8 ? (size_t)rows / 2 : 4;
+            if (k->code == K_PGUP)
+                a->u.sel->scroll += page;
+            else
+                a->u.sel->scroll = a->u.sel->scroll > page ? a->u.sel->scroll - page : 0;
+        }
+    } else if (k->code == K_F1) {
+        a->u.mode = MODE_HELP;
+    } else if (k->code == K_F2) {
+        a->u.mode = MODE_HISTORY;
+        a->u.hist_sel = 0;
+    } else if (k->code == 12 && !k->alt) {
+        a->dirty = 1;
+    } else if (k->code == 3 && !k->alt) {
+        request_quit(a);
+        return;
+    } else if (k->code == 24 && !k->alt) {
+        a->ctrl_x = 1;
+    } else if ((k->code == K_UP || k->code == K_DOWN) && !k->alt) {
+        int empty = editbuf_len(b) == 0 || a->recall_pos < a->nrecall;
+        if (empty)
+            recall(a, k->code == K_UP ? -1 : 1);
+        else
+            editbuf_apply(b, k->code == K_UP ? EDIT_LINE_UP : EDIT_LINE_DOWN);
+    } else if (edit_key(b, k)) {
+        /* handled */
+    } else if (printable(k->code) && !k->alt) {
+        insert_codepoint(b, k->code);
+    } else {
+        return;
+    }
+    if (editbuf_len(b) == 0)
+        a->u.paste_guard = 0;
+    if (a->u.status && !a->u.status_error)
+        clear_status(a);
+    a->dirty = 1;
+}
+
+/* Keys for a filter line (history, picker): typing edits it. Returns 1 if used. */
+static int
+filter_key(struct editbuf *f, const struct key *k)
+{
+    if (edit_key(f, k))
+        return 1;
+    if (printable(k->code) && !k->alt) {
+        insert_codepoint(f, k->code);
+        return 1;
+    }
+    return 0;
+}
+
+static void
+history_key(struct app *a, const struct key *k)
+{
+    struct ui *u = &a->u;
+    if (a->hist_filtering) {
+        if (k->code == K_ENTER || k->code == K_ESC)
+            a->hist_filtering = 0;
+        else
+            filter_key(u->hist_filter, k);
+        u->hist_sel = 0;
+        return;
+    }
+    struct hist_row *rows;
+    size_t n = ui_history_rows(u, editbuf_text(u->hist_filter), &rows);
+    if (k->code == K_ESC || k->code == 'q' || k->code == K_F2) {
+        u->mode = MODE_MAIN;
+    } else if (k->code == '/') {
+        a->hist_filtering = 1;
+    } else if ((k->code == K_DOWN || k->code == 'j') && u->hist_sel + 1 < n) {
+        u->hist_sel++;
+    } else if ((k->code == K_UP || k->code == 'k') && u->hist_sel > 0) {
+        u->hist_sel--;
+    } else if (k->code == K_ENTER && n > 0) {
+        struct hist_row *h = &rows[u->hist_sel];
+        select_room(a, h->room);
+        size_t after = 0;
+        for (size_t i = h->room->nmsgs; i-- > 0 && h->room->msgs[i] != h->msg;)
+            after++;
+        /* Two rows per later message is close enough to bring it on screen. */
+        h->room->scroll = after > 3 ? (after - 3) * 2 : 0;
+        u->mode = MODE_MAIN;
+    } else if (k->code == 'r' && n > 0) {
+        struct chat_msg *m = rows[u->hist_sel].msg;
+        if (m->state != SEND_FAILED)
+            set_status(a, 1, "only a failed message can be retried");
+        else
+            retry_message(a, m);
+    }
+    free(rows);
+}
+
+static void
+picker_key(struct app *a, const struct key *k)
+{
+    struct ui *u = &a->u;
+    if (k->code == K_ESC) {
+        u->mode = MODE_MAIN;
+        return;
+    }
+    size_t *idx = xcalloc(a->cat.n + 1, sizeof *idx);
+    size_t n = catalog_filter(&a->cat, editbuf_text(u->pick_filter), idx, a->cat.n + 1);
+    if (k->code == K_DOWN && u->pick_sel + 1 < n) {
+        u->pick_sel++;
+    } else if (k->code == K_UP && u->pick_sel > 0) {
+        u->pick_sel--;
+    } else if (k->code == K_ENTER && n > 0) {
+        const struct media_item *m = &a->cat.items[idx[u->pick_sel]];
+        const char *cmd = m->type == MSG_IMAGE ? "/image" : m->type == MSG_VIDEO ? "/video"
+                          : m->type == MSG_AUDIO ? "/audio" : m->type == MSG_DOCUMENT ? "/doc"
+                          : "/attach";
+        const char *extra = m->type == MSG_IMAGE || m->type == MSG_VIDEO ? m->caption : NULL;
+        char *line = extra ? xasprintf("%s %s %s", cmd, m->url, extra)
+                           : xasprintf("%s %s", cmd, m->url);
+        editbuf_set(ui_draft(u), line);
+        free(line);
+        u->mode = MODE_MAIN;
+        set_status(a, 0, "Enter checks the media and asks before sending");
+    } else if (filter_key(u->pick_filter, k)) {
+        u->pick_sel = 0;
+    }
+    free(idx);
+}
+
+static void
+handle_key(struct app *a, const struct key *k)
+{
+    a->dirty = 1;
+    if (k->code == K_RESIZE)
+        return;
+    if (k->code == K_PASTE_BEGIN) {
+        a->in_paste = 1;
+        return;
+    }
+    if (a->in_paste) {
+        paste_key(a, k);
+        return;
+    }
+    switch (a->u.mode) {
+    case MODE_HELP:
+        a->u.mode = MODE_MAIN;
+        break;
+    case MODE_HISTORY:
+        history_key(a, k);
+        break;
+    case MODE_PICKER:
+        picker_key(a, k);
+        break;
+    case MODE_MAIN:
+        main_key(a, k);
+        break;
+    }
+}
+
+static void
+on_input(void *arg, short revents)
+{
+    struct app *a = arg;
+    struct key k;
+    (void)revents;
+    while (!a->quit && a->term.read_key(a->term.ctx, &k))
+        handle_key(a, &k);
+}
+
+static void
+on_winch(void *arg, int signo)
+{
+    struct app *a = arg;
+    (void)signo;
+    if (a->term.resize)
+        a->term.resize(a->term.ctx);
+    a->dirty = 1;
+}
+
+static void
+on_quit_signal(void *arg, int signo)
+{
+    struct app *a = arg;
+    (void)signo;
+    a->quit = 1;
+}
+
+static void
+on_tick(void *arg)
+{
+    struct app *a = arg;
+    /* Waiting times and clocks move even when nothing happens. */
+    a->dirty = 1;
+    loop_after(a->loop, 15000, on_tick, a);
+}
+
+/* ---- start-up ---- */
+
+/* Earlier sessions' sends, greyed, in the rooms they went to. */
+static void
+load_history(struct app *a)
+{
+    struct history_entry *h = NULL;
+    size_t n = 0, skipped = 0;
+    char *cause = NULL;
+    if (a->history_path == NULL)
+        return;
+    if (history_load(a->history_path, &h, &n, &skipped, &cause) != 0) {
+        set_status(a, 1, "history not read: %s", cause);
+        free(cause);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct room *r = session_open(a->u.s, h[i].room, h[i].user, NULL);
+        struct chat_msg *m = session_find_msg(a->u.s, h[i].id, NULL);
+        if (m == NULL) {
+            m = chat_msg_new(CHAT_OUT, h[i].type);
+            xstrset(&m->id, h[i].id);
+            m->earlier = 1;
+            if (h[i].type == MSG_TEXT)
+                xstrset(&m->text, h[i].preview);
+            else
+                xstrset(&m->url, h[i].url);
+            m->time_ms = h[i].time_ms;
+            room_add(r, m);
+        }
+        /* A later line for the same id (a retry) has the final word. */
+        m->state = h[i].state;
+        m->attempt = h[i].attempts;
+        m->http_status = h[i].http_status;
+        xstrset(&m->error, h[i].error);
+        if (h[i].url)
+            catalog_add(&a->cat, h[i].url, h[i].type, NULL, NULL, NULL, 1);
+    }
+    if (skipped)
+        set_status(a, 1, "history: %zu damaged line%s skipped", skipped, skipped == 1 ? "" : "s");
+    history_free(h, n);
+}
+
+static char *
+config_file(const char *name)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    if (xdg && xdg[0] == '/')
+        return xasprintf("%s/jelou-console/%s", xdg, name);
+    if (home && home[0])
+        return xasprintf("%s/.config/jelou-console/%s", home, name);
+    return NULL;
+}
+
+static void
+load_lists(struct app *a)
+{
+    char *cause = NULL;
+    char *path = config_file("replies");
+    if (path && replies_load(path, &a->replies, &cause) != 0) {
+        set_status(a, 1, "%s", cause);
+        free(cause);
+    }
+    free(path);
+    path = config_file("media");
+    if (path && catalog_load(path, &a->cat, &cause) != 0) {
+        set_status(a, 1, "%s", cause);
+        free(cause);
+    }
+    free(path);
+}
+
+int
+app_run(const struct app_opts *o)
+{
+    struct app *a = xcalloc(1, sizeof *a);
+    struct demo demo = {0};
+    char *cause = NULL;
+    int code = 0;
+
+    setlocale(LC_ALL, "");
+    a->st = o->st;
+    a->u.s = session_new();
+    a->u.nodraft = editbuf_new();
+    a->u.hist_filter = editbuf_new();
+    a->u.pick_filter = editbuf_new();
+    a->u.user_pane = -1;
+    a->u.cat = &a->cat;
+    a->recall_pos = 0;
+    const char *agent = getenv("JELOU_AGENT_NAME");
+    a->agent = xstrdup(agent && agent[0] ? agent : getenv("USER") ? getenv("USER") : "your agent");
+
+    struct transport_opts to = {
+        .cacert = o->st->cacert,
+        .connect_timeout_ms = o->st->connect_timeout_ms,
+        .timeout_ms = o->st->timeout_ms,
+        .max_attempts = o->st->attempts,
+    };
+    a->t = transport_new(&to, &cause);
+    if (a->t == NULL)
+        goto fail;
+    a->loop = loop_new(a->t);
+
+    if (o->demo) {
+        if (demo_start(&demo, a->loop, o->demo_dir, &cause) != 0)
+            goto fail;
+        transport_set_ca_pem(a->t, demo.ca_pem);
+        xstrset(&a->st->endpoint, demo.endpoint);
+        xstrset(&a->st->secret, demo.secret);
+        xstrset(&a->st->project, "demo-project");
+        xstrset(&a->st->bot, "demo-bot");
+        if (demo_load_rooms(o->demo_dir, a->u.s, wall_ms(), &cause) != 0 ||
+            demo_load_catalog(o->demo_dir, demo.media_base, &a->cat, &cause) != 0)
+            goto fail;
+        a->u.where = xasprintf("demo sandbox on %s", strstr(demo.endpoint, "127.0.0.1"));
+        *strchr(strchr(a->u.where, ':') + 1, '/') = '\0';
+    } else {
+        struct url u;
+        char *ucause = NULL;
+        if (url_parse(o->st->endpoint, &u, &ucause) == 0) {
+            a->u.where = xstrdup(u.host);
+            url_clear(&u);
+        }
+        free(ucause);
+        a->history_path = history_default_path(&cause);
+        if (a->history_path == NULL) {
+            set_status(a, 1, "history disabled: %s", cause);
+            free(cause);
+            cause = NULL;
+        }
+        load_lists(a);
+        load_history(a);
+    }
+    a->u.default_project = a->st->project;
+    a->u.default_bot = a->st->bot;
+    struct outbox_opts oo = {
+        .endpoint = a->st->endpoint,
+        .secret = a->st->secret,
+        .max_attempts = a->st->attempts,
+        .parallel = 8,
+    };
+    a->ob = outbox_new(a->t, &oo, on_outbox_change, a);
+    if (a->u.s->nrooms > 0)
+        select_nth(a, 0, 0);
+
+    int fd;
+    if (term_curses_open(&a->term, &fd, &cause) != 0)
+        goto fail;
+    a->term_open = 1;
+    loop_add(a->loop, fd, POLLIN, on_input, NULL, a);
+    loop_on_signal(a->loop, SIGWINCH, on_winch, a);
+    loop_on_signal(a->loop, SIGTERM, on_quit_signal, a);
+    loop_on_signal(a->loop, SIGHUP, on_quit_signal, a);
+    loop_after(a->loop, 15000, on_tick, a);
+    a->dirty = 1;
+    while (!a->quit) {
+        if (a->dirty) {
+            a->u.now_ms = wall_ms();
+            a->u.outbox_busy = outbox_busy(a->ob);
+            ui_draw(&a->u, &a->term);
+            a->dirty = 0;
+        }
+        loop_run_once(a->loop, -1);
+    }
+    goto done;
+
+fail:
+    fprintf(stderr, "jelou-console: %s\n", cause ? cause : "cannot start");
+    free(cause);
+    code = 2;
+done:
+    if (a->term_open)
+        term_curses_close(&a->term);
+    card_clear(a);
+    outbox_free(a->ob);
+    demo_stop(&demo);
+    loop_free(a->loop);
+    transport_free(a->t);
+    session_free(a->u.s);
+    editbuf_free(a->u.nodraft);
+    editbuf_free(a->u.hist_filter);
+    editbuf_free(a->u.pick_filter);
+    replies_clear(&a->replies);
+    catalog_clear(&a->cat);
+    for (size_t i = 0; i < a->nrecall; i++)
+        free(a->recall[i]);
+    buf_free(&a->paste);
+    free(a->u.status);
+    free(a->u.where);
+    free(a->history_path);
+    free(a->agent);
+    free(a);
+    return code;
+}

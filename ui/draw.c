@@ -1,0 +1,544 @@
+/* Draws the console: rooms, transcript, user pane, compose box, status line and overlays. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jelou/editbuf.h"
+#include "jelou/layout.h"
+#include "jelou/text.h"
+#include "jelou/xalloc.h"
+#include "ui.h"
+
+const char *const ui_help_lines[] = {
+    "Keys",
+    "  Enter            send the draft (or the confirmed attachment)",
+    "  Alt-Enter, C-j   new line in the draft",
+    "  C-a C-e C-b C-f  start/end of line, back/forward one character",
+    "  Alt-b Alt-f      back/forward one word",
+    "  C-w C-u C-k C-y  delete word / to start / to end, paste what was deleted",
+    "  C-_              undo",
+    "  Up Down          earlier sent texts (empty draft), or move between lines",
+    "  C-n C-p, Alt-1-9 next/previous room, room by number",
+    "  PgUp PgDn        scroll the conversation",
+    "  Tab, Alt-u       show/hide the user pane (Tab completes /reply names)",
+    "  C-x C-e          edit the draft in $EDITOR",
+    "  F1               this help        F2  send history        C-l  redraw",
+    "  C-c              quit (asks while messages are still sending)",
+    "Commands",
+    "  /image URL [caption]   /video URL [caption]   /audio URL   /doc URL [filename]",
+    "  /attach URL            type from the detected MIME type",
+    "  /media                 pick from the media catalog and this session's URLs",
+    "  /history               every message sent this session (F2)",
+    "  /retry [n]             resend the n-th last failed message, same id",
+    "  /open ROOM USER [name] open a conversation by hand",
+    "  /reply NAME            insert a canned reply ({name}, {agent} filled in)",
+    "  /sort waiting|recent   order of the rooms pane",
+    "  /mute                  bell on/off for new user messages",
+    "  /edit  /help  /quit    start a line with // to send a literal /",
+    NULL,
+};
+
+struct editbuf *
+ui_draft(struct ui *u)
+{
+    return u->sel ? u->sel->draft : u->nodraft;
+}
+
+/* Draws text sanitized and cut to cols columns; returns the columns used. */
+static int
+put_fit(struct term *t, int row, int col, int cols, const char *s, enum style st)
+{
+    if (cols <= 0 || s == NULL)
+        return 0;
+    char *clean = text_sanitize(s, strlen(s), 0);
+    int used = 0;
+    size_t n = text_fit(clean, strlen(clean), cols, &used);
+    t->put(t->ctx, row, col, clean, n, st);
+    free(clean);
+    return used;
+}
+
+static void
+fill(struct term *t, int row, int col, int cols, enum style st)
+{
+    char spaces[512];
+    while (cols > 0) {
+        int n = cols < (int)sizeof spaces ? cols : (int)sizeof spaces;
+        memset(spaces, ' ', (size_t)n);
+        t->put(t->ctx, row, col, spaces, (size_t)n, st);
+        col += n;
+        cols -= n;
+    }
+}
+
+/* "14:05" today, "25 Nov" before: a time alone would lie about yesterday. */
+static void
+clock_text(const struct ui *u, long long ms, char *out, size_t size)
+{
+    time_t secs = (time_t)(ms / 1000), now = (time_t)(u->now_ms / 1000);
+    struct tm tm, today;
+    localtime_r(&secs, &tm);
+    localtime_r(&now, &today);
+    int same_day = tm.tm_year == today.tm_year && tm.tm_yday == today.tm_yday;
+    strftime(out, size, same_day ? "%H:%M" : "%d %b", &tm);
+}
+
+static const char *
+room_label(const struct room *r)
+{
+    return r->name ? r->name : r->user ? r->user : r->id;
+}
+
+static void
+draw_rooms(struct ui *u, struct term *t, const struct rect *p)
+{
+    char title[64];
+    snprintf(title, sizeof title, "Rooms (%zu) · %s", u->s->nrooms,
+             u->s->sort == SORT_WAITING ? "waiting" : "recent");
+    put_fit(t, p->row, p->col, p->cols, title, ST_TITLE);
+
+    struct room **sorted = xcalloc(u->s->nrooms + 1, sizeof *sorted);
+    size_t n = session_sorted(u->s, sorted, u->s->nrooms);
+    for (size_t i = 0; i < n && (int)i < p->rows - 1; i++) {
+        struct room *r = sorted[i];
+        int row = p->row + 1 + (int)i;
+        char right[32] = "", when[16] = "";
+        if (r->waiting_since && r->state != ROOM_CLOSED)
+            session_format_duration(u->now_ms - r->waiting_since, when, sizeof when);
+        else if (r->last_ms)
+            clock_text(u, r->last_ms, when, sizeof when);
+        if (r->unread)
+            snprintf(right, sizeof right, "+%u %s", r->unread, when);
+        else
+            snprintf(right, sizeof right, "%s", when);
+        enum style st = r == u->sel ? ST_SELECTED
+                        : r->state == ROOM_CLOSED ? ST_DIM
+                        : r->unread ? ST_UNREAD : ST_NORMAL;
+        char num[8];
+        snprintf(num, sizeof num, i < 9 ? "%zu " : "  ", i + 1);
+        fill(t, row, p->col, p->cols, st);
+        t->put(t->ctx, row, p->col, r == u->sel ? "▸" : " ", r == u->sel ? 3 : 1, st);
+        put_fit(t, row, p->col + 1, 2, num, st);
+        int rw = text_width(right, strlen(right));
+        put_fit(t, row, p->col + 3, p->cols - 4 - rw, room_label(r), st);
+        put_fit(t, row, p->col + p->cols - rw, rw, right, st);
+    }
+    free(sorted);
+}
+
+/* A transcript row: up to two pieces of text in their styles. */
+struct trow {
+    char *a;
+    enum style sa;
+    char *b;
+    enum style sb;
+};
+
+struct trows {
+    struct trow *v;
+    size_t n, cap;
+};
+
+static void
+trow_push(struct trows *rs, char *a, enum style sa, char *b, enum style sb)
+{
+    if (rs->n == rs->cap) {
+        rs->cap = rs->cap ? rs->cap * 2 : 32;
+        rs->v = xrealloc(rs->v, rs->cap * sizeof *rs->v);
+    }
+    rs->v[rs->n++] = (struct trow){a, sa, b, sb};
+}
+
+static enum style
+state_style(const struct chat_msg *m)
+{
+    switch (m->state) {
+    case SEND_ACCEPTED:
+        return ST_OK;
+    case SEND_FAILED:
+        return ST_ERROR;
+    default:
+        return ST_PENDING;
+    }
+}
+
+/* Appends the wrapped body lines of s, indented by two columns, in reverse order. */
+static void
+push_wrapped_rev(struct trows *rs, const char *s, int cols, enum style st)
+{
+    char *clean = text_sanitize(s, strlen(s), 1);
+    size_t len = strlen(clean);
+    size_t max = len + 1;
+    size_t *starts = xcalloc(max, sizeof *starts), *lens = xcalloc(max, sizeof *lens);
+    size_t rows = text_wrap(clean, len, cols - 2 > 1 ? cols - 2 : 1, starts, lens, max);
+    if (rows > max)
+        rows = max;
+    for (size_t i = rows; i-- > 0;) {
+        char *line = xmalloc(lens[i] + 3);
+        line[0] = line[1] = ' ';
+        memcpy(line + 2, clean + starts[i], lens[i]);
+        line[lens[i] + 2] = '\0';
+        trow_push(rs, line, st, NULL, ST_NORMAL);
+    }
+    free(starts);
+    free(lens);
+    free(clean);
+}
+
+/* The rows of one message, last row first (the transcript is built from the bottom). */
+static void
+push_message_rev(struct ui *u, struct trows *rs, const struct room *r, const struct chat_msg *m,
+                 int cols)
+{
+    enum style body = m->earlier ? ST_DIM : ST_NORMAL;
+    if (m->type != MSG_TEXT && m->type != MSG_NONE && m->dir != CHAT_NOTE) {
+        if (m->filename)
+            push_wrapped_rev(rs, m->filename, cols, body);
+        if (m->caption)
+            push_wrapped_rev(rs, m->caption, cols, body);
+        char *media = xasprintf("[%s] %s %s", msg_type_name(m->type), m->mime ? m->mime : "",
+                                m->url ? m->url : "");
+        push_wrapped_rev(rs, media, cols, body);
+        free(media);
+    } else if (m->text) {
+        push_wrapped_rev(rs, m->text, cols, m->dir == CHAT_NOTE ? ST_DIM : body);
+    }
+    char when[16];
+    clock_text(u, m->time_ms, when, sizeof when);
+    if (m->dir == CHAT_OUT) {
+        char *status = chat_msg_status(m);
+        trow_push(rs, xasprintf("%s You", when), m->earlier ? ST_DIM : ST_OUT,
+                  xasprintf("  %s%s", status, m->earlier ? " (earlier session)" : ""),
+                  m->earlier ? ST_DIM : state_style(m));
+        free(status);
+    } else if (m->dir == CHAT_IN) {
+        trow_push(rs, xasprintf("%s %s", when, room_label(r)), m->earlier ? ST_DIM : ST_IN,
+                  NULL, ST_NORMAL);
+    } else {
+        trow_push(rs, xasprintf("%s ·", when), ST_DIM, NULL, ST_NORMAL);
+    }
+    (void)u;
+}
+
+static void
+draw_transcript(struct ui *u, struct term *t, const struct rect *p)
+{
+    struct room *r = u->sel;
+    if (r == NULL) {
+        put_fit(t, p->row, p->col + 1, p->cols - 1, "No conversation open", ST_TITLE);
+        put_fit(t, p->row + 2, p->col + 1, p->cols - 1,
+                "Open one with /open ROOM USER, or wait for a user to write.", ST_DIM);
+        put_fit(t, p->row + 3, p->col + 1, p->cols - 1, "F1 lists every key and command.",
+                ST_DIM);
+        return;
+    }
+    char *title = xasprintf("%s · room %s%s%s", room_label(r), r->id,
+                            r->state == ROOM_CLOSED ? " · closed" : "",
+                            r->scroll ? " · scrolled (PgDn)" : "");
+    put_fit(t, p->row, p->col + 1, p->cols - 1, title, ST_TITLE);
+    free(title);
+
+    int body_rows = p->rows - 1;
+    int cols = p->cols - 1;
+    struct trows rs = {0};
+    size_t want = (size_t)body_rows + r->scroll;
+    for (size_t i = r->nmsgs; i-- > 0 && rs.n < want;)
+        push_message_rev(u, &rs, r, r->msgs[i], cols);
+    /* Scrolling stops at the first message. */
+    if (rs.n < want)
+        r->scroll = rs.n > (size_t)body_rows ? rs.n - (size_t)body_rows : 0;
+    size_t first = r->scroll; /* rs is newest-first: skip the rows scrolled past */
+    int row = p->row + p->rows - 1;
+    for (size_t i = first; i < rs.n && row > p->row; i++, row--) {
+        struct trow *tr = &rs.v[i];
+        int used = put_fit(t, row, p->col + 1, cols, tr->a, tr->sa);
+        if (tr->b)
+            put_fit(t, row, p->col + 1 + used, cols - used, tr->b, tr->sb);
+    }
+    for (size_t i = 0; i < rs.n; i++) {
+        free(rs.v[i].a);
+        free(rs.v[i].b);
+    }
+    free(rs.v);
+}
+
+static void
+draw_user(struct ui *u, struct term *t, const struct rect *p)
+{
+    put_fit(t, p->row, p->col + 1, p->cols - 1, "User", ST_TITLE);
+    struct room *r = u->sel;
+    if (r == NULL)
+        return;
+    char when[16] = "never", ago[16] = "";
+    if (r->last_in_ms) {
+        clock_text(u, r->last_in_ms, when, sizeof when);
+        session_format_duration(u->now_ms - r->last_in_ms, ago, sizeof ago);
+    }
+    char *lines[] = {
+        xstrdup(r->name ? r->name : "(name unknown)"),
+        xasprintf("user   %s", r->user ? r->user : "?"),
+        xasprintf("room   %s", r->id),
+        xasprintf("bot    %s", r->bot ? r->bot : u->default_bot ? u->default_bot : "?"),
+        xasprintf("proj   %s", r->project ? r->project
+                               : u->default_project ? u->default_project : "?"),
+        xasprintf("state  %s", r->state == ROOM_ACTIVE ? "active"
+                               : r->state == ROOM_CLOSED ? "closed" : "unknown"),
+        r->last_in_ms ? xasprintf("last in %s (%s)", when, ago) : xstrdup("last in never"),
+        xasprintf("msgs   %u in · %u out", r->n_in, r->n_out),
+        xasprintf("media  %u sent", r->n_media_out),
+        r->close_reason ? xasprintf("closed: %s", r->close_reason) : NULL,
+    };
+    int row = p->row + 2;
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        if (lines[i] && row < p->row + p->rows)
+            put_fit(t, row++, p->col + 1, p->cols - 1, lines[i], i == 0 ? ST_IN : ST_NORMAL);
+        free(lines[i]);
+    }
+}
+
+static void
+draw_compose(struct ui *u, struct term *t, const struct layout *lay)
+{
+    const struct rect *rp = &lay->recipient;
+    struct room *r = u->sel;
+    char *to = r ? xasprintf("To %s · user %s · room %s%s", room_label(r), r->user ? r->user : "?",
+                             r->id, r->state == ROOM_CLOSED ? " · closed" : "")
+                 : xstrdup("No recipient: /open ROOM USER");
+    fill(t, rp->row, 0, rp->cols, ST_BORDER);
+    put_fit(t, rp->row, 1, rp->cols - 1, to, ST_DIM);
+    free(to);
+
+    const struct rect *c = &lay->compose;
+    struct editbuf *b = ui_draft(u);
+    size_t max = 256, crow = 0;
+    int ccol = 0;
+    size_t starts[256], lens[256];
+    size_t rows = editbuf_layout(b, c->cols - 2, starts, lens, max, &crow, &ccol);
+    if (rows > max)
+        rows = max;
+    /* Keep the cursor's row on screen: the box scrolls past five rows. */
+    size_t top = crow >= (size_t)c->rows ? crow - (size_t)c->rows + 1 : 0;
+    const char *text = editbuf_text(b);
+    for (int i = 0; i < c->rows && top + (size_t)i < rows; i++) {
+        size_t k = top + (size_t)i;
+        t->put(t->ctx, c->row + i, 0, k == 0 ? "> " : "  ", 2, ST_OUT);
+        char *clean = text_sanitize(text + starts[k], lens[k], 0);
+        t->put(t->ctx, c->row + i, 2, clean, strlen(clean), ST_NORMAL);
+        free(clean);
+    }
+    if (u->mode == MODE_MAIN)
+        t->cursor(t->ctx, c->row + (int)(crow - top), 2 + ccol, 1);
+}
+
+static void
+draw_status(struct ui *u, struct term *t, const struct rect *p)
+{
+    fill(t, p->row, 0, p->cols, ST_STATUS);
+    char *left;
+    enum style st = ST_STATUS;
+    const struct attach_card *a = &u->attach;
+    if (a->active && a->checking) {
+        left = xasprintf("Attach: checking %s … (Esc cancels)", a->url);
+        st = ST_PENDING;
+    } else if (a->active) {
+        left = xasprintf("Attach %s %s%s%s%s: Enter sends · Esc edits · Tab changes type",
+                         msg_type_name(a->type), a->mime, a->server_type ? " (server says " : "",
+                         a->server_type ? a->server_type : "", a->server_type ? ")" : "");
+        st = ST_PENDING;
+    } else if (u->status) {
+        left = xstrdup(u->status);
+        st = u->status_error ? ST_ERROR : ST_STATUS;
+    } else {
+        left = xasprintf("%s · outbox %d%s", u->where ? u->where : "", u->outbox_busy,
+                         u->muted ? " · muted" : "");
+    }
+    const char *right = u->mode == MODE_MAIN ? "F1 help · F2 history"
+                        : u->mode == MODE_HISTORY ? "Enter jump · r retry · Esc back"
+                        : u->mode == MODE_PICKER ? "Enter attach · Esc back" : "Esc back";
+    int rw = text_width(right, strlen(right));
+    int room = p->cols - rw - 2;
+    put_fit(t, p->row, 1, room > 0 ? room : p->cols - 1, left, st);
+    if (room > 10 + text_width(left, strlen(left)))
+        put_fit(t, p->row, p->cols - rw - 1, rw, right, ST_STATUS);
+    free(left);
+}
+
+static void
+draw_help(struct term *t, int rows, int cols)
+{
+    put_fit(t, 0, 1, cols - 1, "Help · Esc closes", ST_TITLE);
+    for (int i = 0; ui_help_lines[i] && i + 2 < rows - 1; i++) {
+        const char *l = ui_help_lines[i];
+        put_fit(t, i + 2, 1, cols - 1, l, l[0] != ' ' ? ST_TITLE : ST_NORMAL);
+    }
+}
+
+static int
+by_time_desc(const void *a, const void *b)
+{
+    const struct hist_row *x = a, *y = b;
+    if (x->msg->time_ms != y->msg->time_ms)
+        return x->msg->time_ms < y->msg->time_ms ? 1 : -1;
+    return 0;
+}
+
+size_t
+ui_history_rows(struct ui *u, const char *filter, struct hist_row **rows)
+{
+    size_t n = 0, cap = 0;
+    *rows = NULL;
+    for (size_t i = 0; i < u->s->nrooms; i++) {
+        struct room *r = u->s->rooms[i];
+        for (size_t k = 0; k < r->nmsgs; k++) {
+            struct chat_msg *m = r->msgs[k];
+            if (m->dir != CHAT_OUT)
+                continue;
+            char *preview = chat_msg_preview(m);
+            struct history_entry e = {
+                .time_ms = m->time_ms, .room = r->id, .user = r->user, .id = m->id,
+                .type = m->type, .preview = preview, .url = m->url, .state = m->state,
+                .attempts = m->attempt, .http_status = m->http_status, .error = m->error,
+            };
+            int match = filter == NULL || filter[0] == '\0' || history_match(&e, filter);
+            free(preview);
+            if (!match)
+                continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                *rows = xrealloc(*rows, cap * sizeof **rows);
+            }
+            (*rows)[n++] = (struct hist_row){r, m};
+        }
+    }
+    if (n > 1)
+        qsort(*rows, n, sizeof **rows, by_time_desc);
+    return n;
+}
+
+static void
+draw_history(struct ui *u, struct term *t, int rows, int cols)
+{
+    struct hist_row *hr;
+    const char *filter = editbuf_text(u->hist_filter);
+    size_t n = ui_history_rows(u, filter, &hr);
+    if (u->hist_sel >= n)
+        u->hist_sel = n ? n - 1 : 0;
+    char *title = xasprintf("Send history · %zu message%s · filter: %s", n, n == 1 ? "" : "s",
+                            filter[0] ? filter : "(type to filter: words, status:failed, "
+                                                 "room:ID, type:image)");
+    put_fit(t, 0, 1, cols - 1, title, ST_TITLE);
+    free(title);
+    put_fit(t, 1, 1, cols - 1, "time  room         user         type     status            "
+            "tries  message", ST_DIM);
+    int list_rows = rows - 3;
+    size_t top = u->hist_sel >= (size_t)list_rows ? u->hist_sel - (size_t)list_rows + 1 : 0;
+    for (int i = 0; i < list_rows && top + (size_t)i < n; i++) {
+        struct hist_row *h = &hr[top + (size_t)i];
+        struct chat_msg *m = h->msg;
+        char when[16];
+        clock_text(u, m->time_ms, when, sizeof when);
+        char *status = chat_msg_status(m);
+        char *preview = chat_msg_preview(m);
+        char *line = xasprintf("%-5s %-12.12s %-12.12s %-8s %-17.17s %-6d %s", when, h->room->id,
+                               h->room->user ? h->room->user : "?", msg_type_name(m->type),
+                               status, m->attempt, preview);
+        int row = 2 + i;
+        enum style st = top + (size_t)i == u->hist_sel ? ST_SELECTED
+                        : m->earlier ? ST_DIM
+                        : m->state == SEND_FAILED ? ST_ERROR : ST_NORMAL;
+        if (st == ST_SELECTED)
+            fill(t, row, 0, cols, st);
+        put_fit(t, row, 1, cols - 1, line, st);
+        free(line);
+        free(status);
+        free(preview);
+    }
+    if (n == 0)
+        put_fit(t, 3, 1, cols - 1, "Nothing sent yet.", ST_DIM);
+    free(hr);
+}
+
+static void
+draw_picker(struct ui *u, struct term *t, int rows, int cols)
+{
+    const char *filter = editbuf_text(u->pick_filter);
+    size_t cap = u->cat->n + 1;
+    size_t *idx = xcalloc(cap, sizeof *idx);
+    size_t n = catalog_filter(u->cat, filter, idx, cap);
+    if (u->pick_sel >= n)
+        u->pick_sel = n ? n - 1 : 0;
+    char *title = xasprintf("Media · %zu item%s · filter: %s", n, n == 1 ? "" : "s",
+                            filter[0] ? filter : "(type to filter)");
+    put_fit(t, 0, 1, cols - 1, title, ST_TITLE);
+    free(title);
+    int list_rows = rows - 5;
+    size_t top = u->pick_sel >= (size_t)list_rows ? u->pick_sel - (size_t)list_rows + 1 : 0;
+    for (int i = 0; i < list_rows && top + (size_t)i < n; i++) {
+        const struct media_item *m = &u->cat->items[idx[top + (size_t)i]];
+        char *line = xasprintf("%-10s %-28.28s %s", m->type == MSG_NONE ? "[?]"
+                               : msg_type_name(m->type), m->label ? m->label : "", m->url);
+        enum style st = top + (size_t)i == u->pick_sel ? ST_SELECTED : ST_NORMAL;
+        if (st == ST_SELECTED)
+            fill(t, 2 + i, 0, cols, st);
+        put_fit(t, 2 + i, 1, cols - 1, line, st);
+        free(line);
+    }
+    if (n > 0) {
+        const struct media_item *m = &u->cat->items[idx[u->pick_sel]];
+        char size[32] = "size unknown";
+        if (m->size >= 0)
+            snprintf(size, sizeof size, "%lld bytes", m->size);
+        char *preview = xasprintf("%s · %s · %s · %s%s%s", m->label ? m->label : "(no label)",
+                                  m->type == MSG_NONE ? "type unknown" : msg_type_name(m->type),
+                                  m->mime ? m->mime : "MIME unknown", size,
+                                  m->caption ? " · " : "", m->caption ? m->caption : "");
+        put_fit(t, rows - 2, 1, cols - 1, preview, ST_DIM);
+        free(preview);
+    } else {
+        put_fit(t, 2, 1, cols - 1, "No media matches.", ST_DIM);
+    }
+    free(idx);
+}
+
+void
+ui_draw(struct ui *u, struct term *t)
+{
+    int rows, cols;
+    t->size(t->ctx, &rows, &cols);
+    t->erase(t->ctx);
+    t->cursor(t->ctx, 0, 0, 0);
+
+    size_t crow = 0;
+    int ccol = 0;
+    size_t need = editbuf_layout(ui_draft(u), cols - 2 > 1 ? cols - 2 : 1, NULL, NULL, 0, &crow,
+                                 &ccol);
+    struct layout lay;
+    layout_compute(rows, cols, u->user_pane, (int)need, &lay);
+    if (lay.too_small) {
+        put_fit(t, 0, 0, cols, "Terminal too small: 40x10 at least", ST_ERROR);
+        t->flush(t->ctx);
+        return;
+    }
+    int main_rows = lay.recipient.row;
+    if (u->mode == MODE_HELP) {
+        draw_help(t, main_rows + 1, cols);
+    } else if (u->mode == MODE_HISTORY) {
+        draw_history(u, t, main_rows + 1, cols);
+    } else if (u->mode == MODE_PICKER) {
+        draw_picker(u, t, main_rows + 1, cols);
+    } else {
+        draw_rooms(u, t, &lay.rooms);
+        for (int r = 0; r < main_rows; r++) {
+            t->put(t->ctx, r, lay.rooms.cols, "│", 3, ST_BORDER);
+            if (lay.user_visible)
+                t->put(t->ctx, r, lay.user.col - 1, "│", 3, ST_BORDER);
+        }
+        draw_transcript(u, t, &lay.transcript);
+        if (lay.user_visible)
+            draw_user(u, t, &lay.user);
+    }
+    draw_compose(u, t, &lay);
+    draw_status(u, t, &lay.status);
+    t->flush(t->ctx);
+}

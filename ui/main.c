@@ -1,0 +1,117 @@
+/* jelou-console: wires the command line to the subcommands. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "jelou/cli.h"
+#include "jelou/demo.h"
+#include "jelou/settings.h"
+
+static const char usage[] =
+    "Usage: jelou-console [--demo] [options]                 the console (--demo: sandbox)\n"
+    "       jelou-console send --room R --user U --text T    send one message\n"
+    "       jelou-console send --room R --user U --attach URL [--type T] [--caption C]\n"
+    "                          [--filename F] [--mime M] [--id ID] [--dry-run] [--json]\n"
+    "       jelou-console send --batch FILE|- [--parallel N] one JSON object per line\n"
+    "       jelou-console mime URL|PATH [--json]             detected MIME and message type\n"
+    "       jelou-console mock --listen ADDR:PORT [...]      sandbox endpoint\n"
+    "       jelou-console --version | --help\n"
+    "\n"
+    "Each command has its own --help. Settings come from flags, then the environment\n"
+    "(JELOU_ENDPOINT JELOU_PROJECT_ID JELOU_BOT_ID JELOU_SIGNING_SECRET\n"
+    "JELOU_SIGNING_SECRET_FILE), then $XDG_CONFIG_HOME/jelou-console/config.\n"
+    "See jelou-console(1).\n";
+
+/* The screen, on a real project or (--demo) on the embedded sandbox. */
+static int
+console(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_COMMON_LONGOPTS,
+        {"demo", no_argument, NULL, 'D'},
+        {NULL, 0, NULL, 0},
+    };
+    struct settings_flags flags = {0};
+    int demo = 0, opt, rc;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if ((rc = cli_common_option(opt, optarg, &flags)) != 0) {
+            if (rc < 0)
+                return EXIT_BADINPUT;
+            continue;
+        }
+        if (opt == 'D') {
+            demo = 1;
+        } else {
+            cli_error("unknown command or option '%s'; see 'jelou-console --help'",
+                      argv[optind - 1]);
+            return EXIT_BADINPUT;
+        }
+    }
+    if (optind < argc) {
+        cli_error("unknown command or option '%s'; see 'jelou-console --help'", argv[optind]);
+        return EXIT_BADINPUT;
+    }
+    /* Without a terminal, --demo proves the pipeline instead of drawing a screen. */
+    if (demo && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+        return cmd_demo(argc, argv);
+
+    struct settings st = {0};
+    if (demo) {
+        char *cause = NULL;
+        if (settings_load(&st, &flags, &cause) != 0) {
+            /* A broken config file must not stop the demo, which needs none of it. */
+            free(cause);
+            settings_clear(&st);
+            struct settings_flags none = {.config = "/dev/null"};
+            if (settings_load(&st, &none, &cause) != 0) {
+                cli_error("%s", cause);
+                free(cause);
+                return EXIT_BADINPUT;
+            }
+        }
+    } else {
+        if (cli_load_settings(&st, &flags, 1) != 0) {
+            settings_clear(&st);
+            return EXIT_BADINPUT;
+        }
+        if (st.project == NULL || st.bot == NULL) {
+            cli_error("no %s id: give --%s, set %s or put %s= in the config file (or try "
+                      "--demo)", st.project ? "bot" : "project", st.project ? "bot" : "project",
+                      st.project ? "JELOU_BOT_ID" : "JELOU_PROJECT_ID",
+                      st.project ? "bot" : "project");
+            settings_clear(&st);
+            return EXIT_BADINPUT;
+        }
+    }
+    struct app_opts ao = {.st = &st, .demo = demo, .demo_dir = demo_dir()};
+    int code = app_run(&ao);
+    settings_clear(&st);
+    return code;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc >= 2) {
+        const char *cmd = argv[1];
+        if (strcmp(cmd, "send") == 0)
+            return cmd_send(argc - 1, argv + 1);
+        if (strcmp(cmd, "mime") == 0)
+            return cmd_mime(argc - 1, argv + 1);
+        if (strcmp(cmd, "mock") == 0)
+            return cmd_mock(argc - 1, argv + 1);
+        if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+            printf("jelou-console %s\n", PACKAGE_VERSION);
+            return EXIT_SENT;
+        }
+        if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+            fputs(usage, stdout);
+            return EXIT_SENT;
+        }
+    }
+    return console(argc, argv);
+}
