@@ -127,6 +127,7 @@ on_attempt(void *arg, int attempt)
     struct outbox *ob = e->owner;
     e->state = SEND_SENDING;
     e->attempt = attempt;
+    e->tries++;
     notify(ob, e);
 }
 

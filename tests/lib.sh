@@ -17,6 +17,7 @@ mkdir -p "$XDG_CONFIG_HOME" "$XDG_STATE_HOME" "$HOME"
 cleanup() {
     local rc=$?
     set +e
+    [ -n "${CLEANUP_HOOK:-}" ] && $CLEANUP_HOOK
     for p in $PIDS; do kill "$p" 2>/dev/null; done
     for p in $PIDS; do wait "$p" 2>/dev/null; done
     rm -rf "$T"

@@ -58,8 +58,9 @@ struct app {
     int ctrl_x;
     int in_paste;
     struct buf paste;
-    int hist_filtering;       /* keys go to the history filter */
     unsigned probe_gen;       /* a probe's answer is for the card only if gens match */
+    unsigned long keyno;      /* keys handled so far */
+    unsigned long status_keyno; /* the key during which the status message was set */
 };
 
 static long long
@@ -85,6 +86,7 @@ set_status(struct app *a, int error, const char *fmt, ...)
     free(a->u.status);
     a->u.status = s;
     a->u.status_error = error;
+    a->status_keyno = a->keyno;
     a->dirty = 1;
 }
 
@@ -110,6 +112,7 @@ on_outbox_change(void *arg, struct outbox_entry *e)
         return; /* still inside outbox_add: the caller copies the state */
     m->state = e->state;
     m->attempt = e->attempt;
+    m->tries = e->tries;
     m->max_attempts = e->max_attempts;
     m->http_status = e->http_status;
     xstrset(&m->error, e->error);
@@ -123,7 +126,7 @@ on_outbox_change(void *arg, struct outbox_entry *e)
         struct history_entry h = {
             .time_ms = m->time_ms, .room = e->msg->room, .user = e->msg->user, .id = m->id,
             .type = m->type, .preview = preview, .url = m->url, .state = m->state,
-            .attempts = m->attempt, .http_status = m->http_status, .error = m->error,
+            .attempts = m->tries, .http_status = m->http_status, .error = m->error,
         };
         char *cause = NULL;
         if (history_append(a->history_path, &h, &cause) != 0) {
@@ -604,6 +607,17 @@ complete_reply(struct app *a)
         free(line);
         clear_status(a);
     } else {
+        /* Complete as far as every candidate agrees, like a shell, and list them. */
+        size_t common = strlen(names[0]);
+        for (size_t i = 1; i < n; i++) {
+            size_t k = 0;
+            while (k < common && names[i][k] == names[0][k])
+                k++;
+            common = k;
+        }
+        char *line = xasprintf("/reply %.*s", (int)common, names[0]);
+        editbuf_set(b, line);
+        free(line);
         struct buf list = {0};
         for (size_t i = 0; i < n; i++)
             buf_printf(&list, "%s%s", i ? " " : "", names[i]);
@@ -784,6 +798,7 @@ main_key(struct app *a, const struct key *k)
     } else if (k->code == K_TAB || (k->code == 'u' && k->alt)) {
         if (k->code == K_TAB && strncmp(editbuf_text(b), "/reply ", 7) == 0) {
             complete_reply(a);
+            return; /* keep the list of candidates on screen */
         } else {
             int cur = a->u.user_pane;
             int rows, cols;
@@ -834,8 +849,6 @@ main_key(struct app *a, const struct key *k)
     }
     if (editbuf_len(b) == 0)
         a->u.paste_guard = 0;
-    if (a->u.status && !a->u.status_error)
-        clear_status(a);
     a->dirty = 1;
 }
 
@@ -856,9 +869,9 @@ static void
 history_key(struct app *a, const struct key *k)
 {
     struct ui *u = &a->u;
-    if (a->hist_filtering) {
+    if (a->u.hist_filtering) {
         if (k->code == K_ENTER || k->code == K_ESC)
-            a->hist_filtering = 0;
+            a->u.hist_filtering = 0;
         else
             filter_key(u->hist_filter, k);
         u->hist_sel = 0;
@@ -869,7 +882,7 @@ history_key(struct app *a, const struct key *k)
     if (k->code == K_ESC || k->code == 'q' || k->code == K_F2) {
         u->mode = MODE_MAIN;
     } else if (k->code == '/') {
-        a->hist_filtering = 1;
+        a->u.hist_filtering = 1;
     } else if ((k->code == K_DOWN || k->code == 'j') && u->hist_sel + 1 < n) {
         u->hist_sel++;
     } else if ((k->code == K_UP || k->code == 'k') && u->hist_sel > 0) {
@@ -929,6 +942,11 @@ static void
 handle_key(struct app *a, const struct key *k)
 {
     a->dirty = 1;
+    /* A message stays until the agent presses the next key after the one that caused it. */
+    a->keyno++;
+    if (a->u.status && a->status_keyno < a->keyno && !a->u.confirm_pending &&
+        !a->quit_asked)
+        clear_status(a);
     if (k->code == K_RESIZE)
         return;
     if (k->code == K_PASTE_BEGIN) {
@@ -1025,6 +1043,7 @@ load_history(struct app *a)
         /* A later line for the same id (a retry) has the final word. */
         m->state = h[i].state;
         m->attempt = h[i].attempts;
+        m->tries = h[i].attempts;
         m->http_status = h[i].http_status;
         xstrset(&m->error, h[i].error);
         if (h[i].url)
@@ -1107,6 +1126,16 @@ app_run(const struct app_opts *o)
         if (demo_load_rooms(o->demo_dir, a->u.s, wall_ms(), &cause) != 0 ||
             demo_load_catalog(o->demo_dir, demo.media_base, &a->cat, &cause) != 0)
             goto fail;
+        load_lists(a);
+        if (a->replies.n == 0) {
+            /* The demo shows canned replies even before the agent wrote any. */
+            char *path = xasprintf("%s/../replies.example", o->demo_dir);
+            if (replies_load(path, &a->replies, &cause) != 0) {
+                free(cause);
+                cause = NULL;
+            }
+            free(path);
+        }
         a->u.where = xasprintf("demo sandbox on %s", strstr(demo.endpoint, "127.0.0.1"));
         *strchr(strchr(a->u.where, ':') + 1, '/') = '\0';
     } else {

@@ -228,7 +228,7 @@ draw_transcript(struct ui *u, struct term *t, const struct rect *p)
     if (r == NULL) {
         put_fit(t, p->row, p->col + 1, p->cols - 1, "No conversation open", ST_TITLE);
         put_fit(t, p->row + 2, p->col + 1, p->cols - 1,
-                "Open one with /open ROOM USER, or wait for a user to write.", ST_DIM);
+                "/open ROOM USER opens one; users who write appear here.", ST_DIM);
         put_fit(t, p->row + 3, p->col + 1, p->cols - 1, "F1 lists every key and command.",
                 ST_DIM);
         return;
@@ -356,10 +356,12 @@ draw_status(struct ui *u, struct term *t, const struct rect *p)
     const char *right = u->mode == MODE_MAIN ? "F1 help · F2 history"
                         : u->mode == MODE_HISTORY ? "Enter jump · r retry · Esc back"
                         : u->mode == MODE_PICKER ? "Enter attach · Esc back" : "Esc back";
+    /* The hint gives way to a message that needs the whole line. */
     int rw = text_width(right, strlen(right));
     int room = p->cols - rw - 2;
-    put_fit(t, p->row, 1, room > 0 ? room : p->cols - 1, left, st);
-    if (room > 10 + text_width(left, strlen(left)))
+    int fits = text_width(left, strlen(left)) + 2 <= room;
+    put_fit(t, p->row, 1, fits ? room : p->cols - 1, left, st);
+    if (fits)
         put_fit(t, p->row, p->cols - rw - 1, rw, right, ST_STATUS);
     free(left);
 }
@@ -398,7 +400,7 @@ ui_history_rows(struct ui *u, const char *filter, struct hist_row **rows)
             struct history_entry e = {
                 .time_ms = m->time_ms, .room = r->id, .user = r->user, .id = m->id,
                 .type = m->type, .preview = preview, .url = m->url, .state = m->state,
-                .attempts = m->attempt, .http_status = m->http_status, .error = m->error,
+                .attempts = m->tries ? m->tries : m->attempt, .http_status = m->http_status, .error = m->error,
             };
             int match = filter == NULL || filter[0] == '\0' || history_match(&e, filter);
             free(preview);
@@ -424,9 +426,11 @@ draw_history(struct ui *u, struct term *t, int rows, int cols)
     size_t n = ui_history_rows(u, filter, &hr);
     if (u->hist_sel >= n)
         u->hist_sel = n ? n - 1 : 0;
-    char *title = xasprintf("Send history · %zu message%s · filter: %s", n, n == 1 ? "" : "s",
-                            filter[0] ? filter : "(type to filter: words, status:failed, "
-                                                 "room:ID, type:image)");
+    char *title = filter[0] || u->hist_filtering
+                      ? xasprintf("Send history · %zu message%s · filter: %s%s", n,
+                                  n == 1 ? "" : "s", filter, u->hist_filtering ? "▏" : "")
+                      : xasprintf("Send history · %zu message%s · / filters (words, "
+                                  "status:failed, room:ID, type:image)", n, n == 1 ? "" : "s");
     put_fit(t, 0, 1, cols - 1, title, ST_TITLE);
     free(title);
     put_fit(t, 1, 1, cols - 1, "time  room         user         type     status            "
@@ -442,7 +446,7 @@ draw_history(struct ui *u, struct term *t, int rows, int cols)
         char *preview = chat_msg_preview(m);
         char *line = xasprintf("%-5s %-12.12s %-12.12s %-8s %-17.17s %-6d %s", when, h->room->id,
                                h->room->user ? h->room->user : "?", msg_type_name(m->type),
-                               status, m->attempt, preview);
+                               status, m->tries ? m->tries : m->attempt, preview);
         int row = 2 + i;
         enum style st = top + (size_t)i == u->hist_sel ? ST_SELECTED
                         : m->earlier ? ST_DIM

@@ -50,6 +50,7 @@ struct ui {
     int confirm_pending;       /* Enter was pressed once on a guarded draft */
     struct editbuf *hist_filter;
     size_t hist_sel;
+    int hist_filtering;        /* keys go to the history filter */
     struct editbuf *pick_filter;
     size_t pick_sel;
     struct catalog *cat;

@@ -25,7 +25,8 @@ struct outbox_entry {
     size_t body_len;
     char signature[SIGN_HEADER_LEN + 1]; /* X-Jelou-Signature value */
     enum send_state state;
-    int attempt;         /* current or last attempt, 1-based */
+    int attempt;         /* current or last attempt of this round, 1-based */
+    int tries;           /* attempts over every round, retries included */
     int max_attempts;
     long http_status;
     int network_error;

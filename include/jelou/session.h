@@ -27,6 +27,7 @@ struct chat_msg {
     /* Outgoing messages: the send state as last reported by the outbox. */
     enum send_state state;
     int attempt;
+    int tries;                /* attempts in all, /retry included */
     int max_attempts;
     long http_status;
     char *error;

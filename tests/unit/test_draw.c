@@ -254,8 +254,8 @@ test_help_and_history(void **state)
     editbuf_set(f.u.hist_filter, "");
     ui_draw(&f.u, f.t);
     char *first = term_mem_line(f.t, 0);
-    assert_string_equal(first, " Send history · 2 messages · filter: (type to filter: words, "
-                               "status:failed, room");
+    assert_string_equal(first, " Send history · 2 messages · / filters (words, status:failed, "
+                               "room:ID, type:imag");
     free(first);
     teardown_ui(&f);
 }

@@ -1,0 +1,76 @@
+# Screen tests: the real binary in a detached tmux of fixed size; keys in, screen text out.
+# Every wait has a deadline; screens are compared line by line after masking clocks and ports.
+. "${top_srcdir}/tests/lib.sh"
+
+command -v tmux > /dev/null || fail "tmux is not installed (scripts/install-deps installs it)"
+TMUX_SOCK="jelou-e2e-$$-$RANDOM"
+export LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC
+
+e2e_cleanup() {
+    tmux -L "$TMUX_SOCK" kill-server 2> /dev/null || true
+}
+CLEANUP_HOOK=e2e_cleanup
+
+tm() {
+    tmux -L "$TMUX_SOCK" "$@"
+}
+
+# console_start ROWS COLS ARGS...: the console in a fresh tmux window.
+console_start() {
+    local rows=$1 cols=$2
+    shift 2
+    local env_args="LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC TERM=tmux-256color HOME=$HOME"
+    env_args="$env_args XDG_CONFIG_HOME=$XDG_CONFIG_HOME XDG_STATE_HOME=$XDG_STATE_HOME"
+    local v
+    for v in JELOU_SIGNING_SECRET JELOU_PROJECT_ID JELOU_BOT_ID; do
+        [ -n "${!v:-}" ] && env_args="$env_args $v=${!v}"
+    done
+    env_args="$env_args JELOU_AGENT_NAME=Laura NO_COLOR=1"
+    tm -f /dev/null new-session -d -s console -x "$cols" -y "$rows" \
+        "env $env_args ${E2E_ENV:-} $JELOU $* 2> $T/console.err; echo \"exit=\$?\" >> $T/console.err; sleep 600"
+    tm set-option -t console status off > /dev/null
+    tm resize-window -t console -x "$cols" -y "$rows" 2> /dev/null || true
+}
+
+# screen: the visible screen, clocks, dates and ports masked, trailing spaces removed.
+screen() {
+    tm capture-pane -p -t console | sed -E \
+        -e 's/[0-9]{2}:[0-9]{2}/HH:MM/g' \
+        -e 's/[0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)/DD Mon/g' \
+        -e 's/127\.0\.0\.1:[0-9]+/127.0.0.1:PORT/g' \
+        -e 's/[[:space:]]+$//'
+}
+
+# wait_screen TEXT [SECONDS]: until TEXT is on screen, else fail showing the screen.
+wait_screen() {
+    local text=$1 deadline=$(( $(date +%s) + ${2:-15} ))
+    while :; do
+        screen > "$T/screen"
+        grep -qF -- "$text" "$T/screen" && return 0
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            echo "--- screen (waiting for: $text)" >&2
+            cat "$T/screen" >&2
+            echo "--- console stderr" >&2
+            cat "$T/console.err" >&2 2> /dev/null
+            fail "timed out waiting for: $text"
+        fi
+        sleep 0.1
+    done
+}
+
+# keys ARGS...: tmux send-keys (literal text with -l).
+keys() {
+    tm send-keys -t console "$@"
+}
+
+type_text() {
+    tm send-keys -t console -l -- "$1"
+}
+
+# assert_rows FIRST LAST: the screen's rows FIRST..LAST (1-based) equal stdin exactly.
+assert_rows() {
+    local want got
+    want=$(cat)
+    got=$(screen | sed -n "$1,$2p")
+    assert_eq "screen rows $1-$2" "$want" "$got"
+}
