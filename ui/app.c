@@ -118,6 +118,11 @@ on_outbox_change(void *arg, struct outbox_entry *e)
     xstrset(&m->error, e->error);
     if (e->state != SEND_ACCEPTED && e->state != SEND_FAILED)
         return;
+    /* The connection state the status line shows is what the last answer said. */
+    free(a->u.link);
+    a->u.link = e->state == SEND_ACCEPTED ? xstrdup("link ok")
+                : e->network_error ? xstrdup("unreachable")
+                : xasprintf("last send refused (%ld)", e->http_status);
     struct room *r = NULL;
     if (session_find_msg(a->u.s, m->id, &r) && r)
         room_update_wait(r);
@@ -1211,6 +1216,7 @@ done:
     buf_free(&a->paste);
     free(a->u.status);
     free(a->u.where);
+    free(a->u.link);
     free(a->history_path);
     free(a->agent);
     free(a);

@@ -197,8 +197,8 @@ push_message_rev(struct ui *u, struct trows *rs, const struct room *r, const str
             push_wrapped_rev(rs, m->filename, cols, body);
         if (m->caption)
             push_wrapped_rev(rs, m->caption, cols, body);
-        char *media = xasprintf("[%s] %s %s", msg_type_name(m->type), m->mime ? m->mime : "",
-                                m->url ? m->url : "");
+        char *media = xasprintf("[%s]%s%s %s", msg_type_name(m->type), m->mime ? " " : "",
+                                m->mime ? m->mime : "", m->url ? m->url : "");
         push_wrapped_rev(rs, media, cols, body);
         free(media);
     } else if (m->text) {
@@ -350,7 +350,8 @@ draw_status(struct ui *u, struct term *t, const struct rect *p)
         left = xstrdup(u->status);
         st = u->status_error ? ST_ERROR : ST_STATUS;
     } else {
-        left = xasprintf("%s · outbox %d%s", u->where ? u->where : "", u->outbox_busy,
+        left = xasprintf("%s%s%s · outbox %d%s", u->where ? u->where : "",
+                         u->link ? " · " : "", u->link ? u->link : "", u->outbox_busy,
                          u->muted ? " · muted" : "");
     }
     const char *right = u->mode == MODE_MAIN ? "F1 help · F2 history"

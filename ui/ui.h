@@ -45,6 +45,7 @@ struct ui {
     const char *default_project; /* the reply target when a room has none of its own */
     const char *default_bot;
     int outbox_busy;           /* messages queued or sending */
+    char *link;                /* how the last send went: "ok", "unreachable", ... */
     struct attach_card attach;
     int paste_guard;           /* the draft holds a pasted text that needs a confirmation */
     int confirm_pending;       /* Enter was pressed once on a guarded draft */

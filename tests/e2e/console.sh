@@ -75,7 +75,7 @@ assert_rows 14 24 <<'SCREEN'
                     │   Así se ve
  To Ana Pérez · user user-1 · room room-1
 >
- 127.0.0.1 · outbox 0                                      F1 help · F2 history
+ 127.0.0.1 · link ok · outbox 0                            F1 help · F2 history
 SCREEN
 ok "an attached image is probed, confirmed and sent"
 
@@ -116,11 +116,11 @@ wait_screen "> borrador sin enviar"
 tm resize-window -t console -x 100 -y 30
 wait_screen "│ User"
 tm resize-window -t console -x 80 -y 24
-wait_screen " 127.0.0.1 · outbox 0                                      F1 help · F2 history"
+wait_screen " 127.0.0.1 · link ok · outbox 0                            F1 help · F2 history"
 assert_rows 22 24 <<'SCREEN'
  To Ana Pérez · user user-1 · room room-1
 > borrador sin enviar
- 127.0.0.1 · outbox 0                                      F1 help · F2 history
+ 127.0.0.1 · link ok · outbox 0                            F1 help · F2 history
 SCREEN
 ok "resizing keeps the draft"
 
@@ -129,3 +129,21 @@ keys C-c
 wait_for 10 grep -q '^exit=' "$T/console.err" || fail "the console did not quit on Ctrl-C"
 assert_eq "console exit and stderr" "exit=0" "$(cat "$T/console.err")"
 ok "Ctrl-C quits with exit 0"
+
+# The next session shows this one's sends in their rooms, marked as earlier.
+tm kill-server
+console_start 24 80 --endpoint "$MOCK_URL" --cacert "$T/ca.pem"
+wait_screen "(earlier session)"
+assert_rows 1 2 <<'SCREEN'
+Rooms (1) · waiting │ user-1 · room room-1
+▸1 user-1      HH:MM│
+SCREEN
+assert_rows 16 21 <<'SCREEN'
+                    │ HH:MM You  accepted 200 (earlier session)
+                    │   Hola Ana, ¿en qué te ayudo?
+                    │ HH:MM You  accepted 200 (earlier session)
+                    │   Reinicia el router, por favor
+                    │ HH:MM You  accepted 200 (earlier session)
+                    │   [image] https://127.0.0.1:PORT/media/photo.jpg
+SCREEN
+ok "the next session shows the earlier sends, marked"

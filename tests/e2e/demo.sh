@@ -4,6 +4,13 @@
 set -e
 
 unset JELOU_SIGNING_SECRET JELOU_PROJECT_ID JELOU_BOT_ID
+# An "editor" that appends a line to the draft it is given, as a person would.
+cat > "$T/editor.sh" <<'EDITOR'
+#!/bin/sh
+printf '%s\ny una línea del editor\n' "$(cat "$1")" > "$1"
+EDITOR
+chmod +x "$T/editor.sh"
+E2E_ENV="EDITOR=$T/editor.sh VISUAL="
 console_start 24 80 --demo
 wait_screen "Rooms (3)"
 assert_rows 1 4 <<'SCREEN'
@@ -24,7 +31,7 @@ assert_rows 19 24 <<'SCREEN'
                     │   Hola Ana, ya lo reviso
  To Ana Pérez · user demo-user-ana · room demo-room-ana
 >
- demo sandbox on 127.0.0.1:PORT · outbox 0                F1 help · F2 history
+ demo sandbox on 127.0.0.1:PORT · link ok · outbox 0      F1 help · F2 history
 SCREEN
 ok "a reply is sent through the embedded sandbox and accepted"
 
@@ -85,6 +92,21 @@ keys Enter
 wait_screen "cannot attach: this URL serves a web page (text/html), not a media file"
 keys C-u
 ok "the picker fills the box; a web page is refused as an image"
+
+# Ctrl-X Ctrl-E hands the draft to $EDITOR and takes the result back.
+type_text "desde la caja"
+keys C-x C-e
+wait_screen "  y una línea del editor"
+assert_rows 22 23 <<'SCREEN'
+> desde la caja
+  y una línea del editor
+SCREEN
+keys C-u BSpace C-u
+assert_rows 22 23 <<'SCREEN'
+ To Kenji 健二 · user demo-user-kenji · room demo-room-kenji
+>
+SCREEN
+ok "Ctrl-X Ctrl-E edits the draft in \$EDITOR"
 
 keys F1
 wait_screen "Help · Esc closes"

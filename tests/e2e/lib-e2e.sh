@@ -67,10 +67,16 @@ type_text() {
     tm send-keys -t console -l -- "$1"
 }
 
-# assert_rows FIRST LAST: the screen's rows FIRST..LAST (1-based) equal stdin exactly.
+# assert_rows FIRST LAST: the screen's rows FIRST..LAST (1-based) equal stdin exactly,
+# within a deadline (keys are delivered asynchronously), else fail with both versions.
 assert_rows() {
-    local want got
+    local want got deadline=$(( $(date +%s) + 10 ))
     want=$(cat)
-    got=$(screen | sed -n "$1,$2p")
+    while :; do
+        got=$(screen | sed -n "$1,$2p")
+        [ "$got" = "$want" ] && return 0
+        [ "$(date +%s)" -lt "$deadline" ] || break
+        sleep 0.1
+    done
     assert_eq "screen rows $1-$2" "$want" "$got"
 }
