@@ -131,7 +131,6 @@ assert_eq "console exit and stderr" "exit=0" "$(cat "$T/console.err")"
 ok "Ctrl-C quits with exit 0"
 
 # The next session shows this one's sends in their rooms, marked as earlier.
-tm kill-server
 console_start 24 80 --endpoint "$MOCK_URL" --cacert "$T/ca.pem"
 wait_screen "(earlier session)"
 assert_rows 1 2 <<'SCREEN'

@@ -26,8 +26,14 @@ console_start() {
         [ -n "${!v:-}" ] && env_args="$env_args $v=${!v}"
     done
     env_args="$env_args JELOU_AGENT_NAME=Laura NO_COLOR=1"
-    tm -f /dev/null new-session -d -s console -x "$cols" -y "$rows" \
-        "env $env_args ${E2E_ENV:-} $JELOU $* 2> $T/console.err; echo \"exit=\$?\" >> $T/console.err; sleep 600"
+    local cmd="env $env_args ${E2E_ENV:-} $JELOU $* 2> $T/console.err; echo \"exit=\$?\" >> $T/console.err; sleep 600"
+    if tm has-session -t console 2> /dev/null; then
+        # A second run reuses the pane: a fresh server on the same socket can race the old one.
+        rm -f "$T/console.err"
+        tm respawn-pane -k -t console "$cmd"
+    else
+        tm -f /dev/null new-session -d -s console -x "$cols" -y "$rows" "$cmd"
+    fi
     tm set-option -t console status off > /dev/null
     tm resize-window -t console -x "$cols" -y "$rows" 2> /dev/null || true
 }
