@@ -8,19 +8,10 @@
 
 #include "jelou/url.h"
 #include "jelou/utf8.h"
+#include "jelou/cause.h"
 #include "jelou/xalloc.h"
 
 #define SPACE " \t\r\n"
-
-static int
-fail(char **cause, char *msg)
-{
-    if (cause != NULL)
-        *cause = msg;
-    else
-        free(msg);
-    return -1;
-}
 
 /* Trims s[0..n) in place of a copy; NULL when nothing is left. */
 static char *
@@ -99,7 +90,7 @@ parse_line(const char *line, char **url, enum msg_type *type, char **label, char
     if (*p == '\0' || *p == '#')
         return 0;
     if (!utf8_valid(p, strlen(p)))
-        return fail(why, xstrdup("not valid UTF-8"));
+        return cause_fail(why, xstrdup("not valid UTF-8"));
     /* Only the first three bars split: a caption may contain '|'. */
     for (const char *q = p; *q != '\0' && nbars < 3; q++) {
         if (*q == '|')
@@ -108,11 +99,11 @@ parse_line(const char *line, char **url, enum msg_type *type, char **label, char
     const char *url_end = nbars > 0 ? bar[0] : p + strlen(p);
     *url = field(p, (size_t)(url_end - p));
     if (*url == NULL)
-        return fail(why, xstrdup("missing URL (URL | type | label | caption)"));
+        return cause_fail(why, xstrdup("missing URL (URL | type | label | caption)"));
     if (url_check_media(*url, &err) != 0) {
         free(*url);
         *url = NULL;
-        return fail(why, err);
+        return cause_fail(why, err);
     }
     if (nbars >= 1) {
         const char *end = nbars >= 2 ? bar[1] : bar[0] + strlen(bar[0]);
@@ -121,7 +112,7 @@ parse_line(const char *line, char **url, enum msg_type *type, char **label, char
             *type = msg_type_parse(tname);
             /* A text message has no URL: picking such an entry could only fail later. */
             if (*type == MSG_NONE || *type == MSG_TEXT) {
-                int rc = fail(why, xasprintf("type '%s' is not image, video, audio or "
+                int rc = cause_fail(why, xasprintf("type '%s' is not image, video, audio or "
                                              "document (or empty)", tname));
                 free(tname);
                 free(*url);
@@ -156,13 +147,13 @@ load_stream(FILE *f, const char *path, struct catalog *c, char **cause)
         enum msg_type type;
         lineno++;
         if (memchr(line, '\0', (size_t)got) != NULL) {
-            rc = fail(cause, xasprintf("%s:%zu: not a text line", path, lineno));
+            rc = cause_fail(cause, xasprintf("%s:%zu: not a text line", path, lineno));
             break;
         }
         if (lineno == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
             memmove(line, line + 3, strlen(line + 3) + 1);
         if (parse_line(line, &url, &type, &label, &caption, &why) != 0) {
-            rc = fail(cause, xasprintf("%s:%zu: %s", path, lineno, why));
+            rc = cause_fail(cause, xasprintf("%s:%zu: %s", path, lineno, why));
             free(why);
             break;
         }
@@ -173,7 +164,7 @@ load_stream(FILE *f, const char *path, struct catalog *c, char **cause)
         free(caption);
     }
     if (rc == 0 && ferror(f))
-        rc = fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
+        rc = cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
     free(line);
     if (rc == 0) {
         for (size_t i = 0; i < tmp.n; i++) {
@@ -192,7 +183,7 @@ catalog_load(const char *path, struct catalog *c, char **cause)
     if (f == NULL) {
         if (errno == ENOENT)
             return 0;
-        return fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
+        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
     }
     int rc = load_stream(f, path, c, cause);
     fclose(f);
@@ -204,7 +195,7 @@ catalog_load_text(const char *text, const char *name, struct catalog *c, char **
 {
     FILE *f = fmemopen((void *)text, strlen(text), "r");
     if (f == NULL)
-        return fail(cause, xasprintf("cannot read %s: %s", name, strerror(errno)));
+        return cause_fail(cause, xasprintf("cannot read %s: %s", name, strerror(errno)));
     int rc = load_stream(f, name, c, cause);
     fclose(f);
     return rc;

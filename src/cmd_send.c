@@ -73,8 +73,9 @@ static const char send_usage[] =
     "  --id ID            value.id to use (default: a new UUID); reuse it to resend safely\n"
     "  --dry-run          print the exact request that would be sent; send nothing\n"
     "  --json             print one JSON result object per message\n"
-    "  --batch FILE|-     one JSON object per line: {\"room\",\"user\",\"type\",\"text\"|\"url\",\n"
-    "                     \"caption\",\"filename\",\"mime\",\"id\"}; one result line each\n"
+    "  --batch FILE|-     one JSON object per line: {\"room\",\"user\",\"type\",\n"
+    "                     \"text\"|\"url\",\"caption\",\"filename\",\"mime\",\"id\"};\n"
+    "                     one result line each, in input order\n"
     "  --parallel N       messages in flight at once in a batch (default 8, 1..64)\n"
     "\n" CLI_COMMON_HELP
     "\n"

@@ -9,17 +9,8 @@
 #include <sys/stat.h>
 
 #include "jelou/record.h"
+#include "jelou/cause.h"
 #include "jelou/xalloc.h"
-
-static int
-fail(char **cause, char *msg)
-{
-    if (cause != NULL)
-        *cause = msg;
-    else
-        free(msg);
-    return -1;
-}
 
 /* mkdir -p: every missing directory on the way is private, as the history is. */
 static int
@@ -36,7 +27,7 @@ make_dirs(const char *dir, char **cause)
         char saved = *p;
         *p = '\0';
         if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-            int rc = fail(cause, xasprintf("cannot create %s: %s", path, strerror(errno)));
+            int rc = cause_fail(cause, xasprintf("cannot create %s: %s", path, strerror(errno)));
             free(path);
             return rc;
         }
@@ -45,7 +36,7 @@ make_dirs(const char *dir, char **cause)
             break;
     }
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        int rc = fail(cause, xasprintf("cannot use %s: not a directory", path));
+        int rc = cause_fail(cause, xasprintf("cannot use %s: not a directory", path));
         free(path);
         return rc;
     }
@@ -66,7 +57,7 @@ history_default_path(char **cause)
     } else if (home != NULL && home[0] == '/') {
         dir = xasprintf("%s/.local/state/jelou-console", home);
     } else {
-        fail(cause, xstrdup("cannot place the history: neither XDG_STATE_HOME nor HOME "
+        cause_fail(cause, xstrdup("cannot place the history: neither XDG_STATE_HOME nor HOME "
                             "is an absolute path"));
         return NULL;
     }
@@ -178,7 +169,7 @@ history_load(const char *path, struct history_entry **out, size_t *n, size_t *sk
     if (f == NULL) {
         if (errno == ENOENT)
             return 0;
-        return fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
+        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
     }
     while ((got = getline(&line, &size, f)) > 0) {
         size_t len = (size_t)got;
@@ -200,7 +191,7 @@ history_load(const char *path, struct history_entry **out, size_t *n, size_t *sk
         free(line);
         fclose(f);
         history_free(v, count);
-        return fail(cause, xasprintf("cannot read %s: %s", path, strerror(err)));
+        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(err)));
     }
     free(line);
     fclose(f);

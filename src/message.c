@@ -11,10 +11,10 @@
 
 #include "jelou/url.h"
 #include "jelou/utf8.h"
+#include "jelou/cause.h"
 #include "jelou/xalloc.h"
 
 /* Longest piece of user input quoted back in a cause, so that a cause stays one short line. */
-#define EXCERPT_MAX 60
 
 static const char *const type_names[MSG_TYPE_COUNT] = {
     "text", "image", "video", "audio", "document",
@@ -104,53 +104,23 @@ need(void *p)
     return p;
 }
 
-static int
-fail(char **cause, char *msg)
-{
-    if (cause != NULL)
-        *cause = msg;
-    else
-        free(msg);
-    return -1;
-}
-
-/* A printable, bounded copy of s for a cause: control bytes become '?', long input is cut
- * (on a character boundary) and marked with "...". */
-static char *
-excerpt(const char *s)
-{
-    size_t n = strlen(s), cut = n;
-    if (cut > EXCERPT_MAX) {
-        cut = EXCERPT_MAX;
-        while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
-            cut--;
-    }
-    char *out = xmalloc(cut + 4);
-    for (size_t i = 0; i < cut; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    strcpy(out + cut, cut < n ? "..." : "");
-    return out;
-}
-
 /* prefix 'value' suffix, with value quoted as an excerpt. */
 static int
 fail_quoting(char **cause, const char *prefix, const char *value, const char *suffix)
 {
-    char *e = excerpt(value);
+    char *e = cause_excerpt(value, strlen(value));
     char *msg = xasprintf("%s'%s'%s", prefix, e, suffix);
     free(e);
-    return fail(cause, msg);
+    return cause_fail(cause, msg);
 }
 
 static int
 check_required(const char *name, const char *v, char **cause)
 {
     if (v == NULL || *v == '\0')
-        return fail(cause, xasprintf("%s is empty", name));
+        return cause_fail(cause, xasprintf("%s is empty", name));
     if (!utf8_valid(v, strlen(v)))
-        return fail(cause, xasprintf("%s is not valid UTF-8", name));
+        return cause_fail(cause, xasprintf("%s is not valid UTF-8", name));
     return 0;
 }
 
@@ -158,7 +128,7 @@ static int
 check_utf8(const char *name, const char *v, char **cause)
 {
     if (v != NULL && !utf8_valid(v, strlen(v)))
-        return fail(cause, xasprintf("%s is not valid UTF-8", name));
+        return cause_fail(cause, xasprintf("%s is not valid UTF-8", name));
     return 0;
 }
 
@@ -183,16 +153,17 @@ static int
 validate_text(const struct message *m, char **cause)
 {
     if (m->body == NULL || *m->body == '\0')
-        return fail(cause, xstrdup("value.content.body is empty"));
+        return cause_fail(cause, xstrdup("value.content.body is empty"));
     if (m->url != NULL)
-        return fail(cause, xstrdup("url is only allowed for image, video, audio and document"));
+        return cause_fail(cause,
+                          xstrdup("url is only allowed for image, video, audio and document"));
     if (m->mime != NULL)
-        return fail(cause, xstrdup("mime_type is only allowed for image, video, audio and "
+        return cause_fail(cause, xstrdup("mime_type is only allowed for image, video, audio and "
                                    "document"));
     if (m->caption != NULL)
-        return fail(cause, xstrdup("caption is only allowed for image and video"));
+        return cause_fail(cause, xstrdup("caption is only allowed for image and video"));
     if (m->filename != NULL)
-        return fail(cause, xstrdup("filename is only allowed for document"));
+        return cause_fail(cause, xstrdup("filename is only allowed for document"));
     return 0;
 }
 
@@ -202,28 +173,28 @@ validate_media(const struct message *m, char **cause)
     char *why = NULL;
 
     if (m->body != NULL)
-        return fail(cause, xstrdup("body is only allowed for text"));
+        return cause_fail(cause, xstrdup("body is only allowed for text"));
     if (m->caption != NULL && m->type != MSG_IMAGE && m->type != MSG_VIDEO)
-        return fail(cause, xstrdup("caption is only allowed for image and video"));
+        return cause_fail(cause, xstrdup("caption is only allowed for image and video"));
     if (m->filename != NULL && m->type != MSG_DOCUMENT)
-        return fail(cause, xstrdup("filename is only allowed for document"));
+        return cause_fail(cause, xstrdup("filename is only allowed for document"));
     if (m->url == NULL || *m->url == '\0')
-        return fail(cause, xstrdup("value.content.url is empty"));
+        return cause_fail(cause, xstrdup("value.content.url is empty"));
     if (url_check_media(m->url, &why) != 0) {
-        int rc = fail(cause, xasprintf("value.content.url: %s", why));
+        int rc = cause_fail(cause, xasprintf("value.content.url: %s", why));
         free(why);
         return rc;
     }
     if (m->mime == NULL || *m->mime == '\0')
-        return fail(cause, xstrdup("value.content.mime_type is empty"));
+        return cause_fail(cause, xstrdup("value.content.mime_type is empty"));
     if (!mime_form_ok(m->mime))
         return fail_quoting(cause, "value.content.mime_type ", m->mime,
                             " is not of the form type/subtype");
 
     enum msg_type family = msg_type_for_mime(m->mime);
     if (m->type != MSG_DOCUMENT && family != m->type) {
-        char *e = excerpt(m->mime);
-        int rc = fail(cause, xasprintf("mime_type %s does not match type %s (expected %s/*)",
+        char *e = cause_excerpt(m->mime, strlen(m->mime));
+        int rc = cause_fail(cause, xasprintf("mime_type %s does not match type %s (expected %s/*)",
                                        e, msg_type_name(m->type), msg_type_name(m->type)));
         free(e);
         return rc;
@@ -231,17 +202,17 @@ validate_media(const struct message *m, char **cause)
     /* A PNG sent as a document is usually a slip (the user sees a file, not a picture);
      * a mime given by hand says the sender really means it. */
     if (m->type == MSG_DOCUMENT && family != MSG_DOCUMENT && !m->mime_forced) {
-        char *e = excerpt(m->mime);
-        int rc = fail(cause, xasprintf("mime_type %s does not match type document (send it "
+        char *e = cause_excerpt(m->mime, strlen(m->mime));
+        int rc = cause_fail(cause, xasprintf("mime_type %s does not match type document (send it "
                                        "as %s, or give the mime type by hand)",
                                        e, msg_type_name(family)));
         free(e);
         return rc;
     }
     if (m->caption != NULL && *m->caption == '\0')
-        return fail(cause, xstrdup("value.content.caption is empty"));
+        return cause_fail(cause, xstrdup("value.content.caption is empty"));
     if (m->filename != NULL && *m->filename == '\0')
-        return fail(cause, xstrdup("value.content.filename is empty"));
+        return cause_fail(cause, xstrdup("value.content.filename is empty"));
     return 0;
 }
 
@@ -249,7 +220,7 @@ int
 message_validate(const struct message *m, char **cause)
 {
     if (m == NULL)
-        return fail(cause, xstrdup("message is missing"));
+        return cause_fail(cause, xstrdup("message is missing"));
     if (check_required("project_id", m->project, cause) != 0 ||
         check_required("room_id", m->room, cause) != 0 ||
         check_required("bot_id", m->bot, cause) != 0 ||
@@ -257,9 +228,9 @@ message_validate(const struct message *m, char **cause)
         check_required("value.id", m->id, cause) != 0)
         return -1;
     if (m->type == MSG_NONE)
-        return fail(cause, xstrdup("type is missing"));
+        return cause_fail(cause, xstrdup("type is missing"));
     if ((int)m->type < 0 || (int)m->type >= MSG_TYPE_COUNT)
-        return fail(cause, xstrdup("type must be text, image, video, audio or document"));
+        return cause_fail(cause, xstrdup("type must be text, image, video, audio or document"));
     if (check_utf8("value.content.body", m->body, cause) != 0 ||
         check_utf8("value.content.url", m->url, cause) != 0 ||
         check_utf8("value.content.mime_type", m->mime, cause) != 0 ||
@@ -327,7 +298,7 @@ check_raw_json(const char *p, size_t n, const char *what, char **cause)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
         if (c < 0x20 && (in_string || (c != '\t' && c != '\n' && c != '\r')))
-            return fail(cause, xasprintf("%s is not valid JSON (control byte 0x%02x at "
+            return cause_fail(cause, xasprintf("%s is not valid JSON (control byte 0x%02x at "
                                          "byte %zu)", what, c, i));
         if (!in_string) {
             if (c == '"')
@@ -336,7 +307,8 @@ check_raw_json(const char *p, size_t n, const char *what, char **cause)
             in_string = 0;
         } else if (c == '\\' && i + 1 < n) {
             if (p[i + 1] == 'u' && i + 5 < n && strncmp(p + i + 2, "0000", 4) == 0)
-                return fail(cause, xasprintf("%s has a string with \\u0000 (NUL) at byte %zu",
+                return cause_fail(cause,
+                                  xasprintf("%s has a string with \\u0000 (NUL) at byte %zu",
                                              what, i));
             i++;
         }
@@ -360,7 +332,7 @@ parse_json(const char *text, size_t len, const char *what, char **cause)
     const char *end = NULL;
 
     if (text == NULL || len == strspn_n(text, len, " \t\n\r")) {
-        fail(cause, xasprintf("%s is empty", what));
+        cause_fail(cause, xasprintf("%s is empty", what));
         return NULL;
     }
     if (check_raw_json(text, len, what, cause) != 0)
@@ -368,7 +340,7 @@ parse_json(const char *text, size_t len, const char *what, char **cause)
     cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (j == NULL) {
         size_t at = end != NULL && end >= text ? (size_t)(end - text) : 0;
-        fail(cause, xasprintf("%s is not valid JSON (at byte %zu)", what, at));
+        cause_fail(cause, xasprintf("%s is not valid JSON (at byte %zu)", what, at));
         return NULL;
     }
     /* ParseWithLength stops after the first value; anything but whitespace after it means
@@ -377,7 +349,7 @@ parse_json(const char *text, size_t len, const char *what, char **cause)
     at += strspn_n(end, len - at, " \t\n\r");
     if (at < len) {
         cJSON_Delete(j);
-        fail(cause, xasprintf("%s is not valid JSON (extra data at byte %zu)", what, at));
+        cause_fail(cause, xasprintf("%s is not valid JSON (extra data at byte %zu)", what, at));
         return NULL;
     }
     return j;
@@ -394,7 +366,7 @@ member(const cJSON *obj, const char *key, const char *path, const cJSON **out, c
         if (it->string == NULL || strcmp(it->string, key) != 0)
             continue;
         if (found != NULL)
-            return fail(cause, xasprintf("%s appears more than once", path));
+            return cause_fail(cause, xasprintf("%s appears more than once", path));
         found = it;
     }
     *out = found;
@@ -411,9 +383,9 @@ string_member(const cJSON *obj, const char *key, const char *path, int required,
     if (member(obj, key, path, &it, cause) != 0)
         return -1;
     if (it == NULL)
-        return required ? fail(cause, xasprintf("%s is missing", path)) : 0;
+        return required ? cause_fail(cause, xasprintf("%s is missing", path)) : 0;
     if (!cJSON_IsString(it) || it->valuestring == NULL)
-        return fail(cause, xasprintf("%s must be a string", path));
+        return cause_fail(cause, xasprintf("%s must be a string", path));
     *out = it->valuestring;
     return 0;
 }
@@ -425,9 +397,9 @@ object_member(const cJSON *obj, const char *key, const char *path, const cJSON *
     if (member(obj, key, path, out, cause) != 0)
         return -1;
     if (*out == NULL)
-        return fail(cause, xasprintf("%s is missing", path));
+        return cause_fail(cause, xasprintf("%s is missing", path));
     if (!cJSON_IsObject(*out))
-        return fail(cause, xasprintf("%s must be an object", path));
+        return cause_fail(cause, xasprintf("%s must be an object", path));
     return 0;
 }
 
@@ -439,8 +411,8 @@ fixed_member(const cJSON *obj, const char *key, const char *want, char **cause)
     if (string_member(obj, key, key, 1, &got, cause) != 0)
         return -1;
     if (strcmp(got, want) != 0) {
-        char *e = excerpt(got);
-        int rc = fail(cause, xasprintf("%s must be '%s' (got '%s')", key, want, e));
+        char *e = cause_excerpt(got, strlen(got));
+        int rc = cause_fail(cause, xasprintf("%s must be '%s' (got '%s')", key, want, e));
         free(e);
         return rc;
     }
@@ -487,7 +459,7 @@ parse_event_object(const cJSON *root, struct message *m, char **cause)
     const char *project, *room, *bot, *user, *id, *type;
 
     if (!cJSON_IsObject(root))
-        return fail(cause, xstrdup("body is not a JSON object"));
+        return cause_fail(cause, xstrdup("body is not a JSON object"));
     if (fixed_member(root, "field", "messages", cause) != 0 ||
         fixed_member(root, "object", "message_event", cause) != 0 ||
         fixed_member(root, "event_type", "incoming_message", cause) != 0 ||
@@ -551,7 +523,7 @@ parse_batch_object(const cJSON *root, struct message *m, char **cause)
     };
 
     if (!cJSON_IsObject(root))
-        return fail(cause, xstrdup("line is not a JSON object"));
+        return cause_fail(cause, xstrdup("line is not a JSON object"));
     cJSON_ArrayForEach(it, root) {
         size_t k = 0;
         while (k < BATCH_KEY_COUNT && strcmp(it->string, batch_keys[k]) != 0)
@@ -559,17 +531,17 @@ parse_batch_object(const cJSON *root, struct message *m, char **cause)
         if (k == BATCH_KEY_COUNT)
             return fail_quoting(cause, "unknown key ", it->string, "");
         if (seen & (1u << k))
-            return fail(cause, xasprintf("duplicate key '%s'", batch_keys[k]));
+            return cause_fail(cause, xasprintf("duplicate key '%s'", batch_keys[k]));
         seen |= 1u << k;
         if (!cJSON_IsString(it) || it->valuestring == NULL)
-            return fail(cause, xasprintf("%s must be a string", batch_keys[k]));
+            return cause_fail(cause, xasprintf("%s must be a string", batch_keys[k]));
 
         if (slots[k] != NULL) {
             xstrset(slots[k], it->valuestring);
         } else {
             m->type = msg_type_parse(it->valuestring);
             if (m->type == MSG_NONE)
-                return fail(cause, xstrdup("type must be text, image, video, audio or "
+                return cause_fail(cause, xstrdup("type must be text, image, video, audio or "
                                            "document"));
         }
     }

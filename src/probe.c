@@ -8,22 +8,13 @@
 #include "jelou/mime.h"
 #include "jelou/transport.h"
 #include "jelou/url.h"
+#include "jelou/cause.h"
 #include "jelou/xalloc.h"
 
 struct probe {
     probe_done_fn done;
     void *arg;
 };
-
-static int
-fail(char **cause, char *msg)
-{
-    if (cause != NULL)
-        *cause = msg;
-    else
-        free(msg);
-    return -1;
-}
 
 /* "text/html; charset=utf-8" -> "text/html", for comparing with libmagic's bare answer. */
 static char *
@@ -116,7 +107,7 @@ probe_pick_type(const char *mime, enum msg_type want, int mime_forced,
                 enum msg_type *type, char **cause)
 {
     if (mime == NULL || *mime == '\0')
-        return fail(cause, xstrdup("no MIME type was detected"));
+        return cause_fail(cause, xstrdup("no MIME type was detected"));
 
     int web = mime_is_web_page(mime);
     enum msg_type family = msg_type_for_mime(mime);
@@ -141,18 +132,20 @@ probe_pick_type(const char *mime, enum msg_type want, int mime_forced,
         break;
     case MSG_TEXT:
     default:
-        return fail(cause, xasprintf("type %s does not take a media URL", msg_type_name(want)));
+        return cause_fail(cause,
+                          xasprintf("type %s does not take a media URL", msg_type_name(want)));
     }
 
     if (web) {
         char *b = bare_type(mime);
-        int rc = fail(cause, xasprintf("this URL serves a web page (%s), not a media file", b));
+        int rc = cause_fail(cause,
+                            xasprintf("this URL serves a web page (%s), not a media file", b));
         free(b);
         return rc;
     }
     if (want != MSG_NONE && family != want) {
         char *b = bare_type(mime);
-        int rc = fail(cause, xasprintf("detected %s but --type %s was given", b,
+        int rc = cause_fail(cause, xasprintf("detected %s but --type %s was given", b,
                                        msg_type_name(want)));
         free(b);
         return rc;

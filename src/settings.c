@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "jelou/url.h"
+#include "jelou/cause.h"
 #include "jelou/xalloc.h"
 
 #define PRIVATE_FILE_MAX 4096
@@ -60,16 +61,6 @@ struct choice {
     const char *value;
     char *name;
 };
-
-static int
-fail(char **cause, char *msg)
-{
-    if (cause != NULL)
-        *cause = msg;
-    else
-        free(msg);
-    return -1;
-}
 
 static void
 config_clear(struct config *cfg)
@@ -189,16 +180,16 @@ config_read(struct config *cfg, const char *path, int must_exist, char **cause)
     if (fd < 0) {
         if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
             return 0;
-        return fail(cause, xasprintf("cannot read config %s: %s", path, strerror(errno)));
+        return cause_fail(cause, xasprintf("cannot read config %s: %s", path, strerror(errno)));
     }
     int e = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
     if (e != 0) {
         close(fd);
-        return fail(cause, xasprintf("cannot read config %s: %s", path, strerror(e)));
+        return cause_fail(cause, xasprintf("cannot read config %s: %s", path, strerror(e)));
     }
     FILE *fp = fdopen(fd, "r");
     if (fp == NULL) {
-        int rc = fail(cause, xasprintf("cannot read config %s: %s", path, strerror(errno)));
+        int rc = cause_fail(cause, xasprintf("cannot read config %s: %s", path, strerror(errno)));
         close(fd);
         return rc;
     }
@@ -219,7 +210,7 @@ config_read(struct config *cfg, const char *path, int must_exist, char **cause)
         c.error = xasprintf("cannot read config %s: out of memory", path);
     }
     if (c.error != NULL)
-        return fail(cause, c.error);
+        return cause_fail(cause, c.error);
     return 0;
 }
 
@@ -284,7 +275,7 @@ take_string(char **dst, const struct choice *ch, char **cause)
     if (ch->value == NULL)
         return 0;
     if (*ch->value == '\0')
-        return fail(cause, xasprintf("%s is empty", ch->name));
+        return cause_fail(cause, xasprintf("%s is empty", ch->name));
     xstrset(dst, ch->value);
     return 0;
 }
@@ -297,7 +288,7 @@ take_number(long *dst, long def, long lo, long hi, const char *what, const struc
     if (ch->value == NULL)
         return 0;
     if (parse_whole(ch->value, lo, hi, dst) != 0)
-        return fail(cause, xasprintf("%s must be a whole number %sfrom %ld to %ld",
+        return cause_fail(cause, xasprintf("%s must be a whole number %sfrom %ld to %ld",
                                      ch->name, what, lo, hi));
     return 0;
 }
@@ -346,7 +337,7 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
     if (s->endpoint == NULL)
         s->endpoint = xstrdup(SETTINGS_DEFAULT_ENDPOINT);
     if (url_check_endpoint(s->endpoint, &why) != 0) {
-        fail(cause, ch[K_ENDPOINT].name ? xasprintf("%s: %s", ch[K_ENDPOINT].name, why)
+        cause_fail(cause, ch[K_ENDPOINT].name ? xasprintf("%s: %s", ch[K_ENDPOINT].name, why)
                                         : xstrdup(why));
         free(why);
         goto out;
@@ -354,7 +345,7 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
 
     /* Checked now so that a typo is a configuration error (exit 2), not a network one. */
     if (s->cacert != NULL && access(s->cacert, R_OK) != 0) {
-        fail(cause, xasprintf("%s: cannot read %s: %s", ch[K_CACERT].name, s->cacert,
+        cause_fail(cause, xasprintf("%s: cannot read %s: %s", ch[K_CACERT].name, s->cacert,
                               strerror(errno)));
         goto out;
     }
@@ -415,11 +406,11 @@ settings_load_secret(struct settings *s, char **cause)
     if (s->secret_from_env) {
         const char *v = getenv("JELOU_SIGNING_SECRET");
         if (v == NULL || *v == '\0')
-            return fail(cause, xstrdup("JELOU_SIGNING_SECRET is set but empty"));
+            return cause_fail(cause, xstrdup("JELOU_SIGNING_SECRET is set but empty"));
         s->secret = xstrdup(v);
         return 0;
     }
-    return fail(cause, xstrdup("no signing secret: set JELOU_SIGNING_SECRET, "
+    return cause_fail(cause, xstrdup("no signing secret: set JELOU_SIGNING_SECRET, "
                                "JELOU_SIGNING_SECRET_FILE or --secret-file"));
 }
 
@@ -454,52 +445,52 @@ settings_read_private_file(const char *path, const char *what, char **cause)
      * O_NONBLOCK: a FIFO is refused below instead of hanging here. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
-        fail(cause, xasprintf("cannot open %s file %s: %s", what, path, strerror(errno)));
+        cause_fail(cause, xasprintf("cannot open %s file %s: %s", what, path, strerror(errno)));
         return NULL;
     }
     if (fstat(fd, &st) != 0) {
-        fail(cause, xasprintf("cannot read %s file %s: %s", what, path, strerror(errno)));
+        cause_fail(cause, xasprintf("cannot read %s file %s: %s", what, path, strerror(errno)));
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        fail(cause, xasprintf("%s file %s is not a regular file", what, path));
+        cause_fail(cause, xasprintf("%s file %s is not a regular file", what, path));
         goto out;
     }
     if (st.st_uid != geteuid()) {
-        fail(cause, xasprintf("%s file %s is owned by another user", what, path));
+        cause_fail(cause, xasprintf("%s file %s is owned by another user", what, path));
         goto out;
     }
     if ((st.st_mode & 077) != 0) {
-        fail(cause, xasprintf("%s file %s is readable by group or others: run chmod 600 %s",
+        cause_fail(cause, xasprintf("%s file %s is readable by group or others: run chmod 600 %s",
                               what, path, path));
         goto out;
     }
     if (st.st_size > PRIVATE_FILE_MAX) {
-        fail(cause, xasprintf("%s file %s is larger than %d bytes", what, path,
+        cause_fail(cause, xasprintf("%s file %s is larger than %d bytes", what, path,
                               PRIVATE_FILE_MAX));
         goto out;
     }
 
     ssize_t got = read_all(fd, data, PRIVATE_FILE_MAX);
     if (got < 0) {
-        fail(cause, xasprintf("cannot read %s file %s: %s", what, path, strerror(errno)));
+        cause_fail(cause, xasprintf("cannot read %s file %s: %s", what, path, strerror(errno)));
         goto out;
     }
     size_t len = (size_t)got;
     if (len > PRIVATE_FILE_MAX) {
-        fail(cause, xasprintf("%s file %s is larger than %d bytes", what, path,
+        cause_fail(cause, xasprintf("%s file %s is larger than %d bytes", what, path,
                               PRIVATE_FILE_MAX));
         goto out;
     }
     if (memchr(data, '\0', len) != NULL) {
-        fail(cause, xasprintf("%s file %s contains a NUL byte", what, path));
+        cause_fail(cause, xasprintf("%s file %s contains a NUL byte", what, path));
         goto out;
     }
     /* Editors and `echo` add a newline that is not part of the secret. */
     while (len > 0 && isspace((unsigned char)data[len - 1]))
         len--;
     if (len == 0) {
-        fail(cause, xasprintf("%s file %s is empty", what, path));
+        cause_fail(cause, xasprintf("%s file %s is empty", what, path));
         goto out;
     }
     result = xstrndup(data, len);

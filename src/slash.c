@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jelou/cause.h"
 #include "jelou/xalloc.h"
 
 #define SPACE " \t\r\n"
@@ -52,16 +53,6 @@ const char *const slash_names[] = {
     "/image", "/video", "/audio", "/doc", "/attach", "/media", "/history", "/retry",
     "/open", "/reply", "/edit", "/sort", "/mute", "/help", "/quit", NULL,
 };
-
-static int
-fail(char **cause, char *msg)
-{
-    if (cause != NULL)
-        *cause = msg;
-    else
-        free(msg);
-    return -1;
-}
 
 /* The next word at *p (advanced past it), newly allocated, or NULL at the end. */
 static char *
@@ -135,25 +126,25 @@ parse_args(const struct command *c, const char *p, struct slash *out, char **cau
     case URL_REST:
         out->arg = next_word(&p);
         if (out->arg == NULL)
-            return fail(cause, xasprintf("/%s needs a URL: %s", c->name, c->usage));
+            return cause_fail(cause, xasprintf("/%s needs a URL: %s", c->name, c->usage));
         out->rest = rest_of(p);
         return 0;
     case URL_ONLY:
         out->arg = next_word(&p);
         if (out->arg == NULL)
-            return fail(cause, xasprintf("/%s needs a URL: %s", c->name, c->usage));
+            return cause_fail(cause, xasprintf("/%s needs a URL: %s", c->name, c->usage));
         if ((extra = next_word(&p)) != NULL)
-            rc = fail(cause, xasprintf("/%s takes only a URL: %s", c->name, c->usage));
+            rc = cause_fail(cause, xasprintf("/%s takes only a URL: %s", c->name, c->usage));
         break;
     case NO_ARGS:
         if ((extra = next_word(&p)) != NULL)
-            rc = fail(cause, xasprintf("/%s takes no arguments", c->name));
+            rc = cause_fail(cause, xasprintf("/%s takes no arguments", c->name));
         break;
     case RETRY: {
         char *w = next_word(&p);
         extra = next_word(&p);
         if (w != NULL && (extra != NULL || parse_count(w, &out->n) != 0))
-            rc = fail(cause, xstrdup("/retry wants a number, like /retry 2"));
+            rc = cause_fail(cause, xstrdup("/retry wants a number, like /retry 2"));
         free(w);
         break;
     }
@@ -161,22 +152,22 @@ parse_args(const struct command *c, const char *p, struct slash *out, char **cau
         out->arg = next_word(&p);
         out->arg2 = next_word(&p);
         if (out->arg2 == NULL)
-            return fail(cause, xasprintf("/open needs a room and a user: %s", c->usage));
+            return cause_fail(cause, xasprintf("/open needs a room and a user: %s", c->usage));
         out->rest = rest_of(p);
         return 0;
     case ONE_NAME:
         out->arg = next_word(&p);
         if (out->arg == NULL)
-            return fail(cause, xasprintf("/%s needs a name: %s", c->name, c->usage));
+            return cause_fail(cause, xasprintf("/%s needs a name: %s", c->name, c->usage));
         if ((extra = next_word(&p)) != NULL)
-            rc = fail(cause, xasprintf("/%s takes only a name: %s", c->name, c->usage));
+            rc = cause_fail(cause, xasprintf("/%s takes only a name: %s", c->name, c->usage));
         break;
     case SORT:
         out->arg = next_word(&p);
         extra = next_word(&p);
         if (extra != NULL || (out->arg != NULL && strcmp(out->arg, "waiting") != 0 &&
                               strcmp(out->arg, "recent") != 0))
-            rc = fail(cause, xasprintf("/sort wants waiting or recent: %s", c->usage));
+            rc = cause_fail(cause, xasprintf("/sort wants waiting or recent: %s", c->usage));
         break;
     }
     free(extra);
@@ -203,7 +194,7 @@ slash_parse(const char *text, struct slash *out, char **plain, char **cause)
     p = text + 1;
     n = strcspn(p, SPACE);
     if (n == 0)
-        return fail(cause, xstrdup("a lone / is not a command; /help lists them "
+        return cause_fail(cause, xstrdup("a lone / is not a command; /help lists them "
                                    "(// sends a /)"));
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         const struct command *c = &commands[i];
@@ -217,7 +208,7 @@ slash_parse(const char *text, struct slash *out, char **plain, char **cause)
         return 1;
     }
     char *shown = shown_name(p, n);
-    int rc = fail(cause, xasprintf("unknown command /%s; /help lists them", shown));
+    int rc = cause_fail(cause, xasprintf("unknown command /%s; /help lists them", shown));
     free(shown);
     return rc;
 }

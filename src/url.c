@@ -8,30 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jelou/cause.h"
 #include "jelou/xalloc.h"
 
 /* Longest piece of a user's URL quoted back in a cause, so that a cause stays one short line. */
-#define EXCERPT_MAX 60
-
-/* A printable, bounded copy of s for a cause: control bytes become '?', long input is cut
- * (on a character boundary) and marked with "...". */
-static char *
-excerpt(const char *s, size_t n)
-{
-    size_t cut = n;
-    if (cut > EXCERPT_MAX) {
-        cut = EXCERPT_MAX;
-        while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
-            cut--;
-    }
-    char *out = xmalloc(cut + 4);
-    for (size_t i = 0; i < cut; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    strcpy(out + cut, cut < n ? "..." : "");
-    return out;
-}
 
 static void
 lower(char *s)
@@ -57,26 +37,16 @@ is_host_char(unsigned char c)
 }
 
 static int
-fail(char **cause, char *msg)
-{
-    if (cause != NULL)
-        *cause = msg;
-    else
-        free(msg);
-    return -1;
-}
-
-static int
 parse_port(const char *p, size_t n, unsigned *port, char **cause)
 {
     unsigned long v = 0;
 
     if (n == 0)
-        return fail(cause, xstrdup("URL port is empty"));
+        return cause_fail(cause, xstrdup("URL port is empty"));
     for (size_t i = 0; i < n; i++) {
         if (!isdigit((unsigned char)p[i])) {
-            char *e = excerpt(p, n);
-            int rc = fail(cause, xasprintf("URL port '%s' is not a number", e));
+            char *e = cause_excerpt(p, n);
+            int rc = cause_fail(cause, xasprintf("URL port '%s' is not a number", e));
             free(e);
             return rc;
         }
@@ -85,8 +55,8 @@ parse_port(const char *p, size_t n, unsigned *port, char **cause)
             v = v * 10 + (unsigned long)(p[i] - '0');
     }
     if (v == 0 || v > 65535) {
-        char *e = excerpt(p, n);
-        int rc = fail(cause, xasprintf("URL port '%s' is out of range (1-65535)", e));
+        char *e = cause_excerpt(p, n);
+        int rc = cause_fail(cause, xasprintf("URL port '%s' is out of range (1-65535)", e));
         free(e);
         return rc;
     }
@@ -102,44 +72,45 @@ parse_authority(const char *a, size_t n, struct url *u, char **cause)
     size_t hlen;
 
     if (memchr(a, '@', n) != NULL)
-        return fail(cause, xstrdup("URL must not contain user info ('@' before the host)"));
+        return cause_fail(cause, xstrdup("URL must not contain user info ('@' before the host)"));
     if (n == 0)
-        return fail(cause, xstrdup("URL has an empty host"));
+        return cause_fail(cause, xstrdup("URL has an empty host"));
 
     if (a[0] == '[') {
         const char *close = memchr(a, ']', n);
         if (close == NULL)
-            return fail(cause, xstrdup("URL has an unclosed '[' in the host"));
+            return cause_fail(cause, xstrdup("URL has an unclosed '[' in the host"));
         host = a + 1;
         hlen = (size_t)(close - host);
         if (hlen == 0)
-            return fail(cause, xstrdup("URL has an empty host"));
+            return cause_fail(cause, xstrdup("URL has an empty host"));
         char *h = xstrndup(host, hlen);
         struct in6_addr a6;
         if (inet_pton(AF_INET6, h, &a6) != 1) {
-            char *e = excerpt(h, hlen);
+            char *e = cause_excerpt(h, hlen);
             free(h);
-            int rc = fail(cause, xasprintf("URL host '[%s]' is not a valid IPv6 address", e));
+            int rc = cause_fail(cause,
+                                xasprintf("URL host '[%s]' is not a valid IPv6 address", e));
             free(e);
             return rc;
         }
         free(h);
         rest = close + 1;
         if (rest != end && *rest != ':')
-            return fail(cause, xstrdup("URL has characters after ']' in the host"));
+            return cause_fail(cause, xstrdup("URL has characters after ']' in the host"));
     } else {
         const char *colon = memchr(a, ':', n);
         host = a;
         hlen = colon != NULL ? (size_t)(colon - a) : n;
         if (colon != NULL && memchr(colon + 1, ':', (size_t)(end - colon - 1)) != NULL)
-            return fail(cause, xstrdup("URL host has more than one ':' "
+            return cause_fail(cause, xstrdup("URL host has more than one ':' "
                                        "(IPv6 addresses go in brackets, like [::1])"));
         if (hlen == 0)
-            return fail(cause, xstrdup("URL has an empty host"));
+            return cause_fail(cause, xstrdup("URL has an empty host"));
         for (size_t i = 0; i < hlen; i++) {
             if (!is_host_char((unsigned char)host[i])) {
-                char *e = excerpt(host, hlen);
-                int rc = fail(cause, xasprintf("URL host '%s' contains a character that is "
+                char *e = cause_excerpt(host, hlen);
+                int rc = cause_fail(cause, xasprintf("URL host '%s' contains a character that is "
                                                "not allowed", e));
                 free(e);
                 return rc;
@@ -161,12 +132,12 @@ url_parse(const char *s, struct url *u, char **cause)
 {
     memset(u, 0, sizeof *u);
     if (s == NULL || *s == '\0')
-        return fail(cause, xstrdup("URL is empty"));
+        return cause_fail(cause, xstrdup("URL is empty"));
 
     for (size_t i = 0; s[i] != '\0'; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c <= 0x20 || c == 0x7f)
-            return fail(cause, xasprintf("URL contains a space or control character "
+            return cause_fail(cause, xasprintf("URL contains a space or control character "
                                          "at byte %zu", i));
     }
 
@@ -179,12 +150,12 @@ url_parse(const char *s, struct url *u, char **cause)
         }
     }
     if (slen == 0)
-        return fail(cause, xstrdup("URL has no scheme (expected http:// or https://)"));
+        return cause_fail(cause, xstrdup("URL has no scheme (expected http:// or https://)"));
     char *scheme = xstrndup(s, slen);
     lower(scheme);
     if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
-        char *e = excerpt(scheme, slen);
-        int rc = fail(cause, xasprintf("URL scheme '%s' is not supported "
+        char *e = cause_excerpt(scheme, slen);
+        int rc = cause_fail(cause, xasprintf("URL scheme '%s' is not supported "
                                        "(expected http or https)", e));
         free(e);
         free(scheme);
@@ -266,15 +237,15 @@ url_check_media(const char *s, char **cause)
     char *why = NULL;
 
     if (s == NULL || *s == '\0')
-        return fail(cause, xstrdup("media URL is empty"));
+        return cause_fail(cause, xstrdup("media URL is empty"));
     if (strncasecmp(s, "https://", 8) != 0) {
-        char *e = excerpt(s, strlen(s));
-        int rc = fail(cause, xasprintf("media URL must start with https:// (got %s)", e));
+        char *e = cause_excerpt(s, strlen(s));
+        int rc = cause_fail(cause, xasprintf("media URL must start with https:// (got %s)", e));
         free(e);
         return rc;
     }
     if (url_parse(s, &u, &why) != 0) {
-        int rc = fail(cause, xasprintf("media %s", why));
+        int rc = cause_fail(cause, xasprintf("media %s", why));
         free(why);
         return rc;
     }
@@ -290,14 +261,14 @@ url_check_endpoint(const char *s, char **cause)
     int rc = 0;
 
     if (s == NULL || *s == '\0')
-        return fail(cause, xstrdup("endpoint URL is empty"));
+        return cause_fail(cause, xstrdup("endpoint URL is empty"));
     if (url_parse(s, &u, &why) != 0) {
-        rc = fail(cause, xasprintf("endpoint %s", why));
+        rc = cause_fail(cause, xasprintf("endpoint %s", why));
         free(why);
         return rc;
     }
     if (strcmp(u.scheme, "http") == 0 && !url_host_is_loopback(u.host))
-        rc = fail(cause, xstrdup("http:// endpoints are only allowed on loopback "
+        rc = cause_fail(cause, xstrdup("http:// endpoints are only allowed on loopback "
                                  "(127.0.0.1, ::1, localhost); use https://"));
     url_clear(&u);
     return rc;

@@ -302,8 +302,9 @@ draw_compose(struct ui *u, struct term *t, const struct layout *lay)
 {
     const struct rect *rp = &lay->recipient;
     struct room *r = u->sel;
-    char *to = r ? xasprintf("To %s · user %s · room %s%s", room_label(r), r->user ? r->user : "?",
-                             r->id, r->state == ROOM_CLOSED ? " · closed" : "")
+    char *to = r ? xasprintf("To %s · user %s · room %s%s", room_label(r),
+                             r->user ? r->user : "?", r->id,
+                             r->state == ROOM_CLOSED ? " · closed" : "")
                  : xstrdup("No recipient: /open ROOM USER");
     fill(t, rp->row, 0, rp->cols, ST_BORDER);
     put_fit(t, rp->row, 1, rp->cols - 1, to, ST_DIM);
@@ -401,7 +402,8 @@ ui_history_rows(struct ui *u, const char *filter, struct hist_row **rows)
             struct history_entry e = {
                 .time_ms = m->time_ms, .room = r->id, .user = r->user, .id = m->id,
                 .type = m->type, .preview = preview, .url = m->url, .state = m->state,
-                .attempts = m->tries ? m->tries : m->attempt, .http_status = m->http_status, .error = m->error,
+                .attempts = m->tries ? m->tries : m->attempt,
+                .http_status = m->http_status, .error = m->error,
             };
             int match = filter == NULL || filter[0] == '\0' || history_match(&e, filter);
             free(preview);

@@ -75,7 +75,8 @@ struct room *session_open(struct session *s, const char *room_id, const char *us
 /* Appends a message (the room takes ownership) and updates the room's counters:
  * inbound bumps n_in, last_in_ms and starts waiting_since if not waiting; outbound bumps
  * n_out (and n_media_out for media) and answers the wait (waiting_since = 0) when it is
- * not older than the wait (time decides, since history may be loaded late). unread is the caller's business (it knows which room is on screen). */
+ * not older than the wait (time decides, since history may be loaded late). unread is the
+ * caller's business (it knows which room is on screen). */
 void room_add(struct room *r, struct chat_msg *m);
 /* Works the wait out again from the messages: a failed reply answers nothing. Call it when
  * a reply's send fails or is retried. */
