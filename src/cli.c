@@ -45,6 +45,25 @@ cli_common_option(int opt, const char *arg, struct settings_flags *f)
     }
 }
 
+int
+cli_next_option(int argc, char **argv, const struct option *longopts, struct settings_flags *f,
+                int first)
+{
+    if (first) {
+        opterr = 0;
+        optind = 1;
+    }
+    int opt, rc;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        rc = cli_common_option(opt, optarg, f);
+        if (rc < 0)
+            return CLI_REFUSED;
+        if (rc == 0)
+            return opt;
+    }
+    return -1;
+}
+
 void
 cli_error(const char *fmt, ...)
 {

@@ -106,15 +106,12 @@ cmd_mime(int argc, char **argv)
     };
     struct settings_flags flags = {0};
     struct mime_ctx c = {.code = EXIT_BADINPUT};
-    int opt, rc;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if ((rc = cli_common_option(opt, optarg, &flags)) != 0) {
-            if (rc < 0)
-                return EXIT_BADINPUT;
-            continue;
-        }
+    int opt;
+    int first = 1;
+    while ((opt = cli_next_option(argc, argv, longopts, &flags, first)) != -1) {
+        first = 0;
+        if (opt == CLI_REFUSED)
+            return EXIT_BADINPUT;
         if (opt == OPT_JSON) {
             c.json = 1;
         } else if (opt == OPT_HELP) {

@@ -152,16 +152,13 @@ cmd_mock(int argc, char **argv)
     const char *listen = "127.0.0.1:0";
     const char *media_cert = NULL;
     double v;
-    int opt, rc;
+    int opt;
 
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if ((rc = cli_common_option(opt, optarg, &flags)) != 0) {
-            if (rc < 0)
-                return EXIT_BADINPUT;
-            continue;
-        }
+    int first = 1;
+    while ((opt = cli_next_option(argc, argv, longopts, &flags, first)) != -1) {
+        first = 0;
+        if (opt == CLI_REFUSED)
+            return EXIT_BADINPUT;
         switch (opt) {
         case OPT_LISTEN:
             listen = optarg;

@@ -410,16 +410,13 @@ cmd_send(int argc, char **argv)
     const char *room = NULL, *user = NULL, *text = NULL, *attach = NULL, *type = NULL;
     const char *caption = NULL, *filename = NULL, *mime = NULL, *id = NULL, *batch = NULL;
     const char *parallel = NULL;
-    int opt, rc;
+    int opt;
 
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if ((rc = cli_common_option(opt, optarg, &flags)) != 0) {
-            if (rc < 0)
-                return EXIT_BADINPUT;
-            continue;
-        }
+    int first = 1;
+    while ((opt = cli_next_option(argc, argv, longopts, &flags, first)) != -1) {
+        first = 0;
+        if (opt == CLI_REFUSED)
+            return EXIT_BADINPUT;
         switch (opt) {
         case OPT_ROOM: room = optarg; break;
         case OPT_USER: user = optarg; break;

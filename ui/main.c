@@ -34,15 +34,12 @@ console(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct settings_flags flags = {0};
-    int demo = 0, opt, rc;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if ((rc = cli_common_option(opt, optarg, &flags)) != 0) {
-            if (rc < 0)
-                return EXIT_BADINPUT;
-            continue;
-        }
+    int demo = 0, opt;
+    int first = 1;
+    while ((opt = cli_next_option(argc, argv, longopts, &flags, first)) != -1) {
+        first = 0;
+        if (opt == CLI_REFUSED)
+            return EXIT_BADINPUT;
         if (opt == 'D') {
             demo = 1;
         } else {

@@ -58,6 +58,15 @@ enum {
  * (an error was printed). */
 int cli_common_option(int opt, const char *arg, struct settings_flags *f);
 
+/* What cli_next_option returns for a refused common option (the error is printed). */
+#define CLI_REFUSED (-2)
+
+/* The getopt_long loop every command shares: common options go into f, and the next
+ * command option comes back (-1 at the end, '?' for an unknown one, CLI_REFUSED).
+ * Starts over at argv[1] when first is set. */
+int cli_next_option(int argc, char **argv, const struct option *longopts,
+                    struct settings_flags *f, int first);
+
 /* Prints "jelou-console: <message>" on stderr, one line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
