@@ -1,0 +1,46 @@
+/* The inbound listener: Jelou's signed events, verified on the raw body, on the loop. */
+#ifndef JELOU_INBOUND_H
+#define JELOU_INBOUND_H
+
+#include <stddef.h>
+
+struct event;
+struct loop;
+struct inbound;
+
+#define INBOUND_DEFAULT_LISTEN "127.0.0.1:8787"
+#define INBOUND_DEFAULT_PATH "/jelou/webhook"
+
+struct inbound_opts {
+    const char *addr;        /* default 127.0.0.1 */
+    unsigned port;           /* 0 picks a free port */
+    const char *path;        /* default INBOUND_DEFAULT_PATH */
+    const char *secret;      /* signing secret */
+    const char *token;       /* when set, also require "Authorization: Bearer TOKEN" or
+                                "X-API-Key: TOKEN" (constant-time compare) */
+    const char *journal;     /* append every accepted event (raw body + verdict), fsync,
+                                before answering 200; NULL for none */
+    size_t max_body;         /* default 1 MiB (413 beyond) */
+};
+
+/* Called for every accepted event, before the 200 goes out; duplicate is set when an
+ * event with the same value.id was seen already (then it was not journaled again). */
+typedef void (*inbound_fn)(void *arg, const struct event *ev, int duplicate);
+
+struct inbound_stats {
+    unsigned long accepted;   /* 200 */
+    unsigned long duplicates; /* of those, repeats */
+    unsigned long unknown;    /* of those, unknown event kinds */
+    unsigned long rejected;   /* 401, 404, 405, 413, 400 */
+};
+
+/* Starts listening. Only POST on path is served: 401 for a missing or bad signature (the
+ * body is not parsed), 400 for a signed body that is not an event, 404/405 otherwise.
+ * Returns NULL with *cause ("cannot listen on 127.0.0.1:8787: Address already in use"). */
+struct inbound *inbound_new(struct loop *l, const struct inbound_opts *o, inbound_fn fn,
+                            void *arg, char **cause);
+unsigned inbound_port(const struct inbound *in);
+const struct inbound_stats *inbound_stats(const struct inbound *in);
+void inbound_free(struct inbound *in);
+
+#endif
