@@ -4,6 +4,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "jelou/xalloc.h"
 
 int
 cli_common_option(int opt, const char *arg, struct settings_flags *f)
@@ -36,6 +39,16 @@ cli_common_option(int opt, const char *arg, struct settings_flags *f)
     case OPT_CONNECT_TIMEOUT:
         f->connect_timeout = arg;
         return 1;
+    case OPT_API_KEY_FILE:
+        f->api_key_file = arg;
+        return 1;
+    case OPT_REST_BASE:
+        f->rest_base = arg;
+        return 1;
+    case OPT_API_KEY:
+        cli_error("the API key is never taken from the command line (it would show in ps); "
+                  "use --api-key-file PATH or JELOU_API_KEY");
+        return -1;
     case OPT_SECRET:
         cli_error("the signing secret is never taken from the command line (it would show in "
                   "ps); use --secret-file PATH or JELOU_SIGNING_SECRET");
@@ -95,6 +108,29 @@ cli_load_settings(struct settings *s, const struct settings_flags *f, int need_s
         cli_error("%s", cause);
         free(cause);
         return -1;
+    }
+    return 0;
+}
+
+int
+cli_parse_listen(const char *s, char **addr, unsigned *port, char **cause)
+{
+    const char *colon = strrchr(s, ':');
+    const char *p = colon ? colon + 1 : s;
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (*p == '\0' || *end != '\0' || v < 0 || v > 65535) {
+        *cause = xasprintf("--listen wants ADDR:PORT with a port from 0 to 65535 (got '%s')",
+                           s);
+        return -1;
+    }
+    *port = (unsigned)v;
+    if (colon == NULL) {
+        *addr = xstrdup("127.0.0.1");
+    } else if (s[0] == '[' && colon > s + 1 && colon[-1] == ']') {
+        *addr = xstrndup(s + 1, (size_t)(colon - s - 2));
+    } else {
+        *addr = xstrndup(s, (size_t)(colon - s));
     }
     return 0;
 }

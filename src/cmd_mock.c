@@ -18,6 +18,8 @@ static const char mock_usage[] =
     "Usage: jelou-console mock [--listen ADDR:PORT] [--log FILE] [--fail-first N]\n"
     "                          [--fail-rate P] [--fail-status CODE] [--delay-ms D]\n"
     "                          [--media-dir DIR [--media-cert FILE]] [--secret-file PATH]\n"
+    "                          [--api-key-file PATH] [--project ID] [--emit-to URL]\n"
+    "                          [--script FILE]\n"
     "\n"
     "A local stand-in for Jelou's webhook: checks the X-Jelou-Signature and the body like\n"
     "Jelou would and answers 200, 401 (bad signature), 422 (bad body, JSON reason) or an\n"
@@ -33,6 +35,15 @@ static const char mock_usage[] =
     "  --media-dir DIR     also serve DIR's files over HTTPS at /media/NAME on a free port\n"
     "                      (printed on the second line), with a certificate made at start\n"
     "  --media-cert FILE   write that certificate there (PEM), for --cacert\n"
+    "  --api-key-file PATH serve the conversation API (start, close, get) under\n"
+    "                      /jelouapi/v1/external-support/PROJECT/ to this API key (mode 0600;\n"
+    "                      or JELOU_API_KEY); without one it answers 401\n"
+    "  --project ID        the project of the API and of events (default demo-project)\n"
+    "  --emit-to URL       send signed events there, as Jelou would: conversation.start and\n"
+    "                      conversation.close on API start and close, and the --script\n"
+    "  --script FILE       JSON lines of user events to emit, each after_ms after the one\n"
+    "                      before: {\"after_ms\":1500,\"event\":\"message\",\"room\":\"R\",\n"
+    "                      \"user\":\"U\",\"name\":\"Ana\",\"type\":\"text\",\"text\":\"Hola\"}\n"
     "\n"
     "The secret comes from JELOU_SIGNING_SECRET, JELOU_SIGNING_SECRET_FILE or --secret-file.\n";
 
@@ -45,6 +56,8 @@ enum {
     OPT_DELAY,
     OPT_MEDIA_DIR,
     OPT_MEDIA_CERT,
+    OPT_EMIT_TO,
+    OPT_SCRIPT,
     OPT_HELP,
 };
 
@@ -56,30 +69,6 @@ on_stop(void *arg, int signo)
     (void)arg;
     (void)signo;
     stop = 1;
-}
-
-/* "127.0.0.1:8080", "[::1]:8080" or "8080". Returns 0 or -1 with *cause. */
-static int
-parse_listen(const char *s, char **addr, unsigned *port, char **cause)
-{
-    const char *colon = strrchr(s, ':');
-    const char *p = colon ? colon + 1 : s;
-    char *end;
-    long v = strtol(p, &end, 10);
-    if (*p == '\0' || *end != '\0' || v < 0 || v > 65535) {
-        *cause = xasprintf("--listen wants ADDR:PORT with a port from 0 to 65535 (got '%s')",
-                           s);
-        return -1;
-    }
-    *port = (unsigned)v;
-    if (colon == NULL) {
-        *addr = xstrdup("127.0.0.1");
-    } else if (s[0] == '[' && colon > s + 1 && colon[-1] == ']') {
-        *addr = xstrndup(s + 1, (size_t)(colon - s - 2));
-    } else {
-        *addr = xstrndup(s, (size_t)(colon - s));
-    }
-    return 0;
 }
 
 static int
@@ -144,6 +133,8 @@ cmd_mock(int argc, char **argv)
         {"delay-ms", required_argument, NULL, OPT_DELAY},
         {"media-dir", required_argument, NULL, OPT_MEDIA_DIR},
         {"media-cert", required_argument, NULL, OPT_MEDIA_CERT},
+        {"emit-to", required_argument, NULL, OPT_EMIT_TO},
+        {"script", required_argument, NULL, OPT_SCRIPT},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -192,6 +183,12 @@ cmd_mock(int argc, char **argv)
         case OPT_MEDIA_CERT:
             media_cert = optarg;
             break;
+        case OPT_EMIT_TO:
+            mo.emit_to = optarg;
+            break;
+        case OPT_SCRIPT:
+            mo.script = optarg;
+            break;
         case OPT_HELP:
             fputs(mock_usage, stdout);
             return EXIT_SENT;
@@ -210,7 +207,7 @@ cmd_mock(int argc, char **argv)
     }
 
     char *cause = NULL, *addr = NULL;
-    if (parse_listen(listen, &addr, &mo.port, &cause) != 0) {
+    if (cli_parse_listen(listen, &addr, &mo.port, &cause) != 0) {
         cli_error("%s", cause);
         free(cause);
         return EXIT_BADINPUT;
@@ -223,10 +220,22 @@ cmd_mock(int argc, char **argv)
         return EXIT_BADINPUT;
     }
     mo.secret = st.secret;
+    /* The API key is optional here: without one only the webhook is served. */
+    if ((st.api_key_file != NULL || st.api_key_from_env) &&
+        settings_load_api_key(&st, &cause) != 0) {
+        cli_error("mock: %s", cause);
+        free(cause);
+        settings_clear(&st);
+        free(addr);
+        return EXIT_BADINPUT;
+    }
+    mo.api_key = st.api_key;
+    mo.project = st.project;
 
     struct transport_opts to = {0};
     struct transport *t = transport_new(&to, &cause);
     struct loop *l = t ? loop_new(t) : NULL;
+    mo.transport = t;
     struct mock *m = l ? mock_new(l, &mo, &cause) : NULL;
     int code = EXIT_SENT;
     if (m != NULL && media_cert != NULL &&
@@ -245,6 +254,10 @@ cmd_mock(int argc, char **argv)
         if (mo.media_dir != NULL)
             printf("mock: media on https://%s%s%s:%u%s\n", v6 ? "[" : "", addr,
                    v6 ? "]" : "", mock_media_port(m), MOCK_MEDIA_PATH);
+        if (mo.api_key != NULL)
+            printf("mock: conversation API on http://%s%s%s:%u%s%s\n", v6 ? "[" : "", addr,
+                   v6 ? "]" : "", mock_port(m), MOCK_REST_PATH,
+                   mo.project ? mo.project : MOCK_DEFAULT_PROJECT);
         fflush(stdout);
         loop_on_signal(l, SIGINT, on_stop, NULL);
         loop_on_signal(l, SIGTERM, on_stop, NULL);

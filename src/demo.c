@@ -40,29 +40,51 @@ demo_dir(void)
     return JELOU_SRCDIR "/assets/demo";
 }
 
-int
-demo_start(struct demo *d, struct loop *l, const char *dir, char **cause)
+static int
+random_hex(char out[33], char **cause)
 {
     unsigned char raw[16];
-    memset(d, 0, sizeof *d);
     if (sign_random(raw, sizeof raw) != 0) {
-        *cause = xstrdup("no random bytes for the sandbox secret");
+        *cause = xstrdup("no random bytes for the sandbox's secrets");
         return -1;
     }
     for (size_t i = 0; i < sizeof raw; i++)
-        snprintf(d->secret + 2 * i, 3, "%02x", raw[i]);
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+    return 0;
+}
+
+int
+demo_prepare(struct demo *d, char **cause)
+{
+    memset(d, 0, sizeof *d);
+    return random_hex(d->secret, cause) != 0 || random_hex(d->api_key, cause) != 0 ? -1 : 0;
+}
+
+int
+demo_start(struct demo *d, struct loop *l, struct transport *t, const char *dir,
+           const char *emit_to, char **cause)
+{
     char *media = xasprintf("%s/media", dir);
+    char *script = xasprintf("%s/script.jsonl", dir);
+    struct stat sb;
     struct mock_opts mo = {
         .addr = "127.0.0.1",
         .secret = d->secret,
         .fail_status = 500,
         .media_dir = is_dir(media) ? media : NULL,
+        .api_key = d->api_key,
+        .transport = t,
+        .emit_to = emit_to,
+        .script = emit_to && stat(script, &sb) == 0 ? script : NULL,
     };
     d->mock = mock_new(l, &mo, cause);
     free(media);
+    free(script);
     if (d->mock == NULL)
         return -1;
     d->endpoint = xasprintf("http://127.0.0.1:%u%s", mock_port(d->mock), MOCK_WEBHOOK_PATH);
+    d->rest_base = xasprintf("http://127.0.0.1:%u%s{projectId}", mock_port(d->mock),
+                             MOCK_REST_PATH);
     if (mock_media_port(d->mock)) {
         d->media_base = xasprintf("https://127.0.0.1:%u/media", mock_media_port(d->mock));
         d->ca_pem = mock_media_ca_pem(d->mock);
@@ -75,8 +97,10 @@ demo_stop(struct demo *d)
 {
     mock_free(d->mock);
     free(d->endpoint);
+    free(d->rest_base);
     free(d->media_base);
     explicit_bzero(d->secret, sizeof d->secret);
+    explicit_bzero(d->api_key, sizeof d->api_key);
     memset(d, 0, sizeof *d);
 }
 

@@ -423,13 +423,11 @@ editbuf_layout(const struct editbuf *b, int cols, size_t *starts, size_t *lens,
     for (;;) {
         size_t le = line_end(b, ls), pos = ls;
         do {
-            int w;
-            size_t k = text_fit(t + pos, le - pos, cols, &w);
+            size_t k = text_fit(t + pos, le - pos, cols, NULL);
             if (k == 0 && pos < le) {
                 /* A wide character in a one-column box still takes a row of its own. */
                 k = text_char_len(t + pos, le - pos);
                 k += text_fit(t + pos + k, le - pos - k, 0, NULL);
-                w = text_width(t + pos, k);
             }
             size_t end = pos + k;
             put_row(starts, lens, max, rows, pos, k);
@@ -438,12 +436,17 @@ editbuf_layout(const struct editbuf *b, int cols, size_t *starts, size_t *lens,
                 found = 1;
                 crow = rows;
                 ccol = text_width(t + pos, b->cursor - pos);
-                if (b->cursor == end && w >= cols) {
-                    /* After the last character of a full row the terminal cursor would sit
-                     * past the edge: it goes to an empty row below, as in a terminal. */
-                    crow = ++rows;
+                if (ccol >= cols) {
+                    /* After the last character of a full row (or before the zero-width
+                     * marks that end it) the terminal cursor would sit past the edge: it
+                     * goes to the start of the row below, as in a terminal. */
                     ccol = 0;
-                    put_row(starts, lens, max, rows, end, 0);
+                    if (end == le) {
+                        crow = ++rows;
+                        put_row(starts, lens, max, rows, end, 0);
+                    } else {
+                        crow = rows + 1;
+                    }
                 }
             }
             rows++;

@@ -120,6 +120,20 @@ record_bool(struct record *r, const char *key, int value)
     put(r, key, cJSON_CreateBool(value != 0));
 }
 
+void
+record_raw(struct record *r, const char *key, const char *json)
+{
+    if (json == NULL) {
+        put(r, key, cJSON_CreateNull());
+        return;
+    }
+    cJSON *item = cJSON_Parse(json);
+    if (item == NULL)
+        record_str(r, key, json);
+    else
+        put(r, key, item);
+}
+
 char *
 record_finish(struct record *r)
 {
@@ -262,6 +276,20 @@ record_get_int(const struct record_view *v, const char *key, long long *out)
         return -1;
     *out = (long long)d;
     return 0;
+}
+
+const char *
+record_get_sub_str(const struct record_view *v, const char *obj, const char *key)
+{
+    const cJSON *o, *item;
+
+    if (v == NULL || obj == NULL || key == NULL)
+        return NULL;
+    o = cJSON_GetObjectItemCaseSensitive(v->obj, obj);
+    if (!cJSON_IsObject(o))
+        return NULL;
+    item = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(item) ? item->valuestring : NULL;
 }
 
 void

@@ -15,6 +15,7 @@
 
 #include "jelou/url.h"
 #include "jelou/cause.h"
+#include "jelou/rest.h"
 #include "jelou/xalloc.h"
 
 #define PRIVATE_FILE_MAX 4096
@@ -31,12 +32,18 @@ enum cfg_key {
     K_ATTEMPTS,
     K_TIMEOUT,
     K_CONNECT_TIMEOUT,
+    K_API_KEY_FILE,
+    K_REST_BASE,
+    K_LISTEN,
+    K_WEBHOOK_PATH,
+    K_INBOUND_TOKEN_FILE,
     K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
     "endpoint", "project", "bot", "secret_file", "cacert", "attempts", "timeout",
-    "connect_timeout",
+    "connect_timeout", "api_key_file", "rest_base", "listen", "webhook_path",
+    "inbound_token_file",
 };
 
 struct config {
@@ -141,6 +148,10 @@ on_key(void *user, const char *section, const char *name, const char *value)
         parse_error(c, "secrets are not read from the config file; use secret_file");
         return 0;
     }
+    if (strcasecmp(name, "api_key") == 0 || strcasecmp(name, "inbound_token") == 0) {
+        parse_error(c, "%s is not read from the config file; use %s_file", name, name);
+        return 0;
+    }
     if (*section != '\0' && strcasecmp(section, "jelou") != 0) {
         parse_error(c, "unknown section '%s'", section);
         return 0;
@@ -163,7 +174,8 @@ on_key(void *user, const char *section, const char *name, const char *value)
         return 0;
     }
     cfg->lines[k] = c->lineno;
-    if (k == K_SECRET_FILE || k == K_CACERT)
+    if (k == K_SECRET_FILE || k == K_CACERT || k == K_API_KEY_FILE ||
+        k == K_INBOUND_TOKEN_FILE)
         cfg->values[k] = config_relative_path(cfg->path, value);
     else
         cfg->values[k] = xstrdup(value);
@@ -310,6 +322,22 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
     choose(&ch[K_TIMEOUT], f->timeout, "--timeout", NULL, cfg, K_TIMEOUT);
     choose(&ch[K_CONNECT_TIMEOUT], f->connect_timeout, "--connect-timeout", NULL, cfg,
            K_CONNECT_TIMEOUT);
+    choose(&ch[K_REST_BASE], f->rest_base, "--rest-base", "JELOU_REST_BASE", cfg,
+           K_REST_BASE);
+    /* The listener's address and path belong to the machine, not to a run: config only (the
+     * commands that listen take their own --listen). */
+    choose(&ch[K_LISTEN], NULL, NULL, NULL, cfg, K_LISTEN);
+    choose(&ch[K_WEBHOOK_PATH], NULL, NULL, NULL, cfg, K_WEBHOOK_PATH);
+    choose(&ch[K_INBOUND_TOKEN_FILE], NULL, NULL, NULL, cfg, K_INBOUND_TOKEN_FILE);
+    /* JELOU_API_KEY holds the key itself, so like JELOU_SIGNING_SECRET it outranks the
+     * config's file but not the flag's. */
+    choose(&ch[K_API_KEY_FILE], f->api_key_file, "--api-key-file", NULL, cfg, K_API_KEY_FILE);
+    if (f->api_key_file == NULL && getenv("JELOU_API_KEY") != NULL) {
+        free(ch[K_API_KEY_FILE].name);
+        ch[K_API_KEY_FILE].name = NULL;
+        ch[K_API_KEY_FILE].value = NULL;
+        s->api_key_from_env = 1;
+    }
     /* JELOU_SIGNING_SECRET sits between the flag and the secret file variable, so the file
      * sources are chosen by hand below. */
     choose(&ch[K_SECRET_FILE], f->secret_file, "--secret-file", NULL, cfg, K_SECRET_FILE);
@@ -331,7 +359,12 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
         take_string(&s->project, &ch[K_PROJECT], cause) != 0 ||
         take_string(&s->bot, &ch[K_BOT], cause) != 0 ||
         take_string(&s->cacert, &ch[K_CACERT], cause) != 0 ||
-        take_string(&s->secret_file, &ch[K_SECRET_FILE], cause) != 0)
+        take_string(&s->secret_file, &ch[K_SECRET_FILE], cause) != 0 ||
+        take_string(&s->api_key_file, &ch[K_API_KEY_FILE], cause) != 0 ||
+        take_string(&s->rest_base, &ch[K_REST_BASE], cause) != 0 ||
+        take_string(&s->listen, &ch[K_LISTEN], cause) != 0 ||
+        take_string(&s->webhook_path, &ch[K_WEBHOOK_PATH], cause) != 0 ||
+        take_string(&s->inbound_token_file, &ch[K_INBOUND_TOKEN_FILE], cause) != 0)
         goto out;
 
     if (s->endpoint == NULL)
@@ -340,6 +373,24 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
         cause_fail(cause, ch[K_ENDPOINT].name ? xasprintf("%s: %s", ch[K_ENDPOINT].name, why)
                                         : xstrdup(why));
         free(why);
+        goto out;
+    }
+
+    /* The API key travels in a header: the REST base follows the endpoint rule. */
+    if (s->rest_base == NULL)
+        s->rest_base = xstrdup(REST_DEFAULT_BASE);
+    if (url_check_endpoint(s->rest_base, &why) != 0) {
+        cause_fail(cause, ch[K_REST_BASE].name ? xasprintf("%s: %s", ch[K_REST_BASE].name, why)
+                                               : xstrdup(why));
+        free(why);
+        goto out;
+    }
+    if (s->listen == NULL)
+        s->listen = xstrdup(SETTINGS_DEFAULT_LISTEN);
+    if (s->webhook_path == NULL)
+        s->webhook_path = xstrdup(SETTINGS_DEFAULT_WEBHOOK_PATH);
+    if (s->webhook_path[0] != '/') {
+        cause_fail(cause, xasprintf("%s must start with '/'", ch[K_WEBHOOK_PATH].name));
         goto out;
     }
 
@@ -412,6 +463,46 @@ settings_load_secret(struct settings *s, char **cause)
     }
     return cause_fail(cause, xstrdup("no signing secret: set JELOU_SIGNING_SECRET, "
                                "JELOU_SIGNING_SECRET_FILE or --secret-file"));
+}
+
+int
+settings_load_api_key(struct settings *s, char **cause)
+{
+    if (s->api_key != NULL)
+        return 0;
+    if (s->api_key_file != NULL) {
+        s->api_key = settings_read_private_file(s->api_key_file, "API key", cause);
+        return s->api_key != NULL ? 0 : -1;
+    }
+    if (s->api_key_from_env) {
+        const char *v = getenv("JELOU_API_KEY");
+        if (v == NULL || *v == '\0')
+            return cause_fail(cause, xstrdup("JELOU_API_KEY is set but empty"));
+        s->api_key = xstrdup(v);
+        return 0;
+    }
+    return cause_fail(cause, xstrdup("no API key: set JELOU_API_KEY, or api_key_file in the "
+                                     "config, or --api-key-file"));
+}
+
+int
+settings_load_inbound_token(struct settings *s, char **cause)
+{
+    if (s->inbound_token != NULL || s->inbound_token_file == NULL)
+        return 0;
+    s->inbound_token = settings_read_private_file(s->inbound_token_file, "inbound token",
+                                                  cause);
+    return s->inbound_token != NULL ? 0 : -1;
+}
+
+/* Wipes a secret-like string before freeing it. */
+static void
+free_private(char *p)
+{
+    if (p == NULL)
+        return;
+    explicit_bzero(p, strlen(p));
+    free(p);
 }
 
 /* Reads at most max + 1 bytes, so that a file that grew after fstat is still noticed. */
@@ -512,9 +603,13 @@ settings_clear(struct settings *s)
     free(s->cacert);
     free(s->config_path);
     free(s->secret_file);
-    if (s->secret != NULL) {
-        explicit_bzero(s->secret, strlen(s->secret));
-        free(s->secret);
-    }
+    free_private(s->secret);
+    free(s->rest_base);
+    free(s->api_key_file);
+    free_private(s->api_key);
+    free(s->listen);
+    free(s->webhook_path);
+    free(s->inbound_token_file);
+    free_private(s->inbound_token);
     memset(s, 0, sizeof *s);
 }

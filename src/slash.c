@@ -22,6 +22,8 @@ enum shape {
     OPEN,
     ONE_NAME,
     SORT,
+    TEXT_ONLY, /* optional free text */
+    USER_REST, /* a user id, then optional free text */
 };
 
 struct command {
@@ -45,13 +47,17 @@ static const struct command commands[] = {
     {"edit", SLASH_EDIT, NO_ARGS, "/edit"},
     {"sort", SLASH_SORT, SORT, "/sort [waiting|recent]"},
     {"mute", SLASH_MUTE, NO_ARGS, "/mute"},
+    {"close", SLASH_CLOSE, TEXT_ONLY, "/close [message]"},
+    {"start", SLASH_START, USER_REST, "/start USER [message]"},
+    {"info", SLASH_INFO, NO_ARGS, "/info"},
     {"help", SLASH_HELP, NO_ARGS, "/help"},
     {"quit", SLASH_QUIT, NO_ARGS, "/quit"},
 };
 
 const char *const slash_names[] = {
     "/image", "/video", "/audio", "/doc", "/attach", "/media", "/history", "/retry",
-    "/open", "/reply", "/edit", "/sort", "/mute", "/help", "/quit", NULL,
+    "/open", "/reply", "/edit", "/sort", "/mute", "/close", "/start", "/info", "/help", "/quit",
+    NULL,
 };
 
 /* The next word at *p (advanced past it), newly allocated, or NULL at the end. */
@@ -162,6 +168,15 @@ parse_args(const struct command *c, const char *p, struct slash *out, char **cau
         if ((extra = next_word(&p)) != NULL)
             rc = cause_fail(cause, xasprintf("/%s takes only a name: %s", c->name, c->usage));
         break;
+    case TEXT_ONLY:
+        out->rest = rest_of(p);
+        return 0;
+    case USER_REST:
+        out->arg = next_word(&p);
+        if (out->arg == NULL)
+            return cause_fail(cause, xasprintf("/%s needs a user: %s", c->name, c->usage));
+        out->rest = rest_of(p);
+        return 0;
     case SORT:
         out->arg = next_word(&p);
         extra = next_word(&p);

@@ -458,6 +458,11 @@ finish(struct treq *q, CURLcode code)
     int answered = code == CURLE_OK || (code == CURLE_WRITE_ERROR && q->stopped);
     if (answered && status == 0)
         answered = 0;
+    /* A final status arrived and then the body was cut short or timed out: the server has
+     * answered. Resending after its 2xx would deliver twice and a 4xx is never retried, so
+     * that status is the answer. A 3xx is not: it only says where the answer was. */
+    if (!answered && ((status >= 200 && status <= 299) || status >= 400))
+        answered = 1;
     int retryable = answered ? status >= 500 : !error_is_permanent(code);
     if (q->retry && retryable && q->attempts < t->o.max_attempts) {
         q->due = loop_now_ms() + backoff_ms(t, q->attempts);
@@ -465,7 +470,15 @@ finish(struct treq *q, CURLcode code)
     }
 
     char *error = NULL;
-    if (!answered) {
+    long redirects = 0;
+    char *where = NULL;
+    curl_easy_getinfo(q->easy, CURLINFO_REDIRECT_COUNT, &redirects);
+    curl_easy_getinfo(q->easy, CURLINFO_EFFECTIVE_URL, &where);
+    if (!answered && code == CURLE_UNSUPPORTED_PROTOCOL && redirects > 0 && where != NULL) {
+        /* libcurl's words ("not supported or disabled in libcurl") blame the build. */
+        error = xasprintf("refused a redirect to %s: only https:// redirects are followed",
+                          where);
+    } else if (!answered) {
         const char *why = q->errbuf[0] ? q->errbuf : curl_easy_strerror(code);
         error = xstrdup(why);
     } else if (status < 200 || status > 299) {
@@ -490,28 +503,35 @@ finish(struct treq *q, CURLcode code)
 void
 transport_perform(struct transport *t)
 {
-    int running = 0;
-    curl_multi_perform(t->multi, &running);
-
-    CURLMsg *m;
-    int left;
-    while ((m = curl_multi_info_read(t->multi, &left)) != NULL) {
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        struct treq *q = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&q);
-        if (q != NULL)
-            finish(q, m->data.result);
-    }
-
-    long long now = loop_now_ms();
-    int started = 0;
-    for (struct treq *q = t->reqs; q; q = q->next) {
-        if (q->due != 0 && q->due <= now) {
-            start_attempt(q);
-            started = 1;
-        }
-    }
-    if (started)
+    /* Until nothing changes: a transfer that ends in the perform after a retry starts must
+     * be read now, or the loop would wait on a transfer that is already over. */
+    for (;;) {
+        int running = 0;
         curl_multi_perform(t->multi, &running);
+
+        CURLMsg *m;
+        int left, done = 0;
+        while ((m = curl_multi_info_read(t->multi, &left)) != NULL) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            struct treq *q = NULL;
+            CURLcode code = m->data.result;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&q);
+            if (q != NULL) {
+                finish(q, code);
+                done = 1;
+            }
+        }
+
+        long long now = loop_now_ms();
+        int started = 0;
+        for (struct treq *q = t->reqs; q; q = q->next) {
+            if (q->due != 0 && q->due <= now) {
+                start_attempt(q);
+                started = 1;
+            }
+        }
+        if (!started && !done)
+            return;
+    }
 }

@@ -14,7 +14,10 @@
 #include <unistd.h>
 
 #include "jelou/catalog.h"
+#include "jelou/cli.h"
 #include "jelou/demo.h"
+#include "jelou/event.h"
+#include "jelou/inbound.h"
 #include "jelou/editbuf.h"
 #include "jelou/history.h"
 #include "jelou/loop.h"
@@ -23,6 +26,7 @@
 #include "jelou/probe.h"
 #include "jelou/record.h"
 #include "jelou/replies.h"
+#include "jelou/rest.h"
 #include "jelou/session.h"
 #include "jelou/settings.h"
 #include "jelou/sign.h"
@@ -44,8 +48,9 @@ struct app {
     struct transport *t;
     struct loop *loop;
     struct outbox *ob;
-    struct mock *mock;
+    struct inbound *in;
     char *history_path;
+    char *events_path;
     struct replies replies;
     struct catalog cat;
     char *agent;
@@ -407,6 +412,177 @@ select_nth(struct app *a, int delta, int absolute)
     free(v);
 }
 
+/* ---- Jelou's events ---- */
+
+static void
+add_note(struct room *r, long long when, char *text)
+{
+    struct chat_msg *n = chat_msg_new(CHAT_NOTE, MSG_TEXT);
+    n->text = text;
+    n->time_ms = when;
+    room_add(r, n);
+}
+
+static void
+on_event(void *arg, const struct event *ev, int duplicate)
+{
+    struct app *a = arg;
+    long long when = ev->timestamp_ms ? ev->timestamp_ms : wall_ms();
+    if (duplicate)
+        return; /* shown the first time */
+    a->dirty = 1;
+    if (ev->kind == EV_UNKNOWN || ev->room == NULL) {
+        set_status(a, 0, "Jelou sent %s%s; it is in the journal", ev->name ? ev->name : "an event",
+                   ev->room ? "" : " without a room");
+        return;
+    }
+    struct room *r = session_open(a->u.s, ev->room, ev->user, ev->user_name);
+    if (ev->project)
+        xstrset(&r->project, ev->project);
+    if (ev->bot)
+        xstrset(&r->bot, ev->bot);
+    if (ev->conversation)
+        xstrset(&r->conversation, ev->conversation);
+    if (ev->kind == EV_CONV_START) {
+        r->state = ROOM_ACTIVE;
+        xstrset(&r->close_reason, NULL);
+        add_note(r, when, xstrdup("conversation started"));
+    } else if (ev->kind == EV_CONV_CLOSE) {
+        r->state = ROOM_CLOSED;
+        xstrset(&r->close_reason, ev->close_reason ? ev->close_reason : "closed");
+        add_note(r, when, ev->close_message
+                              ? xasprintf("conversation closed (%s): %s", r->close_reason,
+                                          ev->close_message)
+                              : xasprintf("conversation closed (%s)", r->close_reason));
+    } else if (ev->msg != NULL && !room_has_msg(r, ev->msg->id, CHAT_IN)) {
+        const struct message *m = ev->msg;
+        struct chat_msg *c = chat_msg_new(CHAT_IN, m->type);
+        xstrset(&c->id, m->id);
+        xstrset(&c->text, m->body);
+        xstrset(&c->url, m->url);
+        xstrset(&c->mime, m->mime);
+        xstrset(&c->caption, m->caption);
+        xstrset(&c->filename, m->filename);
+        if (m->type == MSG_NONE) {
+            /* Say what it was rather than drop it: the agent can ask the user. */
+            free(c->text);
+            c->text = xasprintf("[%s] %s%s%s", ev->value_type ? ev->value_type : "?",
+                                m->body ? m->body : "", m->body && m->url ? " " : "",
+                                m->url ? m->url : "(this console cannot show it)");
+            xstrset(&c->url, NULL);
+        }
+        c->time_ms = when;
+        room_add(r, c);
+        if (r->state == ROOM_UNKNOWN)
+            r->state = ROOM_ACTIVE;
+        if (c->url)
+            catalog_add(&a->cat, c->url, c->type, c->mime, NULL, c->caption, 1);
+        if (a->u.sel == NULL)
+            select_room(a, r);
+        else if (r != a->u.sel)
+            r->unread++;
+        /* The bell also sets the terminal's urgent hint where it has one. */
+        if (!a->u.muted && a->term_open)
+            a->term.bell(a->term.ctx);
+    }
+}
+
+/* ---- conversation control (REST) ---- */
+
+struct rest_call {
+    struct app *a;
+    enum slash_cmd cmd;
+    char *room;
+    char *user;
+};
+
+static void
+on_rest(void *arg, const struct rest_result *res)
+{
+    struct rest_call *call = arg;
+    struct app *a = call->a;
+    struct room *r = call->room ? session_room(a->u.s, call->room) : NULL;
+    const struct rest_answer *ans = res->answer;
+    const char *what = call->cmd == SLASH_CLOSE ? "close" : call->cmd == SLASH_START ? "start"
+                                                                                   : "info";
+    a->dirty = 1;
+    if (!res->ok) {
+        set_status(a, 1, "/%s failed: %s", what, res->error ? res->error : "unknown error");
+    } else if (call->cmd == SLASH_CLOSE && r != NULL) {
+        r->state = ROOM_CLOSED;
+        xstrset(&r->close_reason, "closed_by_operator");
+        add_note(r, wall_ms(), xstrdup("you closed the conversation"));
+        set_status(a, 0, "conversation with %s closed", r->name ? r->name : call->user);
+    } else if (call->cmd == SLASH_START) {
+        if (ans && ans->room) {
+            struct room *o = session_open(a->u.s, ans->room, call->user, ans->user_name);
+            o->state = ROOM_ACTIVE;
+            xstrset(&o->conversation, ans->conversation);
+            select_room(a, o);
+        }
+        set_status(a, 0, "conversation started with %s%s", call->user,
+                   ans && ans->room ? "" : "; its room appears with Jelou's event");
+    } else if (call->cmd == SLASH_INFO && r != NULL && ans != NULL) {
+        if (ans->state)
+            r->state = strcmp(ans->state, "closed") == 0 ? ROOM_CLOSED : ROOM_ACTIVE;
+        if (ans->ended_reason)
+            xstrset(&r->close_reason, ans->ended_reason);
+        set_status(a, 0, "conversation %s: %s%s%s", ans->conversation ? ans->conversation : "?",
+                   ans->state ? ans->state : "state unknown", ans->ended_reason ? ", " : "",
+                   ans->ended_reason ? ans->ended_reason : "");
+    }
+    free(call->room);
+    free(call->user);
+    free(call);
+}
+
+static void
+conversation_command(struct app *a, const struct slash *sl)
+{
+    struct room *r = a->u.sel;
+    char *cause = NULL;
+    if (sl->cmd != SLASH_START && r == NULL) {
+        set_status(a, 1, "no conversation open");
+        return;
+    }
+    if (sl->cmd == SLASH_INFO && r->conversation == NULL) {
+        set_status(a, 1, "no conversation id known for this room yet (Jelou's events bring it)");
+        return;
+    }
+    if (a->st->api_key == NULL && settings_load_api_key(a->st, &cause) != 0) {
+        set_status(a, 1, "%s", cause);
+        free(cause);
+        return;
+    }
+    const char *project = r && r->project ? r->project : a->st->project;
+    const char *bot = r && r->bot ? r->bot : a->st->bot;
+    char *base = rest_base_url(a->st->rest_base, project);
+    struct rest_call *call = xcalloc(1, sizeof *call);
+    call->a = a;
+    call->cmd = sl->cmd;
+    call->room = r && sl->cmd != SLASH_START ? xstrdup(r->id) : NULL;
+    call->user = xstrdup(sl->cmd == SLASH_START ? sl->arg : r->user ? r->user : "");
+    int rc;
+    if (sl->cmd == SLASH_CLOSE)
+        rc = rest_close(a->t, base, a->st->api_key, bot, call->user, sl->rest, on_rest, call,
+                        &cause);
+    else if (sl->cmd == SLASH_START)
+        rc = rest_start(a->t, base, a->st->api_key, bot, call->user, sl->rest, on_rest, call,
+                        &cause);
+    else
+        rc = rest_get(a->t, base, a->st->api_key, r->conversation, on_rest, call, &cause);
+    free(base);
+    if (rc != 0) {
+        set_status(a, 1, "%s", cause);
+        free(cause);
+        free(call->room);
+        free(call->user);
+        free(call);
+        return;
+    }
+    set_status(a, 0, "asking Jelou…");
+}
+
 /* ---- commands ---- */
 
 static void
@@ -558,6 +734,11 @@ run_command(struct app *a, struct slash *sl)
     case SLASH_MUTE:
         a->u.muted = !a->u.muted;
         set_status(a, 0, "bell %s", a->u.muted ? "muted" : "on");
+        break;
+    case SLASH_CLOSE:
+    case SLASH_START:
+    case SLASH_INFO:
+        conversation_command(a, sl);
         break;
     case SLASH_HELP:
         a->u.mode = MODE_HELP;
@@ -1017,6 +1198,47 @@ on_tick(void *arg)
 
 /* ---- start-up ---- */
 
+/* Listens for Jelou's events; a listener that cannot start leaves the console usable for
+ * sending, with the reason in the status line. *emit_to gets the listener's URL. */
+static void
+start_inbound(struct app *a, const struct app_opts *o, char **emit_to)
+{
+    const char *listen = o->listen ? o->listen : o->demo ? "127.0.0.1:0" : a->st->listen;
+    const char *path = a->st->webhook_path && !o->demo ? a->st->webhook_path
+                                                       : INBOUND_DEFAULT_PATH;
+    char *addr = NULL, *cause = NULL;
+    unsigned port = 0;
+    *emit_to = NULL;
+    if (cli_parse_listen(listen ? listen : INBOUND_DEFAULT_LISTEN, &addr, &port, &cause) != 0 ||
+        (!o->demo && a->st->inbound_token_file && a->st->inbound_token == NULL &&
+         settings_load_inbound_token(a->st, &cause) != 0)) {
+        set_status(a, 1, "not listening for Jelou's events: %s", cause);
+        free(cause);
+        free(addr);
+        return;
+    }
+    struct inbound_opts io = {
+        .addr = addr,
+        .port = port,
+        .path = path,
+        .secret = a->st->secret,
+        .token = o->demo ? NULL : a->st->inbound_token,
+        .journal = a->events_path,
+    };
+    a->in = inbound_new(a->loop, &io, on_event, a, &cause);
+    if (a->in == NULL) {
+        set_status(a, 1, "not listening for Jelou's events: %s", cause);
+        free(cause);
+    } else {
+        int v6 = strchr(addr, ':') != NULL;
+        *emit_to = xasprintf("http://%s%s%s:%u%s", v6 ? "[" : "", addr, v6 ? "]" : "",
+                             inbound_port(a->in), path);
+        a->u.inbound = xasprintf("in %s:%u%s", addr, inbound_port(a->in),
+                                 o->public_listen ? " (public)" : "");
+    }
+    free(addr);
+}
+
 /* Earlier sessions' sends, greyed, in the rooms they went to. */
 static void
 load_history(struct app *a)
@@ -1120,12 +1342,36 @@ app_run(const struct app_opts *o)
         goto fail;
     a->loop = loop_new(a->t);
 
+    /* History and the event journal live in the state directory; the demo keeps its own. */
+    char *hist = history_default_path(&cause);
+    if (hist == NULL) {
+        set_status(a, 1, "history and journal disabled: %s", cause);
+        free(cause);
+        cause = NULL;
+    } else {
+        char *slash = strrchr(hist, '/');
+        *slash = '\0';
+        a->history_path = xasprintf("%s/%shistory.jsonl", hist, o->demo ? "demo-" : "");
+        a->events_path = xasprintf("%s/%sevents.jsonl", hist, o->demo ? "demo-" : "");
+        free(hist);
+    }
+
+    char *emit_to = NULL;
     if (o->demo) {
-        if (demo_start(&demo, a->loop, o->demo_dir, &cause) != 0)
+        if (demo_prepare(&demo, &cause) != 0)
+            goto fail;
+        xstrset(&a->st->secret, demo.secret);
+        xstrset(&a->st->api_key, demo.api_key);
+    }
+    start_inbound(a, o, &emit_to);
+    if (o->demo) {
+        int rc = demo_start(&demo, a->loop, a->t, o->demo_dir, emit_to, &cause);
+        free(emit_to);
+        if (rc != 0)
             goto fail;
         transport_set_ca_pem(a->t, demo.ca_pem);
         xstrset(&a->st->endpoint, demo.endpoint);
-        xstrset(&a->st->secret, demo.secret);
+        xstrset(&a->st->rest_base, demo.rest_base);
         xstrset(&a->st->project, "demo-project");
         xstrset(&a->st->bot, "demo-bot");
         if (demo_load_rooms(o->demo_dir, a->u.s, wall_ms(), &cause) != 0 ||
@@ -1141,9 +1387,12 @@ app_run(const struct app_opts *o)
             }
             free(path);
         }
-        a->u.where = xasprintf("demo sandbox on %s", strstr(demo.endpoint, "127.0.0.1"));
-        *strchr(strchr(a->u.where, ':') + 1, '/') = '\0';
+        a->u.where = xstrdup("demo sandbox");
+        /* The demo's listener is its own business: the sandbox is what it talks to. */
+        free(a->u.inbound);
+        a->u.inbound = NULL;
     } else {
+        free(emit_to);
         struct url u;
         char *ucause = NULL;
         if (url_parse(o->st->endpoint, &u, &ucause) == 0) {
@@ -1151,15 +1400,9 @@ app_run(const struct app_opts *o)
             url_clear(&u);
         }
         free(ucause);
-        a->history_path = history_default_path(&cause);
-        if (a->history_path == NULL) {
-            set_status(a, 1, "history disabled: %s", cause);
-            free(cause);
-            cause = NULL;
-        }
         load_lists(a);
-        load_history(a);
     }
+    load_history(a);
     a->u.default_project = a->st->project;
     a->u.default_bot = a->st->bot;
     struct outbox_opts oo = {
@@ -1202,6 +1445,7 @@ done:
         term_curses_close(&a->term);
     card_clear(a);
     outbox_free(a->ob);
+    inbound_free(a->in);
     demo_stop(&demo);
     loop_free(a->loop);
     transport_free(a->t);
@@ -1218,6 +1462,8 @@ done:
     free(a->u.where);
     free(a->u.link);
     free(a->history_path);
+    free(a->events_path);
+    free(a->u.inbound);
     free(a->agent);
     free(a);
     return code;

@@ -8,6 +8,8 @@ struct app_opts {
     struct settings *st;      /* endpoint, project, bot, secret (loaded) */
     int demo;                 /* start the embedded sandbox and the sample rooms */
     const char *demo_dir;     /* where rooms.jsonl, media.catalog and media/ are */
+    const char *listen;       /* --listen ADDR:PORT for Jelou's events, or NULL */
+    int public_listen;        /* --public: the address is not loopback, on purpose */
 };
 
 /* Runs the console until the agent quits. Returns an exit code. */

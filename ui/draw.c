@@ -287,6 +287,7 @@ draw_user(struct ui *u, struct term *t, const struct rect *p)
         r->last_in_ms ? xasprintf("last in %s (%s)", when, ago) : xstrdup("last in never"),
         xasprintf("msgs   %u in · %u out", r->n_in, r->n_out),
         xasprintf("media  %u sent", r->n_media_out),
+        r->conversation ? xasprintf("conv   %s", r->conversation) : NULL,
         r->close_reason ? xasprintf("closed: %s", r->close_reason) : NULL,
     };
     int row = p->row + 2;
@@ -351,8 +352,9 @@ draw_status(struct ui *u, struct term *t, const struct rect *p)
         left = xstrdup(u->status);
         st = u->status_error ? ST_ERROR : ST_STATUS;
     } else {
-        left = xasprintf("%s%s%s · outbox %d%s", u->where ? u->where : "",
+        left = xasprintf("%s%s%s · outbox %d%s%s%s", u->where ? u->where : "",
                          u->link ? " · " : "", u->link ? u->link : "", u->outbox_busy,
+                         u->inbound ? " · " : "", u->inbound ? u->inbound : "",
                          u->muted ? " · muted" : "");
     }
     const char *right = u->mode == MODE_MAIN ? "F1 help · F2 history"

@@ -8,6 +8,7 @@
 #include "jelou/cli.h"
 #include "jelou/demo.h"
 #include "jelou/settings.h"
+#include "jelou/url.h"
 
 static const char usage[] =
     "Usage: jelou-console [--demo] [options]                 the console (--demo: sandbox)\n"
@@ -17,6 +18,8 @@ static const char usage[] =
     "       jelou-console send --batch FILE|- [--parallel N] one JSON object per line\n"
     "       jelou-console mime URL|PATH [--json]             detected MIME and message type\n"
     "       jelou-console mock --listen ADDR:PORT [...]      sandbox endpoint\n"
+    "       jelou-console listen [--listen ADDR:PORT] [...]  receive Jelou's events\n"
+    "       jelou-console conversation start|close --user U | get --id C   REST API\n"
     "       jelou-console --version | --help\n"
     "\n"
     "Each command has its own --help. Settings come from flags, then the environment\n"
@@ -31,10 +34,13 @@ console(int argc, char **argv)
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS,
         {"demo", no_argument, NULL, 'D'},
+        {"listen", required_argument, NULL, 'L'},
+        {"public", no_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     struct settings_flags flags = {0};
-    int demo = 0, opt;
+    int demo = 0, public_listen = 0, opt;
+    const char *listen = NULL;
     int first = 1;
     while ((opt = cli_next_option(argc, argv, longopts, &flags, first)) != -1) {
         first = 0;
@@ -42,6 +48,10 @@ console(int argc, char **argv)
             return EXIT_BADINPUT;
         if (opt == 'D') {
             demo = 1;
+        } else if (opt == 'L') {
+            listen = optarg;
+        } else if (opt == 'P') {
+            public_listen = 1;
         } else {
             cli_error("unknown command or option '%s'; see 'jelou-console --help'",
                       argv[optind - 1]);
@@ -81,7 +91,33 @@ console(int argc, char **argv)
             return EXIT_BADINPUT;
         }
     }
-    struct app_opts ao = {.st = &st, .demo = demo, .demo_dir = demo_dir()};
+    /* Listening beyond loopback is a decision, not an accident. */
+    const char *where = listen ? listen : st.listen;
+    char *addr = NULL, *cause = NULL;
+    unsigned port;
+    if (where && !demo) {
+        if (cli_parse_listen(where, &addr, &port, &cause) != 0) {
+            cli_error("%s", cause);
+            free(cause);
+            settings_clear(&st);
+            return EXIT_BADINPUT;
+        }
+        int loopback = url_host_is_loopback(addr);
+        free(addr);
+        if (!loopback && !public_listen) {
+            cli_error("listening on %s needs --public: Jelou must reach it over HTTPS, through a "
+                      "reverse proxy or a tunnel (see README)", where);
+            settings_clear(&st);
+            return EXIT_BADINPUT;
+        }
+    }
+    struct app_opts ao = {
+        .st = &st,
+        .demo = demo,
+        .demo_dir = demo_dir(),
+        .listen = listen,
+        .public_listen = public_listen,
+    };
     int code = app_run(&ao);
     settings_clear(&st);
     return code;
@@ -98,6 +134,10 @@ main(int argc, char **argv)
             return cmd_mime(argc - 1, argv + 1);
         if (strcmp(cmd, "mock") == 0)
             return cmd_mock(argc - 1, argv + 1);
+        if (strcmp(cmd, "listen") == 0)
+            return cmd_listen(argc - 1, argv + 1);
+        if (strcmp(cmd, "conversation") == 0)
+            return cmd_conversation(argc - 1, argv + 1);
         if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
             printf("jelou-console %s\n", PACKAGE_VERSION);
             return EXIT_SENT;

@@ -46,6 +46,7 @@ struct ui {
     const char *default_bot;
     int outbox_busy;           /* messages queued or sending */
     char *link;                /* how the last send went: "ok", "unreachable", ... */
+    char *inbound;             /* "in 127.0.0.1:8787" when listening for Jelou's events */
     struct attach_card attach;
     int paste_guard;           /* the draft holds a pasted text that needs a confirmation */
     int confirm_pending;       /* Enter was pressed once on a guarded draft */

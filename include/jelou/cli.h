@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 
+#include "jelou/rest.h"
 #include "jelou/settings.h"
 
 /* The exit codes scripts rely on (design.md section 4). */
@@ -26,6 +27,9 @@ enum {
     OPT_TIMEOUT,
     OPT_CONNECT_TIMEOUT,
     OPT_SECRET, /* refused: the secret never travels on argv */
+    OPT_API_KEY_FILE,
+    OPT_REST_BASE,
+    OPT_API_KEY, /* refused like OPT_SECRET */
     OPT_FIRST_COMMAND_OPTION,
 };
 
@@ -40,7 +44,10 @@ enum {
     {"timeout", required_argument, NULL, OPT_TIMEOUT}, \
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT}, \
     {"secret", required_argument, NULL, OPT_SECRET}, \
-    {"signing-secret", required_argument, NULL, OPT_SECRET}
+    {"signing-secret", required_argument, NULL, OPT_SECRET}, \
+    {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE}, \
+    {"rest-base", required_argument, NULL, OPT_REST_BASE}, \
+    {"api-key", required_argument, NULL, OPT_API_KEY}
 
 #define CLI_COMMON_HELP \
     "Options shared by every command:\n" \
@@ -52,7 +59,10 @@ enum {
     "  --config PATH         INI config file\n" \
     "  --attempts N          attempts per message on 5xx/network errors (default 3)\n" \
     "  --timeout S           seconds per attempt (default 30)\n" \
-    "  --connect-timeout S   seconds to connect (default 10)\n"
+    "  --connect-timeout S   seconds to connect (default 10)\n" \
+    "  --api-key-file PATH   file holding the REST API key (mode 0600; or JELOU_API_KEY)\n" \
+    "  --rest-base URL       REST API base, {projectId} is replaced (default\n" \
+    "                        " REST_DEFAULT_BASE ")\n"
 
 /* Handles a common option. Returns 1 if opt was one, 0 if not, -1 on a refused option
  * (an error was printed). */
@@ -76,9 +86,15 @@ void cli_bad_option(const char *command, char **argv);
 /* Loads settings and reports a failure; returns 0 or -1 (printed). */
 int cli_load_settings(struct settings *s, const struct settings_flags *f, int need_secret);
 
+/* --listen's ADDR:PORT: "127.0.0.1:8080", "[::1]:8080" or "8080" (loopback). *addr is newly
+ * allocated. Returns 0, or -1 with *cause. */
+int cli_parse_listen(const char *s, char **addr, unsigned *port, char **cause);
+
 int cmd_send(int argc, char **argv);
 int cmd_mime(int argc, char **argv);
 int cmd_mock(int argc, char **argv);
+int cmd_listen(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_conversation(int argc, char **argv);
 
 #endif

@@ -7,10 +7,14 @@ struct loop;
 struct mock;
 struct session;
 
+struct transport;
+
 struct demo {
     struct mock *mock;
     char secret[33];          /* made up for this run */
+    char api_key[33];         /* likewise, for the sandbox's REST API */
     char *endpoint;           /* the sandbox webhook on loopback */
+    char *rest_base;          /* the sandbox's REST API, with {projectId} */
     char *media_base;         /* https://127.0.0.1:PORT/media */
     const char *ca_pem;       /* the certificate only this process trusts */
 };
@@ -19,8 +23,13 @@ struct demo {
  * tree's assets/demo. */
 const char *demo_dir(void);
 
-/* Starts the sandbox (webhook and HTTPS media from dir/media) on free loopback ports. */
-int demo_start(struct demo *d, struct loop *l, const char *dir, char **cause);
+/* Makes up the secret and API key of this run (before anything listens with them). */
+int demo_prepare(struct demo *d, char **cause);
+
+/* Starts the sandbox (webhook, REST, HTTPS media from dir/media) on free loopback ports;
+ * with emit_to, its scripted users (dir/script.jsonl) write to the console from there. */
+int demo_start(struct demo *d, struct loop *l, struct transport *t, const char *dir,
+               const char *emit_to, char **cause);
 void demo_stop(struct demo *d);
 
 /* Sample conversations from dir/rooms.jsonl; "ago" seconds are taken back from now_ms. */

@@ -25,7 +25,9 @@ struct event {
     char *user_name;        /* contact.name */
     char *conversation;     /* conversation.id */
     struct message *msg;    /* EV_MESSAGE: value as a message (type, id, body/url/mime/...),
-                               with project/room/bot/user filled from the event */
+                               with project/room/bot/user filled from the event; a type the
+                               console does not know (a sticker, a location) is MSG_NONE */
+    char *value_type;       /* EV_MESSAGE: value.type exactly as sent */
     char *close_reason;     /* EV_CONV_CLOSE, when present (reason / endedReason) */
     char *close_message;
 };

@@ -24,14 +24,15 @@ struct inbound_opts {
 };
 
 /* Called for every accepted event, before the 200 goes out; duplicate is set when an
- * event with the same value.id was seen already (then it was not journaled again). */
+ * event with the same value.id (a conversation event: the same name, conversation and
+ * timestamp) was seen already (then it was not journaled again). */
 typedef void (*inbound_fn)(void *arg, const struct event *ev, int duplicate);
 
 struct inbound_stats {
     unsigned long accepted;   /* 200 */
     unsigned long duplicates; /* of those, repeats */
     unsigned long unknown;    /* of those, unknown event kinds */
-    unsigned long rejected;   /* 401, 404, 405, 413, 400 */
+    unsigned long rejected;   /* 401, 404, 405, 400 (a 413 is answered by httpd unseen) */
 };
 
 /* Starts listening. Only POST on path is served: 401 for a missing or bad signature (the

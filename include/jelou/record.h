@@ -13,6 +13,9 @@ void record_strn(struct record *r, const char *key, const char *value, size_t n)
 void record_int(struct record *r, const char *key, long long value);
 void record_num(struct record *r, const char *key, double value);
 void record_bool(struct record *r, const char *key, int value);
+/* Embeds json (a nested object or any JSON value, e.g. a finished record) as the value of
+ * key. NULL is written as null; text that is not JSON is written as a string. */
+void record_raw(struct record *r, const char *key, const char *json);
 /* Compact JSON without a newline, newly allocated; frees the record. */
 char *record_finish(struct record *r);
 
@@ -31,6 +34,8 @@ struct record_view *record_parse(const char *line, size_t len, char **cause);
 const char *record_get_str(const struct record_view *v, const char *key);
 /* 0 with *out for an integral number (or a bool as 0/1), -1 otherwise. */
 int record_get_int(const struct record_view *v, const char *key, long long *out);
+/* The string value of obj.key (one level down, e.g. redirectPayload.text), or NULL. */
+const char *record_get_sub_str(const struct record_view *v, const char *obj, const char *key);
 void record_view_free(struct record_view *v);
 
 #endif

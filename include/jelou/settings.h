@@ -3,6 +3,10 @@
 #define JELOU_SETTINGS_H
 
 #define SETTINGS_DEFAULT_ENDPOINT "https://chatbot.jelou.ai/v1/external-support/webhook"
+/* Where the inbound listener listens and serves unless the config file says otherwise; the
+ * same values as INBOUND_DEFAULT_LISTEN / INBOUND_DEFAULT_PATH in inbound.h. */
+#define SETTINGS_DEFAULT_LISTEN "127.0.0.1:8787"
+#define SETTINGS_DEFAULT_WEBHOOK_PATH "/jelou/webhook"
 
 /* What the command line gave; NULL means "not given". */
 struct settings_flags {
@@ -15,6 +19,8 @@ struct settings_flags {
     const char *attempts;     /* decimal 1..10 */
     const char *timeout;      /* seconds, total per attempt */
     const char *connect_timeout; /* seconds */
+    const char *api_key_file; /* --api-key-file PATH: the REST API key (mode 0600) */
+    const char *rest_base;    /* --rest-base URL: REST base, may hold "{projectId}" */
 };
 
 struct settings {
@@ -29,18 +35,35 @@ struct settings {
     long timeout_ms;     /* default 30000 */
     long connect_timeout_ms; /* default 10000 */
     char *secret;        /* filled by settings_load_secret; never printed */
+    char *rest_base;     /* REST base template; default REST_DEFAULT_BASE (rest.h) */
+    char *api_key_file;  /* where the API key comes from when it is a file */
+    int api_key_from_env; /* JELOU_API_KEY is set (and no --api-key-file) */
+    char *api_key;       /* filled by settings_load_api_key; never printed */
+    char *listen;        /* config listen = ADDR:PORT; default SETTINGS_DEFAULT_LISTEN */
+    char *webhook_path;  /* config webhook_path; default SETTINGS_DEFAULT_WEBHOOK_PATH */
+    char *inbound_token_file; /* config inbound_token_file, or NULL */
+    char *inbound_token; /* filled by settings_load_inbound_token; never printed */
 };
 
 /* Fills s from flags, the environment (JELOU_ENDPOINT, JELOU_PROJECT_ID, JELOU_BOT_ID,
- * JELOU_SIGNING_SECRET, JELOU_SIGNING_SECRET_FILE) and the config file (--config, else
- * $XDG_CONFIG_HOME/jelou-console/config, else ~/.config/jelou-console/config, if present).
- * Checks the endpoint rule. Returns 0, or -1 with a one-line *cause. */
+ * JELOU_SIGNING_SECRET, JELOU_SIGNING_SECRET_FILE, JELOU_API_KEY, JELOU_REST_BASE) and the
+ * config file (--config, else $XDG_CONFIG_HOME/jelou-console/config, else
+ * ~/.config/jelou-console/config, if present). Checks the endpoint rule on the endpoint
+ * and the REST base. Returns 0, or -1 with a one-line *cause. */
 int settings_load(struct settings *s, const struct settings_flags *f, char **cause);
 
 /* Reads the signing secret: --secret-file > JELOU_SIGNING_SECRET >
  * JELOU_SIGNING_SECRET_FILE > config secret_file. A file must be a regular file owned by
  * the user with no group/other permission bits. Returns 0 or -1 with *cause. */
 int settings_load_secret(struct settings *s, char **cause);
+
+/* Reads the REST API key: --api-key-file > JELOU_API_KEY > config api_key_file, with the
+ * secret file rules. The key never appears in a cause. Returns 0 or -1 with *cause. */
+int settings_load_api_key(struct settings *s, char **cause);
+
+/* Reads config inbound_token_file (secret file rules) into s->inbound_token. Without one
+ * configured it returns 0 and leaves the token NULL: the token is optional. */
+int settings_load_inbound_token(struct settings *s, char **cause);
 
 /* Reads a secret-like file (trailing whitespace trimmed) with the same ownership and
  * mode rules. Returns a new string or NULL with *cause naming the path. */

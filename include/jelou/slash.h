@@ -16,6 +16,9 @@ enum slash_cmd {
     SLASH_EDIT,    /* /edit: $EDITOR on the draft */
     SLASH_SORT,    /* /sort [waiting|recent] */
     SLASH_MUTE,    /* /mute: toggle the bell */
+    SLASH_CLOSE,   /* /close [message]: close the conversation (REST) */
+    SLASH_START,   /* /start USER [message]: start a conversation (REST) */
+    SLASH_INFO,    /* /info: the conversation as Jelou sees it (REST) */
     SLASH_HELP,    /* /help */
     SLASH_QUIT,    /* /quit */
 };

@@ -6,7 +6,7 @@ set -e
 start_mock e2e --fail-first 3 --media-dir "$top_srcdir/assets/demo/media" --media-cert "$T/ca.pem"
 MEDIA=$(sed -n 's/^mock: media on //p' "$T/e2e.out")
 MEDIA=${MEDIA%/}
-console_start 24 80 --endpoint "$MOCK_URL" --cacert "$T/ca.pem" --attempts 3
+console_start 24 80 --endpoint "$MOCK_URL" --cacert "$T/ca.pem" --attempts 3 --listen 127.0.0.1:0
 
 wait_screen "No conversation open"
 assert_rows 1 3 <<'SCREEN'
@@ -75,7 +75,7 @@ assert_rows 14 24 <<'SCREEN'
                     │   Así se ve
  To Ana Pérez · user user-1 · room room-1
 >
- 127.0.0.1 · link ok · outbox 0                            F1 help · F2 history
+ 127.0.0.1 · link ok · outbox 0 · in 127.0.0.1:PORT       F1 help · F2 history
 SCREEN
 ok "an attached image is probed, confirmed and sent"
 
@@ -116,11 +116,11 @@ wait_screen "> borrador sin enviar"
 tm resize-window -t console -x 100 -y 30
 wait_screen "│ User"
 tm resize-window -t console -x 80 -y 24
-wait_screen " 127.0.0.1 · link ok · outbox 0                            F1 help · F2 history"
+wait_screen " 127.0.0.1 · link ok · outbox 0 · in 127.0.0.1:PORT       F1 help · F2 history"
 assert_rows 22 24 <<'SCREEN'
  To Ana Pérez · user user-1 · room room-1
 > borrador sin enviar
- 127.0.0.1 · link ok · outbox 0                            F1 help · F2 history
+ 127.0.0.1 · link ok · outbox 0 · in 127.0.0.1:PORT       F1 help · F2 history
 SCREEN
 ok "resizing keeps the draft"
 
@@ -131,7 +131,7 @@ assert_eq "console exit and stderr" "exit=0" "$(cat "$T/console.err")"
 ok "Ctrl-C quits with exit 0"
 
 # The next session shows this one's sends in their rooms, marked as earlier.
-console_start 24 80 --endpoint "$MOCK_URL" --cacert "$T/ca.pem"
+console_start 24 80 --endpoint "$MOCK_URL" --cacert "$T/ca.pem" --listen 127.0.0.1:0
 wait_screen "(earlier session)"
 assert_rows 1 2 <<'SCREEN'
 Rooms (1) · waiting │ user-1 · room room-1

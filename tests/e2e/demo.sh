@@ -10,7 +10,13 @@ cat > "$T/editor.sh" <<'EDITOR'
 printf '%s\ny una línea del editor\n' "$(cat "$1")" > "$1"
 EDITOR
 chmod +x "$T/editor.sh"
-E2E_ENV="EDITOR=$T/editor.sh VISUAL="
+# The demo's data without its scripted users, so that every screen here is exact; the
+# scripted users have their own test (inbound.sh).
+mkdir -p "$T/share"
+cp -r "$top_srcdir/assets/demo" "$T/share/demo"
+cp "$top_srcdir/assets/replies.example" "$T/share/"
+rm "$T/share/demo/script.jsonl"
+E2E_ENV="EDITOR=$T/editor.sh VISUAL= JELOU_DEMO_DIR=$T/share/demo"
 console_start 24 80 --demo
 wait_screen "Rooms (3)"
 assert_rows 1 4 <<'SCREEN'
@@ -31,7 +37,7 @@ assert_rows 19 24 <<'SCREEN'
                     │   Hola Ana, ya lo reviso
  To Ana Pérez · user demo-user-ana · room demo-room-ana
 >
- demo sandbox on 127.0.0.1:PORT · link ok · outbox 0      F1 help · F2 history
+ demo sandbox · link ok · outbox 0                         F1 help · F2 history
 SCREEN
 ok "a reply is sent through the embedded sandbox and accepted"
 

@@ -4,7 +4,7 @@
 set -e
 
 start_mock slow --delay-ms 6000
-console_start 24 80 --endpoint "$MOCK_URL"
+console_start 24 80 --endpoint "$MOCK_URL" --listen 127.0.0.1:0
 wait_screen "No conversation open"
 type_text "/open room-2 user-2 Bruno"
 keys Enter

@@ -547,6 +547,28 @@ test_layout_width_1(void **state)
     editbuf_free(b);
 }
 
+/* Found by fuzz_editbuf: a cursor before the zero-width marks that end a full row was put
+ * one column past the edge of the box (off the screen in a full-width compose box). */
+static void
+test_layout_cursor_before_marks_at_edge(void **state)
+{
+    (void)state;
+    struct editbuf *b = with_text("abce\xcc\x81");     /* e + combining acute */
+    press(b, EDIT_LEFT, 1);
+    assert_int_equal(editbuf_cursor(b), 4);
+    LAYOUT(b, 4, 1, 0, 0, 6, 6, 0);
+    editbuf_set(b, "abce\xcc\x81xy");
+    press(b, EDIT_LEFT, 3);
+    assert_int_equal(editbuf_cursor(b), 4);
+    LAYOUT(b, 4, 1, 0, 0, 6, 6, 2);
+    /* A wide character in a one-column box, the cursor between it and its mark. */
+    editbuf_set(b, KAN "\xcc\x81" "b");
+    press(b, EDIT_LEFT, 2);
+    assert_int_equal(editbuf_cursor(b), 3);
+    LAYOUT(b, 1, 1, 0, 0, 5, 5, 1);
+    editbuf_free(b);
+}
+
 static void
 test_layout_counts_past_max(void **state)
 {
@@ -660,6 +682,7 @@ main(void)
         cmocka_unit_test(test_layout_width_10),
         cmocka_unit_test(test_layout_width_5),
         cmocka_unit_test(test_layout_width_1),
+        cmocka_unit_test(test_layout_cursor_before_marks_at_edge),
         cmocka_unit_test(test_layout_counts_past_max),
         cmocka_unit_test(test_paste_10000),
         cmocka_unit_test(test_random_keys_keep_boundaries),

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jelou/rest.h"
 #include "jelou/settings.h"
 #include "jelou/xalloc.h"
 
@@ -30,7 +31,7 @@ struct fixture {
 
 static const char *const env_names[] = {
     "JELOU_ENDPOINT", "JELOU_PROJECT_ID", "JELOU_BOT_ID", "JELOU_SIGNING_SECRET",
-    "JELOU_SIGNING_SECRET_FILE",
+    "JELOU_SIGNING_SECRET_FILE", "JELOU_API_KEY", "JELOU_REST_BASE",
 };
 
 static int
@@ -635,6 +636,173 @@ test_secret_file_other_owner(void **state)
     free(path);
 }
 
+/* The API key the settings lead to, or NULL with *cause. */
+static char *
+load_api_key(const struct settings_flags *f, char **cause)
+{
+    struct settings s;
+    char *key = NULL;
+    load_ok(&s, f);
+    if (settings_load_api_key(&s, cause) == 0)
+        key = xstrdup(s.api_key);
+    settings_clear(&s);
+    assert_null(s.api_key);
+    return key;
+}
+
+static void
+test_api_key_precedence(void **state)
+{
+    struct fixture *fx = *state;
+    struct settings_flags f = {0};
+    char *cause = NULL;
+
+    assert_null(load_api_key(&f, &cause));
+    assert_string_equal(cause, "no API key: set JELOU_API_KEY, or api_key_file in the "
+                               "config, or --api-key-file");
+    free(cause);
+    cause = NULL;
+
+    /* config, relative to the config file */
+    char *cfg_key = write_secret(fx, "jelou-console/cfg.key", "key-from-config\n", 0600);
+    write_config(fx, "api_key_file = cfg.key\n");
+    char *key = load_api_key(&f, &cause);
+    assert_string_equal(key, "key-from-config");
+    free(key);
+
+    /* environment over config */
+    setenv("JELOU_API_KEY", "key-from-env", 1);
+    key = load_api_key(&f, &cause);
+    assert_string_equal(key, "key-from-env");
+    free(key);
+
+    /* flag over environment */
+    f.api_key_file = write_secret(fx, "flag.key", "key-from-flag \n", 0600);
+    key = load_api_key(&f, &cause);
+    assert_null(cause);
+    assert_string_equal(key, "key-from-flag");
+    free(key);
+    free((char *)f.api_key_file);
+    f.api_key_file = NULL;
+
+    setenv("JELOU_API_KEY", "", 1);
+    assert_null(load_api_key(&f, &cause));
+    assert_string_equal(cause, "JELOU_API_KEY is set but empty");
+    free(cause);
+    free(cfg_key);
+
+    /* the key itself is never read from the config file */
+    unsetenv("JELOU_API_KEY");
+    write_config(fx, "api_key = k-123\n");
+    char *want = xasprintf("%s:1: api_key is not read from the config file; use api_key_file",
+                           fx->config);
+    load_fails(&f, want);
+    free(want);
+}
+
+static void
+test_api_key_file_open_mode_refused(void **state)
+{
+    struct fixture *fx = *state;
+    struct settings_flags f = {0};
+    char *cause = NULL;
+
+    f.api_key_file = write_secret(fx, "open.key", "key-0644\n", 0644);
+    assert_null(load_api_key(&f, &cause));
+    char *want = xasprintf("API key file %s is readable by group or others: run chmod 600 %s",
+                           f.api_key_file, f.api_key_file);
+    assert_string_equal(cause, want);
+    assert_null(strstr(cause, "key-0644"));
+    free(want);
+    free(cause);
+    free((char *)f.api_key_file);
+}
+
+static void
+test_rest_base(void **state)
+{
+    struct fixture *fx = *state;
+    struct settings_flags f = {0};
+    struct settings s;
+
+    load_ok(&s, &f);
+    assert_string_equal(s.rest_base, REST_DEFAULT_BASE);
+    assert_string_equal(s.rest_base,
+                        "https://gateway.jelou.ai/jelouapi/v1/external-support/{projectId}");
+    settings_clear(&s);
+
+    write_config(fx, "rest_base = https://config.example/platform/v1/external-support/"
+                     "{projectId}\n");
+    load_ok(&s, &f);
+    assert_string_equal(s.rest_base,
+                        "https://config.example/platform/v1/external-support/{projectId}");
+    settings_clear(&s);
+
+    setenv("JELOU_REST_BASE", "https://env.example/{projectId}", 1);
+    load_ok(&s, &f);
+    assert_string_equal(s.rest_base, "https://env.example/{projectId}");
+    settings_clear(&s);
+
+    f.rest_base = "http://127.0.0.1:8080/jelouapi/v1/external-support/{projectId}";
+    load_ok(&s, &f);
+    assert_string_equal(s.rest_base, f.rest_base);
+    settings_clear(&s);
+
+    f.rest_base = "http://gateway.example/{projectId}";
+    load_fails(&f, "--rest-base: " LOOPBACK_REFUSAL);
+    f.rest_base = NULL;
+    setenv("JELOU_REST_BASE", "ftp://x/{projectId}", 1);
+    load_fails(&f, "JELOU_REST_BASE: endpoint URL scheme 'ftp' is not supported "
+                   "(expected http or https)");
+}
+
+static void
+test_listener_settings(void **state)
+{
+    struct fixture *fx = *state;
+    struct settings_flags f = {0};
+    struct settings s;
+    char *cause = NULL;
+
+    load_ok(&s, &f);
+    assert_string_equal(s.listen, "127.0.0.1:8787");
+    assert_string_equal(s.webhook_path, "/jelou/webhook");
+    assert_null(s.inbound_token_file);
+    assert_int_equal(settings_load_inbound_token(&s, &cause), 0);
+    assert_null(s.inbound_token);
+    settings_clear(&s);
+
+    char *tok = write_secret(fx, "jelou-console/inbound.token", "tok-42\n", 0600);
+    write_config(fx, "listen = 127.0.0.1:9000\n"
+                     "webhook_path = /hooks/jelou\n"
+                     "inbound_token_file = inbound.token\n");
+    load_ok(&s, &f);
+    assert_string_equal(s.listen, "127.0.0.1:9000");
+    assert_string_equal(s.webhook_path, "/hooks/jelou");
+    assert_string_equal(s.inbound_token_file, tok);
+    /* lazily: nothing is read until asked */
+    assert_null(s.inbound_token);
+    assert_int_equal(settings_load_inbound_token(&s, &cause), 0);
+    assert_string_equal(s.inbound_token, "tok-42");
+    settings_clear(&s);
+
+    chmod(tok, 0640);
+    load_ok(&s, &f);
+    assert_int_equal(settings_load_inbound_token(&s, &cause), -1);
+    char *want = xasprintf("inbound token file %s is readable by group or others: run "
+                           "chmod 600 %s", tok, tok);
+    assert_string_equal(cause, want);
+    free(want);
+    free(cause);
+    settings_clear(&s);
+    free(tok);
+
+    write_config(fx, "webhook_path = jelou\n");
+    want = xasprintf("%s:1: webhook_path must start with '/'", fx->config);
+    load_fails(&f, want);
+    free(want);
+}
+
 int
 main(void)
 {
@@ -657,6 +825,10 @@ main(void)
         T(test_secret_file_open_modes_refused),
         T(test_secret_file_content_refused),
         T(test_secret_file_other_owner),
+        T(test_api_key_precedence),
+        T(test_api_key_file_open_mode_refused),
+        T(test_rest_base),
+        T(test_listener_settings),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -184,20 +184,47 @@ test_errors(void **state)
 }
 
 static void
+test_conversation_commands(void **state)
+{
+    (void)state;
+    struct slash s;
+    char *cause = NULL;
+    assert_int_equal(slash_parse("/close", &s, NULL, &cause), 1);
+    assert_int_equal(s.cmd, SLASH_CLOSE);
+    assert_null(s.rest);
+    slash_clear(&s);
+    assert_int_equal(slash_parse("/close  Gracias por escribirnos ", &s, NULL, &cause), 1);
+    assert_string_equal(s.rest, "Gracias por escribirnos");
+    slash_clear(&s);
+    assert_int_equal(slash_parse("/start u-9 Hola, te escribimos de soporte", &s, NULL, &cause), 1);
+    assert_int_equal(s.cmd, SLASH_START);
+    assert_string_equal(s.arg, "u-9");
+    assert_string_equal(s.rest, "Hola, te escribimos de soporte");
+    slash_clear(&s);
+    assert_int_equal(slash_parse("/start", &s, NULL, &cause), -1);
+    assert_string_equal(cause, "/start needs a user: /start USER [message]");
+    free(cause);
+    assert_int_equal(slash_parse("/info now", &s, NULL, &cause), -1);
+    assert_string_equal(cause, "/info takes no arguments");
+    free(cause);
+}
+
+static void
 test_names(void **state)
 {
     (void)state;
     static const char *const want[] = {
         "/image", "/video", "/audio", "/doc", "/attach", "/media", "/history", "/retry",
-        "/open", "/reply", "/edit", "/sort", "/mute", "/help", "/quit",
+        "/open", "/reply", "/edit", "/sort", "/mute", "/close", "/start", "/info", "/help",
+        "/quit",
     };
     size_t n = 0;
     while (slash_names[n] != NULL) {
-        assert_true(n < 15);
+        assert_true(n < 18);
         assert_string_equal(slash_names[n], want[n]);
         n++;
     }
-    assert_int_equal(n, 15);
+    assert_int_equal(n, 18);
 
     /* Every listed name is one the parser knows. */
     for (size_t i = 0; i < n; i++) {
@@ -626,6 +653,7 @@ main(void)
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_conversation_commands),
         cmocka_unit_test_setup_teardown(test_replies_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replies_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replies_errors, setup, teardown),

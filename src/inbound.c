@@ -1,0 +1,336 @@
+/* The inbound listener: Jelou's signed events, verified on the raw body, journaled, deduped. */
+#include "jelou/inbound.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "jelou/event.h"
+#include "jelou/httpd.h"
+#include "jelou/record.h"
+#include "jelou/sign.h"
+#include "jelou/xalloc.h"
+
+#define INBOUND_DEFAULT_ADDR "127.0.0.1"
+#define INBOUND_DEFAULT_MAX_BODY (1024 * 1024)
+/* Jelou is one client: a few connections at a time. The cap bounds what a flood of
+ * unsigned requests can hold open; the short timeout frees slots held by idle peers. */
+#define INBOUND_MAX_CONNS 64
+#define INBOUND_TIMEOUT_S 10
+/* How many event keys are remembered to spot a redelivery. A retry comes within minutes,
+ * so the recent past is enough, and memory stays bounded however long the listener runs. */
+#define SEEN_MAX 10000
+#define SEEN_BUCKETS 16384
+
+struct seen_entry {
+    char *key;
+    uint64_t hash;
+    struct seen_entry *next;    /* in its bucket */
+};
+
+struct inbound {
+    struct httpd *httpd;
+    char *path;
+    char *secret;
+    char *token;
+    char *journal;
+    inbound_fn fn;
+    void *arg;
+    struct inbound_stats stats;
+    int journal_failing;        /* the last journal write failed (and was reported) */
+    /* The seen keys: a ring in arrival order (the oldest goes first) plus hash chains. */
+    struct seen_entry ring[SEEN_MAX];
+    size_t ring_next;
+    size_t ring_len;
+    struct seen_entry *buckets[SEEN_BUCKETS];
+};
+
+/* FNV-1a. Only signed bodies reach the table, so nobody can choose keys to flood it. */
+static uint64_t
+hash_key(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s != '\0'; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static int
+seen_has(const struct inbound *in, const char *key)
+{
+    uint64_t h = hash_key(key);
+    for (const struct seen_entry *e = in->buckets[h % SEEN_BUCKETS]; e != NULL; e = e->next) {
+        if (e->hash == h && strcmp(e->key, key) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void
+seen_add(struct inbound *in, const char *key)
+{
+    struct seen_entry *slot = &in->ring[in->ring_next];
+
+    if (in->ring_len == SEEN_MAX) {
+        struct seen_entry **p = &in->buckets[slot->hash % SEEN_BUCKETS];
+        while (*p != slot)
+            p = &(*p)->next;
+        *p = slot->next;
+        free(slot->key);
+    } else {
+        in->ring_len++;
+    }
+    slot->key = xstrdup(key);
+    slot->hash = hash_key(key);
+    slot->next = in->buckets[slot->hash % SEEN_BUCKETS];
+    in->buckets[slot->hash % SEEN_BUCKETS] = slot;
+    in->ring_next = (in->ring_next + 1) % SEEN_MAX;
+}
+
+/* What makes a redelivery the same event: a message's value.id (chosen once, reused on
+ * retries); for a conversation event its name, conversation and time. NULL when the event
+ * carries nothing to tell two apart (unknown events are never taken for repeats). */
+static char *
+dedup_key(const struct event *ev)
+{
+    if (ev->kind == EV_MESSAGE && ev->msg != NULL && ev->msg->id != NULL)
+        return xasprintf("m\n%s", ev->msg->id);
+    if (ev->kind == EV_CONV_START || ev->kind == EV_CONV_CLOSE) {
+        const char *conv = ev->conversation ? ev->conversation : ev->room;
+        if (conv == NULL && ev->timestamp_ms == 0)
+            return NULL;
+        return xasprintf("c\n%s\n%s\n%lld", ev->name, conv ? conv : "", ev->timestamp_ms);
+    }
+    return NULL;
+}
+
+/* Equal strings, in a time that does not depend on where they differ. */
+static int
+token_equal(const char *got, const char *want)
+{
+    size_t gl = strlen(got), wl = strlen(want);
+    volatile unsigned char d = gl != wl;
+
+    for (size_t i = 0; i < wl; i++)
+        d |= (unsigned char)want[i] ^ (unsigned char)(i < gl ? got[i] : 0);
+    return d == 0;
+}
+
+static int
+token_ok(const struct inbound *in, const struct httpd_request *req)
+{
+    const char *auth = httpd_header(req, "Authorization");
+    const char *key = httpd_header(req, "X-API-Key");
+    int ok = 0;
+
+    if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0) {
+        auth += 7;
+        while (*auth == ' ')
+            auth++;
+        ok |= token_equal(auth, in->token);
+    }
+    if (key != NULL)
+        ok |= token_equal(key, in->token);
+    return ok;
+}
+
+static long long
+unix_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Written and synced before the 200: once Jelou has its answer, the event is on disk. */
+static int
+journal(struct inbound *in, const struct event *ev, const struct httpd_request *req)
+{
+    if (in->journal == NULL)
+        return 0;
+    const char *id = ev->kind == EV_MESSAGE && ev->msg ? ev->msg->id : ev->conversation;
+    struct record *r = record_new();
+    record_int(r, "time", unix_ms());
+    record_str(r, "event", ev->name);
+    record_str(r, "id", id);
+    record_str(r, "room", ev->room);
+    record_str(r, "user", ev->user);
+    record_strn(r, "body", req->body, req->body_len);
+    char *line = record_finish(r);
+    char *cause = NULL;
+    int rc = record_append_file(in->journal, line, 1, &cause);
+    /* Nobody else learns why (Jelou only sees the 500): say it on stderr, like the sandbox
+     * does with its log, once per run of failures rather than once per retry. */
+    if (rc != 0 && !in->journal_failing)
+        fprintf(stderr, "jelou-console: inbound: %s\n", cause ? cause : "cannot journal");
+    in->journal_failing = rc != 0;
+    free(cause);
+    free(line);
+    return rc;
+}
+
+static void
+answer(struct httpd_response *resp, int status, const char *error)
+{
+    resp->status = status;
+    resp->content_type = "application/json";
+    if (error == NULL) {
+        resp->body = xstrdup("{\"ok\":true}");
+    } else {
+        /* Through record.h, so that a cause with quotes stays valid JSON. */
+        struct record *r = record_new();
+        record_str(r, "error", error);
+        resp->body = record_finish(r);
+    }
+    resp->body_len = strlen(resp->body);
+}
+
+static void
+on_request(void *arg, const struct httpd_request *req, struct httpd_response *resp)
+{
+    struct inbound *in = arg;
+
+    if (strcmp(req->path, in->path) != 0) {
+        in->stats.rejected++;
+        answer(resp, 404, "not found");
+        return;
+    }
+    if (strcmp(req->method, "POST") != 0) {
+        in->stats.rejected++;
+        answer(resp, 405, "method not allowed");
+        resp->headers = xstrdup("Allow: POST\r\n");
+        return;
+    }
+    /* The raw bytes as they came: an unsigned body is never parsed. */
+    if (!sign_verify(in->secret, req->body, req->body_len,
+                     httpd_header(req, "X-Jelou-Signature"))) {
+        in->stats.rejected++;
+        answer(resp, 401, "bad signature");
+        return;
+    }
+    if (in->token != NULL && !token_ok(in, req)) {
+        in->stats.rejected++;
+        answer(resp, 401, "bad token");
+        resp->headers = xstrdup("WWW-Authenticate: Bearer\r\n");
+        return;
+    }
+
+    struct event *ev = NULL;
+    char *cause = NULL;
+    if (event_parse(req->body, req->body_len, &ev, &cause) != 0) {
+        in->stats.rejected++;
+        answer(resp, 400, cause ? cause : "not an event");
+        free(cause);
+        return;
+    }
+
+    char *key = dedup_key(ev);
+    int duplicate = key != NULL && seen_has(in, key);
+    if (!duplicate) {
+        /* No 200 without the journal line: a 500 makes Jelou deliver it again. */
+        if (journal(in, ev, req) != 0) {
+            answer(resp, 500, "cannot journal the event");
+            free(key);
+            event_free(ev);
+            return;
+        }
+        if (key != NULL)
+            seen_add(in, key);
+    }
+    free(key);
+
+    in->stats.accepted++;
+    if (duplicate)
+        in->stats.duplicates++;
+    if (ev->kind == EV_UNKNOWN)
+        in->stats.unknown++;
+    if (in->fn != NULL)
+        in->fn(in->arg, ev, duplicate);
+    event_free(ev);
+    answer(resp, 200, NULL);
+}
+
+struct inbound *
+inbound_new(struct loop *l, const struct inbound_opts *o, inbound_fn fn, void *arg,
+            char **cause)
+{
+    if (o == NULL || o->secret == NULL || o->secret[0] == '\0') {
+        *cause = xstrdup("no signing secret: the listener cannot verify Jelou's events");
+        return NULL;
+    }
+    const char *path = o->path ? o->path : INBOUND_DEFAULT_PATH;
+    if (path[0] != '/') {
+        *cause = xasprintf("the path must start with '/' (got '%s')", path);
+        return NULL;
+    }
+    if (o->token != NULL && o->token[0] == '\0') {
+        *cause = xstrdup("the token is empty");
+        return NULL;
+    }
+
+    struct inbound *in = xcalloc(1, sizeof *in);
+    in->path = xstrdup(path);
+    in->secret = xstrdup(o->secret);
+    in->token = o->token ? xstrdup(o->token) : NULL;
+    in->journal = o->journal ? xstrdup(o->journal) : NULL;
+    in->fn = fn;
+    in->arg = arg;
+
+    struct httpd_opts ho = {
+        .addr = o->addr ? o->addr : INBOUND_DEFAULT_ADDR,
+        .port = o->port,
+        .max_body = o->max_body ? o->max_body : INBOUND_DEFAULT_MAX_BODY,
+        .max_conns = INBOUND_MAX_CONNS,
+        .timeout_s = INBOUND_TIMEOUT_S,
+    };
+    in->httpd = httpd_new(l, &ho, on_request, in, cause);
+    if (in->httpd == NULL) {
+        inbound_free(in);
+        return NULL;
+    }
+    return in;
+}
+
+unsigned
+inbound_port(const struct inbound *in)
+{
+    return in ? httpd_port(in->httpd) : 0;
+}
+
+const struct inbound_stats *
+inbound_stats(const struct inbound *in)
+{
+    return in ? &in->stats : NULL;
+}
+
+/* Wiped so that the secret and token do not linger in freed memory. */
+static void
+wipe_free(char *s)
+{
+    if (s == NULL)
+        return;
+    volatile char *p = s;
+    while (*p != '\0')
+        *p++ = '\0';
+    free(s);
+}
+
+void
+inbound_free(struct inbound *in)
+{
+    if (in == NULL)
+        return;
+    httpd_free(in->httpd);
+    for (size_t i = 0; i < in->ring_len; i++)
+        free(in->ring[i].key);
+    free(in->path);
+    wipe_free(in->secret);
+    wipe_free(in->token);
+    free(in->journal);
+    free(in);
+}
