@@ -98,6 +98,17 @@ history_append(const char *path, const struct history_entry *e, char **cause)
     return rc;
 }
 
+static void
+history_free_entry(struct history_entry *e)
+{
+    free(e->room);
+    free(e->user);
+    free(e->id);
+    free(e->preview);
+    free(e->url);
+    free(e->error);
+}
+
 static char *
 dup_or_null(const char *s)
 {
@@ -152,17 +163,14 @@ entry_from_line(const char *line, size_t len, struct history_entry *e)
 }
 
 int
-history_load(const char *path, struct history_entry **out, size_t *n, size_t *skipped,
-             char **cause)
+history_each(const char *path, void (*fn)(void *arg, struct history_entry *e), void *arg,
+             size_t *skipped, char **cause)
 {
-    struct history_entry *v = NULL;
-    size_t count = 0, cap = 0, bad = 0, size = 0;
+    size_t bad = 0, size = 0;
     char *line = NULL;
     ssize_t got;
     FILE *f;
 
-    *out = NULL;
-    *n = 0;
     if (skipped != NULL)
         *skipped = 0;
     f = fopen(path, "re");
@@ -173,32 +181,58 @@ history_load(const char *path, struct history_entry **out, size_t *n, size_t *sk
     }
     while ((got = getline(&line, &size, f)) > 0) {
         size_t len = (size_t)got;
+        struct history_entry e;
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             len--;
         if (len == 0)
             continue;
-        if (count == cap) {
-            cap = cap ? cap * 2 : 64;
-            v = xrealloc(v, cap * sizeof *v);
-        }
-        if (entry_from_line(line, len, &v[count]) == 0)
-            count++;
-        else
+        if (entry_from_line(line, len, &e) != 0) {
             bad++;
+            continue;
+        }
+        fn(arg, &e);
+        history_free_entry(&e);
     }
-    if (ferror(f)) {
-        int err = errno;
-        free(line);
-        fclose(f);
-        history_free(v, count);
-        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(err)));
-    }
+    int err = ferror(f) ? errno : 0;
     free(line);
     fclose(f);
-    *out = v;
-    *n = count;
+    if (err)
+        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(err)));
     if (skipped != NULL)
         *skipped = bad;
+    return 0;
+}
+
+struct collect {
+    struct history_entry *v;
+    size_t n, cap;
+};
+
+static void
+collect_one(void *arg, struct history_entry *e)
+{
+    struct collect *c = arg;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->v = xrealloc(c->v, c->cap * sizeof *c->v);
+    }
+    c->v[c->n++] = *e;
+    memset(e, 0, sizeof *e); /* the copy owns the strings now */
+}
+
+int
+history_load(const char *path, struct history_entry **out, size_t *n, size_t *skipped,
+             char **cause)
+{
+    struct collect c = {0};
+    *out = NULL;
+    *n = 0;
+    if (history_each(path, collect_one, &c, skipped, cause) != 0) {
+        history_free(c.v, c.n);
+        return -1;
+    }
+    *out = c.v;
+    *n = c.n;
     return 0;
 }
 
@@ -207,14 +241,8 @@ history_free(struct history_entry *e, size_t n)
 {
     if (e == NULL)
         return;
-    for (size_t i = 0; i < n; i++) {
-        free(e[i].room);
-        free(e[i].user);
-        free(e[i].id);
-        free(e[i].preview);
-        free(e[i].url);
-        free(e[i].error);
-    }
+    for (size_t i = 0; i < n; i++)
+        history_free_entry(&e[i]);
     free(e);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jelou/editbuf.h"
+#include "jelou/idmap.h"
 #include "jelou/xalloc.h"
 
 struct session *
@@ -13,6 +14,7 @@ session_new(void)
 {
     struct session *s = xcalloc(1, sizeof *s);
     s->sort = SORT_WAITING;
+    s->index = idmap_new();
     return s;
 }
 
@@ -43,6 +45,7 @@ session_free(struct session *s)
     for (size_t i = 0; i < s->nrooms; i++)
         room_free(s->rooms[i]);
     free(s->rooms);
+    idmap_free(s->index);
     free(s);
 }
 
@@ -51,11 +54,7 @@ session_room(const struct session *s, const char *room_id)
 {
     if (s == NULL || room_id == NULL)
         return NULL;
-    for (size_t i = 0; i < s->nrooms; i++) {
-        if (strcmp(s->rooms[i]->id, room_id) == 0)
-            return s->rooms[i];
-    }
-    return NULL;
+    return idmap_get(s->index, room_id);
 }
 
 /* Events leave fields out or send them empty: neither tells us anything. */
@@ -83,6 +82,7 @@ session_open(struct session *s, const char *room_id, const char *user_id, const 
             s->rooms = xrealloc(s->rooms, s->caprooms * sizeof *s->rooms);
         }
         s->rooms[s->nrooms++] = r;
+        idmap_put(s->index, r->id, r);
     }
     if (r->user == NULL && given(user_id))
         r->user = xstrdup(user_id);

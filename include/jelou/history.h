@@ -32,6 +32,11 @@ int history_load(const char *path, struct history_entry **out, size_t *n, size_t
                  char **cause);
 void history_free(struct history_entry *e, size_t n);
 
+/* The same, one entry at a time: fn gets each entry and may take its strings (set them to
+ * NULL); what is left is freed after the call. Keeps no copy of the file in memory. */
+int history_each(const char *path, void (*fn)(void *arg, struct history_entry *e), void *arg,
+                 size_t *skipped, char **cause);
+
 /* Filter words, all of which must match: "status:failed", "room:ID", "type:image", and
  * plain words matched case-insensitively in the preview, room, user and id. */
 int history_match(const struct history_entry *e, const char *filter);

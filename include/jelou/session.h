@@ -57,10 +57,13 @@ struct room {
 
 enum room_sort { SORT_WAITING, SORT_RECENT };
 
+struct idmap;
+
 struct session {
     struct room **rooms;      /* in creation order */
     size_t nrooms, caprooms;
     enum room_sort sort;
+    struct idmap *index;      /* room id -> room */
 };
 
 struct session *session_new(void);

@@ -1,0 +1,18 @@
+/* A string-keyed hash map of pointers: ids to messages, seen-sets. */
+#ifndef JELOU_IDMAP_H
+#define JELOU_IDMAP_H
+
+#include <stddef.h>
+
+struct idmap;
+
+struct idmap *idmap_new(void);
+/* Frees the map and its copies of the keys, not the values. */
+void idmap_free(struct idmap *m);
+/* The value for key, or NULL. */
+void *idmap_get(const struct idmap *m, const char *key);
+/* Sets key to value (a copy of the key is kept). */
+void idmap_put(struct idmap *m, const char *key, void *value);
+size_t idmap_count(const struct idmap *m);
+
+#endif

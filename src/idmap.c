@@ -1,0 +1,105 @@
+/* A string-keyed hash map of pointers: ids to messages, seen-sets. */
+#include "jelou/idmap.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jelou/xalloc.h"
+
+struct slot {
+    char *key;
+    void *value;
+    uint64_t hash;
+};
+
+struct idmap {
+    struct slot *slots;
+    size_t cap; /* a power of two */
+    size_t n;
+};
+
+static uint64_t
+hash_str(const char *s)
+{
+    /* FNV-1a: ids are short and not chosen by an adversary we must resist here. */
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+struct idmap *
+idmap_new(void)
+{
+    struct idmap *m = xcalloc(1, sizeof *m);
+    m->cap = 16;
+    m->slots = xcalloc(m->cap, sizeof *m->slots);
+    return m;
+}
+
+void
+idmap_free(struct idmap *m)
+{
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->slots[i].key);
+    free(m->slots);
+    free(m);
+}
+
+static struct slot *
+find(const struct idmap *m, const char *key, uint64_t h)
+{
+    size_t mask = m->cap - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        struct slot *s = &m->slots[i];
+        if (s->key == NULL || (s->hash == h && strcmp(s->key, key) == 0))
+            return s;
+    }
+}
+
+void *
+idmap_get(const struct idmap *m, const char *key)
+{
+    struct slot *s = find(m, key, hash_str(key));
+    return s->key ? s->value : NULL;
+}
+
+static void
+grow(struct idmap *m)
+{
+    struct slot *old = m->slots;
+    size_t oldcap = m->cap;
+    m->cap *= 2;
+    m->slots = xcalloc(m->cap, sizeof *m->slots);
+    for (size_t i = 0; i < oldcap; i++) {
+        if (old[i].key)
+            *find(m, old[i].key, old[i].hash) = old[i];
+    }
+    free(old);
+}
+
+void
+idmap_put(struct idmap *m, const char *key, void *value)
+{
+    if ((m->n + 1) * 10 > m->cap * 7)
+        grow(m);
+    uint64_t h = hash_str(key);
+    struct slot *s = find(m, key, h);
+    if (s->key == NULL) {
+        s->key = xstrdup(key);
+        s->hash = h;
+        m->n++;
+    }
+    s->value = value;
+}
+
+size_t
+idmap_count(const struct idmap *m)
+{
+    return m->n;
+}
