@@ -8,7 +8,7 @@
 #include "jelou/xalloc.h"
 
 struct slot {
-    char *key;
+    const char *key;
     void *value;
     uint64_t hash;
 };
@@ -45,8 +45,6 @@ idmap_free(struct idmap *m)
 {
     if (m == NULL)
         return;
-    for (size_t i = 0; i < m->cap; i++)
-        free(m->slots[i].key);
     free(m->slots);
     free(m);
 }
@@ -91,7 +89,7 @@ idmap_put(struct idmap *m, const char *key, void *value)
     uint64_t h = hash_str(key);
     struct slot *s = find(m, key, h);
     if (s->key == NULL) {
-        s->key = xstrdup(key);
+        s->key = key;
         s->hash = h;
         m->n++;
     }

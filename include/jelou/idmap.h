@@ -7,11 +7,12 @@
 struct idmap;
 
 struct idmap *idmap_new(void);
-/* Frees the map and its copies of the keys, not the values. */
+/* Frees the map, not the keys or the values. */
 void idmap_free(struct idmap *m);
 /* The value for key, or NULL. */
 void *idmap_get(const struct idmap *m, const char *key);
-/* Sets key to value (a copy of the key is kept). */
+/* Sets key to value. The key is not copied: it must live as long as it is in the map (ids
+ * are kept by what they name, and a copy would double the memory of a large history). */
 void idmap_put(struct idmap *m, const char *key, void *value);
 size_t idmap_count(const struct idmap *m);
 

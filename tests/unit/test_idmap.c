@@ -33,11 +33,12 @@ test_many_keys_survive_growth(void **state)
 {
     (void)state;
     static int values[20000];
+    static char keys[20000][16]; /* the map borrows its keys */
     struct idmap *m = idmap_new();
     char key[32];
     for (int i = 0; i < 20000; i++) {
-        snprintf(key, sizeof key, "id-%d", i);
-        idmap_put(m, key, &values[i]);
+        snprintf(keys[i], sizeof keys[i], "id-%d", i);
+        idmap_put(m, keys[i], &values[i]);
     }
     assert_int_equal(idmap_count(m), 20000);
     for (int i = 0; i < 20000; i++) {
