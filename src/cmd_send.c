@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "jelou/cli.h"
+#include "jelou/journal.h"
 #include "jelou/loop.h"
 #include "jelou/message.h"
 #include "jelou/outbox.h"
@@ -29,6 +30,8 @@ struct job {
     long http_status;
     int attempts;
     char *error;
+    char *raw;               /* --resume: the exact bytes to send again */
+    size_t raw_len;
     char *id, *room, *user;  /* what the result line reports */
     enum msg_type type;
 };
@@ -43,7 +46,8 @@ struct send_ctx {
     size_t next_start;
     size_t next_print;
     size_t finished;
-    int inflight;
+    int probing;             /* MIME probes in flight */
+    struct journal *journal;
     int parallel;
     int pumping;
     int json;
@@ -59,6 +63,7 @@ static const char send_usage[] =
     "       jelou-console send --room R --user U --attach URL [--type T] [--caption C]\n"
     "                          [--filename F] [--mime M] [options]\n"
     "       jelou-console send --batch FILE|- [--parallel N] [options]\n"
+    "       jelou-console send --resume [--parallel N] [options]\n"
     "\n"
     "Sends signed messages to Jelou's external support webhook.\n"
     "\n"
@@ -77,6 +82,8 @@ static const char send_usage[] =
     "                     \"text\"|\"url\",\"caption\",\"filename\",\"mime\",\"id\"};\n"
     "                     one result line each, in input order\n"
     "  --parallel N       messages in flight at once in a batch (default 8, 1..64)\n"
+    "  --resume           send again what a stopped console or send had queued but not\n"
+    "                     finished (its outbox journal), with the same ids and bytes\n"
     "\n" CLI_COMMON_HELP
     "\n"
     "Exit status: 0 sent (2xx), 1 refused or failed after retries, 2 bad input or\n"
@@ -96,6 +103,7 @@ enum {
     OPT_JSON,
     OPT_BATCH,
     OPT_PARALLEL,
+    OPT_RESUME,
     OPT_HELP,
 };
 
@@ -184,7 +192,6 @@ finish(struct job *j, enum job_status status, char *error)
     if (j->network_error)
         c->network++;
     c->finished++;
-    c->inflight--;
     flush_results(c);
     pump(c);
 }
@@ -259,6 +266,8 @@ on_probe(void *arg, const struct probe_result *r)
 {
     struct job *j = arg;
     char *cause = NULL;
+    j->ctx->probing--;
+    pump(j->ctx);
     if (!r->ok) {
         j->network_error = r->http_status == 0;
         if (j->network_error) {
@@ -279,6 +288,14 @@ on_probe(void *arg, const struct probe_result *r)
     submit(j);
 }
 
+static int
+needs_probe(const struct job *j)
+{
+    const struct message *m = j->msg;
+    return j->parse_error == NULL && j->raw == NULL && m != NULL && m->url != NULL &&
+           m->type != MSG_TEXT && m->mime == NULL;
+}
+
 static void
 start_job(struct job *j)
 {
@@ -287,6 +304,17 @@ start_job(struct job *j)
     char *cause = NULL;
     if (j->parse_error) {
         invalid(j, xstrdup(j->parse_error));
+        return;
+    }
+    if (j->raw != NULL) {
+        /* A message a stopped process had queued: the same bytes, so the same id. */
+        remember(j, m);
+        j->msg = NULL;
+        j->entry = outbox_add_raw(c->ob, m, j->raw, j->raw_len, &cause);
+        if (j->entry == NULL)
+            invalid(j, cause);
+        else
+            j->entry->user = j;
         return;
     }
     if (m->project == NULL)
@@ -303,6 +331,8 @@ start_job(struct job *j)
         if (url_check_media(m->url, &cause) != 0 ||
             probe_start(c->t, m->url, on_probe, j, &cause) != 0)
             invalid(j, cause);
+        else
+            c->probing++;
         return;
     }
     if (m->type == MSG_NONE)
@@ -316,9 +346,14 @@ pump(struct send_ctx *c)
     if (c->pumping)
         return;
     c->pumping = 1;
-    while (c->inflight < c->parallel && c->next_start < c->njobs) {
-        c->inflight++;
-        start_job(&c->jobs[c->next_start++]);
+    /* Every message goes to the outbox (and so into its journal) at once, where transfers
+     * wait for a free slot; only MIME probes are held back here, in input order. */
+    while (c->next_start < c->njobs) {
+        struct job *j = &c->jobs[c->next_start];
+        if (needs_probe(j) && c->probing >= c->parallel)
+            break;
+        c->next_start++;
+        start_job(j);
     }
     c->pumping = 0;
 }
@@ -365,6 +400,41 @@ read_batch(struct send_ctx *c, const char *path)
     return 0;
 }
 
+/* --resume: a job per message stopped processes left unfinished, in the order queued. */
+static int
+recover_jobs(struct send_ctx *c, const char *dir)
+{
+    struct journal_pending *p = NULL;
+    size_t n = 0, skipped = 0;
+    char *cause = NULL;
+    if (journal_recover(c->journal, dir, &p, &n, &skipped, &cause) != 0) {
+        cli_error("%s", cause);
+        free(cause);
+        return -1;
+    }
+    if (skipped)
+        fprintf(stderr, "send: outbox journal: %zu damaged line%s skipped\n", skipped,
+                skipped == 1 ? "" : "s");
+    c->jobs = xcalloc(n ? n : 1, sizeof *c->jobs);
+    c->njobs = n;
+    for (size_t i = 0; i < n; i++) {
+        struct job *j = &c->jobs[i];
+        j->ctx = c;
+        struct message *m = message_new();
+        m->id = p[i].id;
+        m->room = p[i].room;
+        m->user = p[i].user;
+        m->type = p[i].type ? msg_type_parse(p[i].type) : MSG_NONE;
+        free(p[i].type);
+        j->type = m->type;
+        j->msg = m;
+        j->raw = p[i].body;
+        j->raw_len = p[i].body_len;
+    }
+    free(p);
+    return 0;
+}
+
 static void
 free_ctx(struct send_ctx *c)
 {
@@ -372,6 +442,7 @@ free_ctx(struct send_ctx *c)
         struct job *j = &c->jobs[i];
         message_free(j->msg);
         free(j->parse_error);
+        free(j->raw);
         free(j->error);
         free(j->id);
         free(j->room);
@@ -379,6 +450,7 @@ free_ctx(struct send_ctx *c)
     }
     free(c->jobs);
     outbox_free(c->ob);
+    journal_close(c->journal);
     loop_free(c->loop);
     transport_free(c->t);
     settings_clear(&c->st);
@@ -402,6 +474,7 @@ cmd_send(int argc, char **argv)
         {"json", no_argument, NULL, OPT_JSON},
         {"batch", required_argument, NULL, OPT_BATCH},
         {"parallel", required_argument, NULL, OPT_PARALLEL},
+        {"resume", no_argument, NULL, OPT_RESUME},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -410,6 +483,7 @@ cmd_send(int argc, char **argv)
     const char *room = NULL, *user = NULL, *text = NULL, *attach = NULL, *type = NULL;
     const char *caption = NULL, *filename = NULL, *mime = NULL, *id = NULL, *batch = NULL;
     const char *parallel = NULL;
+    int resume = 0;
     int opt;
 
     int first = 1;
@@ -431,6 +505,7 @@ cmd_send(int argc, char **argv)
         case OPT_JSON: c.json = 1; break;
         case OPT_BATCH: batch = optarg; break;
         case OPT_PARALLEL: parallel = optarg; break;
+        case OPT_RESUME: resume = 1; break;
         case OPT_HELP:
             fputs(send_usage, stdout);
             return EXIT_SENT;
@@ -460,7 +535,14 @@ cmd_send(int argc, char **argv)
         cli_error("--type must be text, image, video, audio or document (got '%s')", type);
         return EXIT_BADINPUT;
     }
-    if (batch != NULL) {
+    if (resume && (batch || room || user || text || attach || type || caption || filename ||
+                   mime || id || c.dry_run)) {
+        cli_error("--resume sends what the journal holds; it takes no message options");
+        return EXIT_BADINPUT;
+    }
+    if (resume) {
+        /* nothing more to check here */
+    } else if (batch != NULL) {
         if (room || user || text || attach || type || caption || filename || mime || id) {
             cli_error("--batch takes every message from its lines; drop --room, --user, --text, "
                       "--attach, --type, --caption, --filename, --mime and --id");
@@ -504,8 +586,34 @@ cmd_send(int argc, char **argv)
         return EXIT_BADINPUT;
     }
 
-    c.batch = batch != NULL;
-    if (c.batch) {
+    c.batch = batch != NULL || resume;
+    if (!c.dry_run) {
+        char *jcause = NULL;
+        char *dir = journal_default_dir(&jcause);
+        c.journal = dir ? journal_open(dir, &jcause) : NULL;
+        if (c.journal == NULL) {
+            /* Without a journal a crash could lose a message silently: refuse. */
+            cli_error("%s", jcause);
+            free(jcause);
+            free(dir);
+            settings_clear(&c.st);
+            return EXIT_BADINPUT;
+        }
+        if (resume && recover_jobs(&c, dir) != 0) {
+            free(dir);
+            free_ctx(&c);
+            return EXIT_BADINPUT;
+        }
+        free(dir);
+        if (resume && c.njobs == 0) {
+            fprintf(stderr, "send: nothing to resume\n");
+            free_ctx(&c);
+            return EXIT_SENT;
+        }
+    }
+    if (resume) {
+        c.progress = isatty(STDERR_FILENO);
+    } else if (c.batch) {
         if (read_batch(&c, batch) != 0) {
             free_ctx(&c);
             return EXIT_BADINPUT;
@@ -550,6 +658,7 @@ cmd_send(int argc, char **argv)
         .secret = c.st.secret,
         .max_attempts = c.st.attempts,
         .parallel = c.parallel,
+        .journal = c.journal,
     };
     c.ob = outbox_new(c.t, &oo, on_change, &c);
 
@@ -560,6 +669,8 @@ cmd_send(int argc, char **argv)
                       c.njobs - c.finished);
             break;
         }
+        /* One fsync a turn covers everything the journal got during it. */
+        outbox_flush(c.ob, NULL);
         loop_run_once(c.loop, -1);
     }
 

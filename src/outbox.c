@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jelou/journal.h"
 #include "jelou/sign.h"
 #include "jelou/transport.h"
 #include "jelou/xalloc.h"
@@ -20,6 +21,7 @@ struct outbox {
     int parallel;
     outbox_change_fn change;
     void *arg;
+    struct journal *journal;
     struct outbox_entry **all;
     size_t n, cap;
     struct outbox_entry **queue; /* waiting for a free slot, FIFO */
@@ -70,6 +72,7 @@ outbox_new(struct transport *t, const struct outbox_opts *o, outbox_change_fn ch
     ob->parallel = o->parallel > 0 ? o->parallel : 8;
     ob->change = change;
     ob->arg = arg;
+    ob->journal = o->journal;
     return ob;
 }
 
@@ -102,6 +105,10 @@ outbox_free(struct outbox *ob)
 static void
 notify(struct outbox *ob, struct outbox_entry *e)
 {
+    /* The journal follows every state after queued; a write error is not a send error. */
+    if (ob->journal && e->state != SEND_QUEUED)
+        journal_state(ob->journal, e->msg->id, send_state_name(e->state), e->attempt,
+                      e->http_status, NULL);
     if (ob->change)
         ob->change(ob->arg, e);
 }
@@ -221,16 +228,18 @@ enqueue(struct outbox *ob, struct outbox_entry *e)
     pump(ob);
 }
 
-struct outbox_entry *
-outbox_add(struct outbox *ob, struct message *m, char **cause)
+/* Files e, journals it as queued and queues it. Takes e; NULL with *cause. */
+static struct outbox_entry *
+admit(struct outbox *ob, struct outbox_entry *e, char **cause)
 {
-    struct outbox_entry *e = xcalloc(1, sizeof *e);
-    if (outbox_seal(m, ob->secret, &e->body, &e->body_len, e->signature, cause) != 0) {
-        message_free(m);
-        free(e);
+    struct message *m = e->msg;
+    if (ob->journal && journal_queued(ob->journal, m->id, m->room, m->user,
+                                      msg_type_name(m->type), e->body, e->body_len,
+                                      cause) != 0) {
+        /* Unjournaled, a crash could lose it silently: better not to send it at all. */
+        entry_free(e);
         return NULL;
     }
-    e->msg = m;
     e->owner = ob;
     e->max_attempts = ob->max_attempts;
     if (ob->n == ob->cap) {
@@ -242,6 +251,42 @@ outbox_add(struct outbox *ob, struct message *m, char **cause)
     return e;
 }
 
+struct outbox_entry *
+outbox_add(struct outbox *ob, struct message *m, char **cause)
+{
+    struct outbox_entry *e = xcalloc(1, sizeof *e);
+    if (outbox_seal(m, ob->secret, &e->body, &e->body_len, e->signature, cause) != 0) {
+        message_free(m);
+        free(e);
+        return NULL;
+    }
+    e->msg = m;
+    return admit(ob, e, cause);
+}
+
+struct outbox_entry *
+outbox_add_raw(struct outbox *ob, struct message *m, const char *body, size_t len,
+               char **cause)
+{
+    struct outbox_entry *e = xcalloc(1, sizeof *e);
+    if (sign_header(ob->secret, body, len, e->signature) != 0) {
+        message_free(m);
+        free(e);
+        *cause = xstrdup("cannot compute the signature");
+        return NULL;
+    }
+    e->msg = m;
+    e->body = xstrndup(body, len);
+    e->body_len = len;
+    return admit(ob, e, cause);
+}
+
+int
+outbox_flush(struct outbox *ob, char **cause)
+{
+    return ob->journal ? journal_sync(ob->journal, cause) : 0;
+}
+
 int
 outbox_retry(struct outbox *ob, struct outbox_entry *e, char **cause)
 {
@@ -251,6 +296,10 @@ outbox_retry(struct outbox *ob, struct outbox_entry *e, char **cause)
         return -1;
     }
     /* The same bytes and signature go out again, so the id is the same too. */
+    if (ob->journal && journal_queued(ob->journal, e->msg->id, e->msg->room, e->msg->user,
+                                      msg_type_name(e->msg->type), e->body, e->body_len,
+                                      cause) != 0)
+        return -1;
     free(e->error);
     e->error = NULL;
     e->http_status = 0;

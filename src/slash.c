@@ -50,14 +50,15 @@ static const struct command commands[] = {
     {"close", SLASH_CLOSE, TEXT_ONLY, "/close [message]"},
     {"start", SLASH_START, USER_REST, "/start USER [message]"},
     {"info", SLASH_INFO, NO_ARGS, "/info"},
+    {"resume", SLASH_RESUME, NO_ARGS, "/resume"},
     {"help", SLASH_HELP, NO_ARGS, "/help"},
     {"quit", SLASH_QUIT, NO_ARGS, "/quit"},
 };
 
 const char *const slash_names[] = {
     "/image", "/video", "/audio", "/doc", "/attach", "/media", "/history", "/retry",
-    "/open", "/reply", "/edit", "/sort", "/mute", "/close", "/start", "/info", "/help", "/quit",
-    NULL,
+    "/open", "/reply", "/edit", "/sort", "/mute", "/close", "/start", "/info", "/resume",
+    "/help", "/quit", NULL,
 };
 
 /* The next word at *p (advanced past it), newly allocated, or NULL at the end. */

@@ -18,6 +18,7 @@
 #include "jelou/demo.h"
 #include "jelou/event.h"
 #include "jelou/inbound.h"
+#include "jelou/journal.h"
 #include "jelou/editbuf.h"
 #include "jelou/history.h"
 #include "jelou/idmap.h"
@@ -50,6 +51,9 @@ struct app {
     struct loop *loop;
     struct outbox *ob;
     struct inbound *in;
+    struct journal *journal;
+    struct journal_pending *pending; /* unsent messages of a stopped console, for /resume */
+    size_t npending;
     char *history_path;
     char *events_path;
     struct replies replies;
@@ -537,6 +541,52 @@ on_rest(void *arg, const struct rest_result *res)
     free(call);
 }
 
+/* /resume: the messages a stopped console left unsent, with the bytes it had signed. */
+static void
+resume_pending(struct app *a)
+{
+    size_t sent = 0;
+    char *cause = NULL;
+    if (a->npending == 0) {
+        set_status(a, 0, "nothing to resume");
+        return;
+    }
+    for (size_t i = 0; i < a->npending; i++) {
+        struct journal_pending *p = &a->pending[i];
+        struct message *shown = NULL;
+        struct room *r = p->room ? session_open(a->u.s, p->room, p->user, NULL) : NULL;
+        if (r == NULL || message_parse_event(p->body, p->body_len, &shown, &cause) != 0) {
+            free(cause);
+            cause = NULL;
+            continue;
+        }
+        struct chat_msg *c = chat_msg_new(CHAT_OUT, shown->type);
+        xstrset(&c->id, shown->id);
+        xstrset(&c->text, shown->body);
+        xstrset(&c->url, shown->url);
+        xstrset(&c->mime, shown->mime);
+        xstrset(&c->caption, shown->caption);
+        xstrset(&c->filename, shown->filename);
+        c->time_ms = p->time_ms;
+        struct outbox_entry *e = outbox_add_raw(a->ob, shown, p->body, p->body_len, &cause);
+        if (e == NULL) {
+            set_status(a, 1, "not resent: %s", cause);
+            free(cause);
+            chat_msg_free(c);
+            break;
+        }
+        c->entry = e;
+        c->state = e->state;
+        e->user = c;
+        room_add(r, c);
+        sent++;
+    }
+    journal_pending_free(a->pending, a->npending);
+    a->pending = NULL;
+    a->npending = 0;
+    set_status(a, 0, "resending %zu message%s with their ids", sent, sent == 1 ? "" : "s");
+}
+
 static void
 conversation_command(struct app *a, const struct slash *sl)
 {
@@ -741,6 +791,9 @@ run_command(struct app *a, struct slash *sl)
     case SLASH_INFO:
         conversation_command(a, sl);
         break;
+    case SLASH_RESUME:
+        resume_pending(a);
+        break;
     case SLASH_HELP:
         a->u.mode = MODE_HELP;
         break;
@@ -925,8 +978,8 @@ request_quit(struct app *a)
         return;
     }
     a->quit_asked = 1;
-    set_status(a, 1, "%d message%s still sending: Ctrl-C again quits anyway", busy,
-               busy == 1 ? " is" : "s are");
+    set_status(a, 1, "%d still sending: Ctrl-C again quits, /resume sends %s next time", busy,
+               busy == 1 ? "it" : "them");
 }
 
 static void
@@ -1199,6 +1252,45 @@ on_tick(void *arg)
 
 /* ---- start-up ---- */
 
+/* The outbox journal, and what a console that stopped left unsent (offered, not sent). */
+static void
+open_journal(struct app *a, const struct app_opts *o)
+{
+    char *cause = NULL;
+    size_t skipped = 0;
+    char *dir = journal_default_dir(&cause);
+    if (o->demo && dir != NULL) {
+        /* The demo's messages go to a sandbox that is gone with it: its own journal. */
+        char *d = xasprintf("%s/demo", dir);
+        free(dir);
+        dir = d;
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            cause = xasprintf("cannot create %s: %s", dir, strerror(errno));
+            free(dir);
+            dir = NULL;
+        }
+    }
+    a->journal = dir ? journal_open(dir, &cause) : NULL;
+    if (a->journal == NULL) {
+        set_status(a, 1, "outbox journal off, a crash could lose messages: %s", cause);
+        free(cause);
+        free(dir);
+        return;
+    }
+    if (!o->demo && journal_recover(a->journal, dir, &a->pending, &a->npending, &skipped,
+                                    &cause) != 0) {
+        set_status(a, 1, "%s", cause);
+        free(cause);
+    } else if (a->npending > 0) {
+        set_status(a, 1, "%zu unsent when the console stopped: /resume sends %s, same ids",
+                   a->npending, a->npending == 1 ? "it" : "them");
+    } else if (skipped > 0) {
+        set_status(a, 1, "outbox journal: %zu damaged line%s skipped", skipped,
+                   skipped == 1 ? "" : "s");
+    }
+    free(dir);
+}
+
 /* Listens for Jelou's events; a listener that cannot start leaves the console usable for
  * sending, with the reason in the status line. *emit_to gets the listener's URL. */
 static void
@@ -1423,11 +1515,13 @@ app_run(const struct app_opts *o)
     load_history(a);
     a->u.default_project = a->st->project;
     a->u.default_bot = a->st->bot;
+    open_journal(a, o);
     struct outbox_opts oo = {
         .endpoint = a->st->endpoint,
         .secret = a->st->secret,
         .max_attempts = a->st->attempts,
         .parallel = 8,
+        .journal = a->journal,
     };
     a->ob = outbox_new(a->t, &oo, on_outbox_change, a);
     if (a->u.s->nrooms > 0)
@@ -1450,6 +1544,11 @@ app_run(const struct app_opts *o)
             ui_draw(&a->u, &a->term);
             a->dirty = 0;
         }
+        char *jcause = NULL;
+        if (outbox_flush(a->ob, &jcause) != 0) {
+            set_status(a, 1, "%s", jcause);
+            free(jcause);
+        }
         loop_run_once(a->loop, -1);
     }
     goto done;
@@ -1463,6 +1562,8 @@ done:
         term_curses_close(&a->term);
     card_clear(a);
     outbox_free(a->ob);
+    journal_close(a->journal);
+    journal_pending_free(a->pending, a->npending);
     inbound_free(a->in);
     demo_stop(&demo);
     loop_free(a->loop);

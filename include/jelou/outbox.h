@@ -39,11 +39,14 @@ struct outbox_entry {
 /* Called on every state change and attempt. */
 typedef void (*outbox_change_fn)(void *arg, struct outbox_entry *e);
 
+struct journal;
+
 struct outbox_opts {
     const char *endpoint;
     const char *secret;
     int max_attempts;
     int parallel;        /* sends in flight at once, default 8 */
+    struct journal *journal; /* every message queued and each state, or NULL */
 };
 
 struct outbox;
@@ -60,6 +63,14 @@ void outbox_free(struct outbox *ob);
 /* Takes ownership of m (validated and serialized here). Returns the entry, or NULL with
  * *cause when the message is refused (m is then freed and nothing is sent). */
 struct outbox_entry *outbox_add(struct outbox *ob, struct message *m, char **cause);
+
+/* Sends bytes a stopped process had queued (journal_recover) again, as they were: m says
+ * whose they are (id, room, user, type) for display. Takes m. NULL with *cause. */
+struct outbox_entry *outbox_add_raw(struct outbox *ob, struct message *m, const char *body,
+                                    size_t len, char **cause);
+
+/* Makes what the journal got so far durable; call once per loop turn. */
+int outbox_flush(struct outbox *ob, char **cause);
 
 /* Sends a failed entry again with the same id and the same bytes. Returns 0 or -1. */
 int outbox_retry(struct outbox *ob, struct outbox_entry *e, char **cause);

@@ -19,6 +19,7 @@ enum slash_cmd {
     SLASH_CLOSE,   /* /close [message]: close the conversation (REST) */
     SLASH_START,   /* /start USER [message]: start a conversation (REST) */
     SLASH_INFO,    /* /info: the conversation as Jelou sees it (REST) */
+    SLASH_RESUME,  /* /resume: send what a stopped console left unsent (same ids) */
     SLASH_HELP,    /* /help */
     SLASH_QUIT,    /* /quit */
 };

@@ -32,8 +32,24 @@ ok "typing and switching rooms stay instant with 50 sends in flight"
 
 # Quitting with sends in flight asks first.
 keys C-c
-wait_screen "50 messages are still sending: Ctrl-C again quits anyway" 3
+wait_screen "50 still sending: Ctrl-C again quits, /resume sends them next time" 3
 keys C-c
 wait_for 10 grep -q '^exit=' "$T/console.err" || fail "the console did not quit"
 assert_eq "exit" "exit=0" "$(cat "$T/console.err")"
 ok "Ctrl-C with sends in flight asks once, then quits"
+
+# The next start offers them; /resume sends them with their ids (here to a quick server).
+stop_mock
+start_mock quick
+console_start 24 80 --endpoint "$MOCK_URL" --listen 127.0.0.1:0
+wait_screen "50 unsent when the console stopped: /resume sends them, same ids"
+type_text "/resume"
+keys Enter
+wait_screen "resending 50 messages with their ids"
+wait_for 30 sh -c "[ \$(grep -c '\"verdict\":\"accepted\"' '$MOCK_LOG') -ge 50 ]" \
+    || fail "the resumed messages did not all arrive"
+assert_eq "50 distinct messages, each once" 50 \
+    "$(jq -r .id < "$MOCK_LOG" | sort | uniq | wc -l | tr -d ' ')"
+assert_eq "their texts" "$(seq 1 50 | sed 's/^/mensaje /' | sort)" \
+    "$(jq -r '.body | fromjson | .value.content.body' < "$MOCK_LOG" | sort)"
+ok "/resume sends what the stopped console left, once each"

@@ -215,16 +215,16 @@ test_names(void **state)
     (void)state;
     static const char *const want[] = {
         "/image", "/video", "/audio", "/doc", "/attach", "/media", "/history", "/retry",
-        "/open", "/reply", "/edit", "/sort", "/mute", "/close", "/start", "/info", "/help",
-        "/quit",
+        "/open", "/reply", "/edit", "/sort", "/mute", "/close", "/start", "/info", "/resume",
+        "/help", "/quit",
     };
     size_t n = 0;
     while (slash_names[n] != NULL) {
-        assert_true(n < 18);
+        assert_true(n < 19);
         assert_string_equal(slash_names[n], want[n]);
         n++;
     }
-    assert_int_equal(n, 18);
+    assert_int_equal(n, 19);
 
     /* Every listed name is one the parser knows. */
     for (size_t i = 0; i < n; i++) {
