@@ -34,6 +34,8 @@ const char *const ui_help_lines[] = {
     "  /open ROOM USER [name] open a conversation by hand",
     "  /reply NAME            insert a canned reply ({name}, {agent} filled in)",
     "  /sort waiting|recent   order of the rooms pane",
+    "  /close [msg] /start USER [msg] /info   close, start, look up the conversation",
+    "  /resume                send what a stopped console left unsent (same ids)",
     "  /mute                  bell on/off for new user messages",
     "  /edit  /help  /quit    start a line with // to send a literal /",
     NULL,
