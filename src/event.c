@@ -34,34 +34,6 @@ need(void *p)
     return p;
 }
 
-/* cJSON takes raw control bytes as whitespace or inside strings, and decodes \u0000 into a
- * NUL that silently cuts a string short (the same guard as message.c's). */
-static int
-check_raw_json(const char *p, size_t n, const char *what, char **cause)
-{
-    int in_string = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c < 0x20 && (in_string || (c != '\t' && c != '\n' && c != '\r')))
-            return cause_fail(cause, xasprintf("%s is not valid JSON (control byte 0x%02x at "
-                                               "byte %zu)", what, c, i));
-        if (!in_string) {
-            if (c == '"')
-                in_string = 1;
-        } else if (c == '"') {
-            in_string = 0;
-        } else if (c == '\\' && i + 1 < n) {
-            if (p[i + 1] == 'u' && i + 5 < n && strncmp(p + i + 2, "0000", 4) == 0)
-                return cause_fail(cause,
-                                  xasprintf("%s has a string with \\u0000 (NUL) at byte %zu",
-                                            what, i));
-            i++;
-        }
-    }
-    return 0;
-}
-
 static size_t
 space_run(const char *s, size_t n)
 {
@@ -81,7 +53,7 @@ parse_json(const char *text, size_t len, const char *what, char **cause)
         cause_fail(cause, xasprintf("%s is empty", what));
         return NULL;
     }
-    if (check_raw_json(text, len, what, cause) != 0)
+    if (message_check_raw_json(text, len, what, cause) != 0)
         return NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (j == NULL) {
@@ -448,9 +420,10 @@ event_serialize(const struct event *e, size_t *len)
         add_str(value, "id", m->id);
         add_str(value, "type", e->value_type ? e->value_type : msg_type_name(m->type));
         cJSON *content = need(cJSON_AddObjectToObject(value, "content"));
-        if (m->type == MSG_TEXT) {
+        /* A kind the console does not know keeps what it came with, body included. */
+        if (m->type == MSG_TEXT || m->type == MSG_NONE)
             add_str(content, "body", m->body);
-        } else {
+        if (m->type != MSG_TEXT) {
             add_str(content, "url", m->url);
             add_str(content, "mime_type", m->mime);
             add_str(content, "caption", m->caption);

@@ -290,8 +290,8 @@ message_serialize(const struct message *m, size_t *len, char **cause)
 /* cJSON is lenient where Jelou may not be: it takes raw control bytes as whitespace or
  * inside strings, and decodes \u0000 into a NUL that silently cuts the string short. This
  * pass refuses those before cJSON sees the text. */
-static int
-check_raw_json(const char *p, size_t n, const char *what, char **cause)
+int
+message_check_raw_json(const char *p, size_t n, const char *what, char **cause)
 {
     int in_string = 0;
 
@@ -335,7 +335,7 @@ parse_json(const char *text, size_t len, const char *what, char **cause)
         cause_fail(cause, xasprintf("%s is empty", what));
         return NULL;
     }
-    if (check_raw_json(text, len, what, cause) != 0)
+    if (message_check_raw_json(text, len, what, cause) != 0)
         return NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (j == NULL) {
