@@ -153,7 +153,6 @@ flush_results(struct send_ctx *c)
         print_result(c, &c->jobs[c->next_print]);
         c->next_print++;
     }
-    fflush(stdout);
     if (c->progress) {
         fprintf(stderr, "\rsend: %zu/%zu done, %zu accepted, %zu failed, %zu invalid ",
                 c->finished, c->njobs, c->accepted, c->failed, c->invalid);
@@ -669,8 +668,10 @@ cmd_send(int argc, char **argv)
                       c.njobs - c.finished);
             break;
         }
-        /* One fsync a turn covers everything the journal got during it. */
+        /* One fsync a turn covers everything the journal got during it, and one write
+         * of stdout all the results that came in. */
         outbox_flush(c.ob, NULL);
+        fflush(stdout);
         loop_run_once(c.loop, -1);
     }
 

@@ -57,6 +57,8 @@ struct transport {
     struct buf ca_blob;       /* cacert_text then ca_pem, for CAINFO_BLOB; empty without */
     struct treq *reqs;
     int pending;
+    CURL *spare[64];          /* finished handles, reset, for the next requests */
+    int nspare;
     unsigned int seed;
 };
 
@@ -167,7 +169,13 @@ treq_free(struct treq *q)
         t->reqs = q->next;
     if (q->next)
         q->next->prev = q->prev;
-    curl_easy_cleanup(q->easy);
+    /* Creating a handle per message was a large part of a batch's cost: keep a few. */
+    if (t->nspare < (int)(sizeof t->spare / sizeof t->spare[0])) {
+        curl_easy_reset(q->easy);
+        t->spare[t->nspare++] = q->easy;
+    } else {
+        curl_easy_cleanup(q->easy);
+    }
     curl_slist_free_all(q->headers);
     free(q->url);
     free(q->method);
@@ -186,6 +194,8 @@ transport_free(struct transport *t)
         return;
     while (t->reqs != NULL)
         treq_free(t->reqs);
+    while (t->nspare > 0)
+        curl_easy_cleanup(t->spare[--t->nspare]);
     curl_multi_cleanup(t->multi);
     free(t->cacert);
     buf_free(&t->cacert_text);
@@ -259,7 +269,7 @@ transport_submit(struct transport *t, const struct transport_request *r, char **
 {
     struct treq *q = xcalloc(1, sizeof *q);
     q->t = t;
-    q->easy = curl_easy_init();
+    q->easy = t->nspare > 0 ? t->spare[--t->nspare] : curl_easy_init();
     if (q->easy == NULL) {
         free(q);
         *cause = xstrdup("cannot create a libcurl handle");
