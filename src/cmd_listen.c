@@ -1,6 +1,4 @@
 /* jelou-console listen: receives Jelou's signed events and prints one JSON line per event. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +10,7 @@
 #include "jelou/loop.h"
 #include "jelou/record.h"
 #include "jelou/transport.h"
+#include "jelou/url.h"
 #include "jelou/xalloc.h"
 
 static const char listen_usage[] =
@@ -119,23 +118,6 @@ wipe_free(char *s)
     free(s);
 }
 
-/* 127.0.0.0/8 and ::1 (also as ::ffff:127.x.y.z). */
-static int
-is_loopback(const char *addr)
-{
-    struct in_addr a4;
-    struct in6_addr a6;
-
-    if (inet_pton(AF_INET, addr, &a4) == 1)
-        return (ntohl(a4.s_addr) >> 24) == 127;
-    if (inet_pton(AF_INET6, addr, &a6) == 1) {
-        if (IN6_IS_ADDR_LOOPBACK(&a6))
-            return 1;
-        return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
-    }
-    return 0;
-}
-
 int
 cmd_listen(int argc, char **argv)
 {
@@ -210,7 +192,7 @@ cmd_listen(int argc, char **argv)
     }
     if (strcmp(addr, "localhost") == 0)
         xstrset(&addr, "127.0.0.1");
-    if (!is_loopback(addr) && !public) {
+    if (!url_host_is_loopback(addr) && !public) {
         cli_error("listen: %s is not a loopback address; Jelou must reach the listener over "
                   "HTTPS through a reverse proxy or tunnel, so listen on 127.0.0.1 behind one "
                   "(or add --public if the proxy is on another host)", addr);
