@@ -121,6 +121,45 @@ token_equal(const char *got, const char *want)
     return d == 0;
 }
 
+/* Standard base64 of s into a new string; NULL when s is not base64 or hides a NUL. */
+static char *
+base64_decode(const char *s)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(s);
+    char *out = xmalloc(n / 4 * 3 + 4);
+    size_t o = 0;
+    unsigned bits = 0, nbits = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '=') {
+            /* Padding ends the data: only more padding may follow. */
+            if (strspn(s + i, "=") != n - i) {
+                free(out);
+                return NULL;
+            }
+            break;
+        }
+        const char *p = strchr(alphabet, s[i]);
+        if (p == NULL) {
+            free(out);
+            return NULL;
+        }
+        bits = (bits << 6) | (unsigned)(p - alphabet);
+        nbits += 6;
+        if (nbits >= 8) {
+            nbits -= 8;
+            out[o++] = (char)((bits >> nbits) & 0xff);
+        }
+    }
+    out[o] = '\0';
+    if (memchr(out, '\0', o) != NULL) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 static int
 token_ok(const struct inbound *in, const struct httpd_request *req)
 {
@@ -133,6 +172,17 @@ token_ok(const struct inbound *in, const struct httpd_request *req)
         while (*auth == ' ')
             auth++;
         ok |= token_equal(auth, in->token);
+    } else if (auth != NULL && strncasecmp(auth, "Basic ", 6) == 0) {
+        /* A token of the form user:password also stands for Basic credentials. */
+        auth += 6;
+        while (*auth == ' ')
+            auth++;
+        char *plain = base64_decode(auth);
+        if (plain != NULL) {
+            ok |= token_equal(plain, in->token);
+            explicit_bzero(plain, strlen(plain));
+            free(plain);
+        }
     }
     if (key != NULL)
         ok |= token_equal(key, in->token);

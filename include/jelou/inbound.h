@@ -16,8 +16,9 @@ struct inbound_opts {
     unsigned port;           /* 0 picks a free port */
     const char *path;        /* default INBOUND_DEFAULT_PATH */
     const char *secret;      /* signing secret */
-    const char *token;       /* when set, also require "Authorization: Bearer TOKEN" or
-                                "X-API-Key: TOKEN" (constant-time compare) */
+    const char *token;       /* when set, also require "Authorization: Bearer TOKEN",
+                                "X-API-Key: TOKEN", or Basic credentials equal to TOKEN
+                                when it is "user:password" (constant-time compare) */
     const char *journal;     /* append every accepted event (raw body + verdict), fsync,
                                 before answering 200; NULL for none */
     size_t max_body;         /* default 1 MiB (413 beyond) */

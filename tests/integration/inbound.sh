@@ -191,6 +191,23 @@ fi
 stop_listen
 ok "--token-file: 401 without the token, 200 with Bearer or X-API-Key"
 
+# A token of the form user:password also stands for Basic credentials.
+printf '%s\n' 'agente:pa55-w0rd' > "$T/basic"
+chmod 600 "$T/basic"
+start_listen basic --token-file "$T/basic"
+good=$(printf '%s' 'agente:pa55-w0rd' | base64)
+bad=$(printf '%s' 'agente:pa55-w0rX' | base64)
+assert_eq "Basic with the right credentials" '200 {"ok":true}' \
+    "$(post "$T/msg" "sha256=$(hmac "$T/msg")" -H "Authorization: Basic $good")"
+assert_eq "Basic with a wrong password" '401 {"error":"bad token"}' \
+    "$(post "$T/img" "sha256=$(hmac "$T/img")" -H "Authorization: Basic $bad")"
+assert_eq "Basic that is not base64" '401 {"error":"bad token"}' \
+    "$(post "$T/img" "sha256=$(hmac "$T/img")" -H "Authorization: Basic %%%=")"
+assert_eq "Basic with stray padding" '401 {"error":"bad token"}' \
+    "$(post "$T/img" "sha256=$(hmac "$T/img")" -H "Authorization: Basic ${good}=x")"
+stop_listen
+ok "Basic credentials are checked against a user:password token"
+
 chmod 644 "$T/token"
 run_jelou listen --listen 127.0.0.1:0 --token-file "$T/token"
 assert_eq "readable token file" 2 "$RC"
