@@ -107,7 +107,8 @@ chat_msg_free(struct chat_msg *m)
     if (m == NULL)
         return;
     free(m->id);
-    free(m->text);
+    if (!m->packed)
+        free(m->text);
     free(m->url);
     free(m->mime);
     free(m->caption);
@@ -115,6 +116,26 @@ chat_msg_free(struct chat_msg *m)
     free(m->error);
     /* m->entry belongs to the outbox. */
     free(m);
+}
+
+void
+chat_msg_pack(struct chat_msg *m, char *id, char *text)
+{
+    size_t il = id ? strlen(id) + 1 : 0, tl = text ? strlen(text) + 1 : 0;
+    if (il == 0 || tl == 0) {
+        /* Nothing to share: keep them as they are. */
+        m->id = id;
+        m->text = text;
+        return;
+    }
+    char *block = xmalloc(il + tl);
+    memcpy(block, id, il);
+    memcpy(block + il, text, tl);
+    free(id);
+    free(text);
+    m->id = block;
+    m->text = block + il;
+    m->packed = 1;
 }
 
 static int
@@ -309,13 +330,13 @@ chat_msg_status(const struct chat_msg *m)
     case SEND_ACCEPTED:
         if (m->http_status <= 0)
             return xstrdup("accepted");
-        return xasprintf("accepted %ld", m->http_status);
+        return xasprintf("accepted %d", m->http_status);
     case SEND_FAILED:
         if (m->http_status > 0) {
             reason = m->error ? strip_status(m->error, m->http_status) : "";
             if (*reason == '\0')
-                return xasprintf("failed %ld", m->http_status);
-            return xasprintf("failed %ld: %s", m->http_status, reason);
+                return xasprintf("failed %d", m->http_status);
+            return xasprintf("failed %d: %s", m->http_status, reason);
         }
         if (m->error == NULL || *m->error == '\0')
             return xstrdup("failed");

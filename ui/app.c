@@ -1348,16 +1348,16 @@ load_history_entry(void *arg, struct history_entry *h)
     if (m == NULL) {
         struct room *r = session_open(a->u.s, h->room, h->user, NULL);
         m = chat_msg_new(CHAT_OUT, h->type);
-        m->id = h->id;
-        h->id = NULL;
         m->earlier = 1;
         if (h->type == MSG_TEXT) {
-            m->text = h->preview;
+            chat_msg_pack(m, h->id, h->preview);
             h->preview = NULL;
         } else {
+            m->id = h->id;
             m->url = h->url;
             h->url = NULL;
         }
+        h->id = NULL;
         m->time_ms = h->time_ms;
         room_add(r, m);
         idmap_put(hl->by_id, m->id, m);

@@ -17,22 +17,25 @@ enum chat_dir {
 
 enum room_state { ROOM_UNKNOWN, ROOM_ACTIVE, ROOM_CLOSED };
 
+/* Kept small (a history of 100,000 sends is 100,000 of these): numbers first, then
+ * pointers, so that nothing is padding. */
 struct chat_msg {
     enum chat_dir dir;
     enum msg_type type;
-    char *id;
-    char *text;               /* text body, or NULL for media */
-    char *url, *mime, *caption, *filename;
-    long long time_ms;        /* wall clock, Unix ms */
     /* Outgoing messages: the send state as last reported by the outbox. */
     enum send_state state;
     int attempt;
     int tries;                /* attempts in all, /retry included */
     int max_attempts;
-    long http_status;
+    int http_status;
+    unsigned earlier : 1;     /* from an earlier session: drawn greyed, never resent */
+    unsigned packed : 1;      /* id and text share one allocation (chat_msg_pack) */
+    long long time_ms;        /* wall clock, Unix ms */
+    char *id;
+    char *text;               /* text body, or NULL for media */
+    char *url, *mime, *caption, *filename;
     char *error;
     struct outbox_entry *entry; /* live entry (for /retry), NULL for earlier sessions */
-    int earlier;              /* from an earlier session: drawn greyed, never resent */
 };
 
 struct room {
@@ -86,6 +89,9 @@ void room_add(struct room *r, struct chat_msg *m);
 void room_update_wait(struct room *r);
 struct chat_msg *chat_msg_new(enum chat_dir dir, enum msg_type type);
 void chat_msg_free(struct chat_msg *m);
+/* Gives m its id and text in one allocation, taking both strings (either may be NULL):
+ * for earlier-session messages, which are never edited, it saves a block each. */
+void chat_msg_pack(struct chat_msg *m, char *id, char *text);
 /* The message with this id in any room (and its room), or NULL. */
 struct chat_msg *session_find_msg(const struct session *s, const char *id, struct room **room);
 /* Does a message with this id and direction already exist in the room? (dedup inbound) */
