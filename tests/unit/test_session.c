@@ -12,6 +12,7 @@
 
 #include "jelou/record.h"
 #include "jelou/session.h"
+#include "jelou/xalloc.h"
 
 #define MIN 60000LL
 
@@ -468,6 +469,26 @@ test_record_parse(void **state)
     assert_null(record_parse("{", 1, NULL));
 }
 
+/* Earlier messages keep id and text in one block; freeing it must free it once. */
+static void
+test_pack(void **state)
+{
+    (void)state;
+    struct chat_msg *m = chat_msg_new(CHAT_OUT, MSG_TEXT);
+    chat_msg_pack(m, xstrdup("id-1"), xstrdup("hola"));
+    assert_true(m->packed);
+    assert_string_equal(m->id, "id-1");
+    assert_string_equal(m->text, "hola");
+    assert_ptr_equal(m->text, m->id + 5);
+    chat_msg_free(m);
+    m = chat_msg_new(CHAT_OUT, MSG_IMAGE);
+    chat_msg_pack(m, xstrdup("id-2"), NULL);
+    assert_false(m->packed);
+    assert_string_equal(m->id, "id-2");
+    assert_null(m->text);
+    chat_msg_free(m);
+}
+
 int
 main(void)
 {
@@ -481,6 +502,7 @@ main(void)
         cmocka_unit_test(test_preview),
         cmocka_unit_test(test_duration),
         cmocka_unit_test(test_record_parse),
+        cmocka_unit_test(test_pack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
