@@ -12,6 +12,7 @@
 #include "jelou/cause.h"
 #include "jelou/utf8.h"
 #include "jelou/xalloc.h"
+#include "json_strict.h"
 
 /* cJSON reads every number as a double, which holds every integer only below 2^53. */
 #define EXACT_LIMIT 9007199254740992.0
@@ -32,43 +33,6 @@ need(void *p)
         abort();
     }
     return p;
-}
-
-static size_t
-space_run(const char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-        i++;
-    return i;
-}
-
-/* One JSON value and nothing else. */
-static cJSON *
-parse_json(const char *text, size_t len, const char *what, char **cause)
-{
-    const char *end = NULL;
-
-    if (text == NULL || len == space_run(text, len)) {
-        cause_fail(cause, xasprintf("%s is empty", what));
-        return NULL;
-    }
-    if (message_check_raw_json(text, len, what, cause) != 0)
-        return NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (j == NULL) {
-        size_t at = end != NULL && end >= text ? (size_t)(end - text) : 0;
-        cause_fail(cause, xasprintf("%s is not valid JSON (at byte %zu)", what, at));
-        return NULL;
-    }
-    size_t at = (size_t)(end - text);
-    at += space_run(end, len - at);
-    if (at < len) {
-        cJSON_Delete(j);
-        cause_fail(cause, xasprintf("%s is not valid JSON (extra data at byte %zu)", what, at));
-        return NULL;
-    }
-    return j;
 }
 
 /* The member named key, or NULL when absent or null (Jelou may write null for "none"). A key
@@ -320,7 +284,7 @@ int
 event_parse(const char *body, size_t len, struct event **out, char **cause)
 {
     *out = NULL;
-    cJSON *root = parse_json(body, len, "body", cause);
+    cJSON *root = json_parse_strict(body, len, "body", cause);
     if (root == NULL)
         return -1;
     struct event *e = xcalloc(1, sizeof *e);
@@ -554,7 +518,7 @@ int
 event_parse_rest_answer(const char *body, size_t len, struct rest_answer *out, char **cause)
 {
     memset(out, 0, sizeof *out);
-    cJSON *root = parse_json(body, len, "answer", cause);
+    cJSON *root = json_parse_strict(body, len, "answer", cause);
     if (root == NULL)
         return -1;
     if (!cJSON_IsObject(root)) {

@@ -13,6 +13,7 @@
 #include "jelou/utf8.h"
 #include "jelou/cause.h"
 #include "jelou/xalloc.h"
+#include "json_strict.h"
 
 /* Longest piece of user input quoted back in a cause, so that a cause stays one short line. */
 
@@ -290,8 +291,8 @@ message_serialize(const struct message *m, size_t *len, char **cause)
 /* cJSON is lenient where Jelou may not be: it takes raw control bytes as whitespace or
  * inside strings, and decodes \u0000 into a NUL that silently cuts the string short. This
  * pass refuses those before cJSON sees the text. */
-int
-message_check_raw_json(const char *p, size_t n, const char *what, char **cause)
+static int
+check_raw_json(const char *p, size_t n, const char *what, char **cause)
 {
     int in_string = 0;
 
@@ -326,8 +327,8 @@ strspn_n(const char *s, size_t n, const char *set)
     return i;
 }
 
-static cJSON *
-parse_json(const char *text, size_t len, const char *what, char **cause)
+cJSON *
+json_parse_strict(const char *text, size_t len, const char *what, char **cause)
 {
     const char *end = NULL;
 
@@ -335,7 +336,7 @@ parse_json(const char *text, size_t len, const char *what, char **cause)
         cause_fail(cause, xasprintf("%s is empty", what));
         return NULL;
     }
-    if (message_check_raw_json(text, len, what, cause) != 0)
+    if (check_raw_json(text, len, what, cause) != 0)
         return NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (j == NULL) {
@@ -497,7 +498,7 @@ message_parse_event(const char *body, size_t len, struct message **out, char **c
     cJSON *root;
 
     *out = NULL;
-    root = parse_json(body, len, "body", cause);
+    root = json_parse_strict(body, len, "body", cause);
     if (root == NULL)
         return -1;
     m = message_new();
@@ -558,7 +559,7 @@ message_parse_batch_line(const char *line, size_t len, struct message **out, cha
     cJSON *root;
 
     *out = NULL;
-    root = parse_json(line, len, "line", cause);
+    root = json_parse_strict(line, len, "line", cause);
     if (root == NULL)
         return -1;
     m = message_new();

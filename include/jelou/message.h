@@ -54,10 +54,6 @@ char *message_serialize(const struct message *m, size_t *len, char **cause);
  * Returns 0 with *out set, or -1 with *cause naming the field. */
 int message_parse_event(const char *body, size_t len, struct message **out, char **cause);
 
-/* Refuses JSON text that cJSON would take too leniently: raw control bytes, and \u0000
- * (which would cut a string short). what names the text in *cause. Returns 0 or -1. */
-int message_check_raw_json(const char *p, size_t n, const char *what, char **cause);
-
 /* Parses one batch input line: {"room","user","type","text"|"url","caption","filename",
  * "mime","id"} and optionally "project", "bot". Unknown keys are refused. No validation
  * beyond the shape: type may be absent (detected later). Returns 0 or -1 with *cause. */
