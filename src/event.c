@@ -24,17 +24,6 @@ static const char *const kind_names[] = {
     [EV_UNKNOWN] = "unknown",
 };
 
-/* cJSON returns NULL from its constructors only when malloc fails: give up like xmalloc. */
-static void *
-need(void *p)
-{
-    if (p == NULL) {
-        fputs("jelou-console: out of memory (cJSON)\n", stderr);
-        abort();
-    }
-    return p;
-}
-
 /* The member named key, or NULL when absent or null (Jelou may write null for "none"). A key
  * given twice is refused: parsers disagree on which copy wins, and the signature covers
  * both. */
@@ -326,7 +315,7 @@ static void
 add_str(cJSON *obj, const char *key, const char *value)
 {
     if (value != NULL)
-        need(cJSON_AddStringToObject(obj, key, value));
+        json_need(cJSON_AddStringToObject(obj, key, value));
 }
 
 /* {"id":..., "name":...} under key, left out when both are absent. */
@@ -335,7 +324,7 @@ add_ref(cJSON *root, const char *key, const char *id, const char *name)
 {
     if (id == NULL && name == NULL)
         return;
-    cJSON *o = need(cJSON_AddObjectToObject(root, key));
+    cJSON *o = json_need(cJSON_AddObjectToObject(root, key));
     add_str(o, "id", id);
     add_str(o, "name", name);
 }
@@ -356,7 +345,7 @@ event_serialize(const struct event *e, size_t *len)
     if (name == NULL)
         name = (unsigned)e->kind <= EV_UNKNOWN ? kind_names[e->kind] : "unknown";
 
-    cJSON *root = need(cJSON_CreateObject());
+    cJSON *root = json_need(cJSON_CreateObject());
     if (e->kind == EV_MESSAGE) {
         add_str(root, "field", "messages");
         add_str(root, "object", "message_event");
@@ -368,7 +357,7 @@ event_serialize(const struct event *e, size_t *len)
         /* cJSON would print a double; the digits are ours. */
         char text[32];
         snprintf(text, sizeof text, "%lld", e->timestamp_ms);
-        need(cJSON_AddRawToObject(root, "timestamp", text));
+        json_need(cJSON_AddRawToObject(root, "timestamp", text));
     }
     add_str(root, "project_id", pick(e->project, m ? m->project : NULL));
     add_str(root, "room_id", pick(e->room, m ? m->room : NULL));
@@ -380,10 +369,10 @@ event_serialize(const struct event *e, size_t *len)
         add_str(root, "message", e->close_message);
     }
     if (m != NULL) {
-        cJSON *value = need(cJSON_AddObjectToObject(root, "value"));
+        cJSON *value = json_need(cJSON_AddObjectToObject(root, "value"));
         add_str(value, "id", m->id);
         add_str(value, "type", e->value_type ? e->value_type : msg_type_name(m->type));
-        cJSON *content = need(cJSON_AddObjectToObject(value, "content"));
+        cJSON *content = json_need(cJSON_AddObjectToObject(value, "content"));
         /* A kind the console does not know keeps what it came with, body included. */
         if (m->type == MSG_TEXT || m->type == MSG_NONE)
             add_str(content, "body", m->body);
@@ -395,7 +384,7 @@ event_serialize(const struct event *e, size_t *len)
         }
     }
 
-    char *printed = need(cJSON_PrintUnformatted(root));
+    char *printed = json_need(cJSON_PrintUnformatted(root));
     cJSON_Delete(root);
     /* cJSON has its own allocator hooks; hand the caller memory that free() owns. */
     char *out = xstrdup(printed);

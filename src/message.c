@@ -95,8 +95,8 @@ message_free(struct message *m)
 }
 
 /* cJSON returns NULL from its constructors only when malloc fails: give up like xmalloc. */
-static void *
-need(void *p)
+void *
+json_need(void *p)
 {
     if (p == NULL) {
         fputs("jelou-console: out of memory (cJSON)\n", stderr);
@@ -246,7 +246,7 @@ message_validate(const struct message *m, char **cause)
 static void
 add_str(cJSON *obj, const char *key, const char *value)
 {
-    need(cJSON_AddStringToObject(obj, key, value));
+    json_need(cJSON_AddStringToObject(obj, key, value));
 }
 
 char *
@@ -255,7 +255,7 @@ message_serialize(const struct message *m, size_t *len, char **cause)
     if (message_validate(m, cause) != 0)
         return NULL;
 
-    cJSON *root = need(cJSON_CreateObject());
+    cJSON *root = json_need(cJSON_CreateObject());
     add_str(root, "field", "messages");
     add_str(root, "object", "message_event");
     add_str(root, "event_type", "incoming_message");
@@ -263,10 +263,10 @@ message_serialize(const struct message *m, size_t *len, char **cause)
     add_str(root, "room_id", m->room);
     add_str(root, "bot_id", m->bot);
     add_str(root, "user_id", m->user);
-    cJSON *value = need(cJSON_AddObjectToObject(root, "value"));
+    cJSON *value = json_need(cJSON_AddObjectToObject(root, "value"));
     add_str(value, "id", m->id);
     add_str(value, "type", msg_type_name(m->type));
-    cJSON *content = need(cJSON_AddObjectToObject(value, "content"));
+    cJSON *content = json_need(cJSON_AddObjectToObject(value, "content"));
     if (m->type == MSG_TEXT) {
         add_str(content, "body", m->body);
     } else {
@@ -278,7 +278,7 @@ message_serialize(const struct message *m, size_t *len, char **cause)
             add_str(content, "filename", m->filename);
     }
 
-    char *printed = need(cJSON_PrintUnformatted(root));
+    char *printed = json_need(cJSON_PrintUnformatted(root));
     cJSON_Delete(root);
     /* cJSON has its own allocator hooks; hand the caller memory that free() owns. */
     char *out = xstrdup(printed);

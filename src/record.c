@@ -12,27 +12,17 @@
 
 #include "jelou/utf8.h"
 #include "jelou/xalloc.h"
+#include "json_strict.h"
 
 struct record {
     cJSON *obj;
 };
 
-/* cJSON returns NULL from its constructors only when malloc fails: give up like xmalloc. */
-static void *
-need(void *p)
-{
-    if (p == NULL) {
-        fputs("jelou-console: out of memory (cJSON)\n", stderr);
-        abort();
-    }
-    return p;
-}
-
 struct record *
 record_new(void)
 {
     struct record *r = xmalloc(sizeof *r);
-    r->obj = need(cJSON_CreateObject());
+    r->obj = json_need(cJSON_CreateObject());
     return r;
 }
 
@@ -41,7 +31,7 @@ record_new(void)
 static void
 put(struct record *r, const char *key, cJSON *item)
 {
-    need(item);
+    json_need(item);
     if (r == NULL || key == NULL) {
         cJSON_Delete(item);
         return;
@@ -52,7 +42,7 @@ put(struct record *r, const char *key, cJSON *item)
     else
         ok = cJSON_AddItemToObject(r->obj, key, item);
     /* Both fail only when copying the key runs out of memory. */
-    need(ok ? item : NULL);
+    json_need(ok ? item : NULL);
 }
 
 void
@@ -141,7 +131,7 @@ record_finish(struct record *r)
 
     if (r == NULL)
         return NULL;
-    printed = need(cJSON_PrintUnformatted(r->obj));
+    printed = json_need(cJSON_PrintUnformatted(r->obj));
     /* cJSON has its own allocator hooks; hand the caller memory that free() owns. */
     out = xstrdup(printed);
     cJSON_free(printed);
