@@ -19,6 +19,8 @@
 #include "jelou/xalloc.h"
 
 #define PRIVATE_FILE_MAX 4096
+/* A config file is a few dozen lines; anything near this is not one (or is /dev/zero). */
+#define CONFIG_FILE_MAX (64 * 1024)
 #define DEFAULT_ATTEMPTS 3
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_CONNECT_TIMEOUT_S 10
@@ -58,6 +60,7 @@ struct parse_ctx {
     char *line;
     size_t cap;
     int lineno;
+    size_t total;           /* bytes read so far: the file may grow after fstat */
     int read_errno;
     int error_line;
     char *error;
@@ -113,6 +116,17 @@ read_line(char *str, int num, void *stream)
         return NULL;
     }
     c->lineno++;
+    c->total += (size_t)n;
+    if (c->total > CONFIG_FILE_MAX) {
+        parse_error(c, "the file is larger than %d KiB: not a config file",
+                    CONFIG_FILE_MAX / 1024);
+        return NULL;
+    }
+    /* inih reads a line as a C string: a NUL would silently cut the value short. */
+    if (memchr(c->line, '\0', (size_t)n) != NULL) {
+        parse_error(c, "the line contains a NUL byte");
+        return NULL;
+    }
     /* inih would silently cut a long line in two and read the tail as another line. */
     if (num < 2 || n > num - 1) {
         parse_error(c, "line is longer than %d characters", num - 2);
@@ -188,7 +202,8 @@ config_read(struct config *cfg, const char *path, int must_exist, char **cause)
 {
     struct stat st;
 
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO is refused below instead of hanging in open. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
             return 0;
@@ -198,6 +213,16 @@ config_read(struct config *cfg, const char *path, int must_exist, char **cause)
     if (e != 0) {
         close(fd);
         return cause_fail(cause, xasprintf("cannot read config %s: %s", path, strerror(e)));
+    }
+    /* A device or a pipe can be endless (/dev/zero) or never end (a FIFO). */
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return cause_fail(cause, xasprintf("config %s is not a regular file", path));
+    }
+    if (st.st_size > CONFIG_FILE_MAX) {
+        close(fd);
+        return cause_fail(cause, xasprintf("config %s is larger than %d KiB: not a config "
+                                           "file", path, CONFIG_FILE_MAX / 1024));
     }
     FILE *fp = fdopen(fd, "r");
     if (fp == NULL) {
