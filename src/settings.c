@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -470,6 +472,64 @@ settings_load(struct settings *s, const struct settings_flags *f, char **cause)
     return rc;
 }
 
+/* A core dump or a debugger attached by another process of the user would read the secret
+ * from memory: once one is loaded, the process makes no core and cannot be attached to.
+ * Both only tighten; they fail only on systems without them, which then keep the risk. */
+static void
+protect_process(void)
+{
+    static const struct rlimit none = {0, 0};
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    setrlimit(RLIMIT_CORE, &none);
+}
+
+/* One rule for every source of a secret-like value (files and variables alike): a UTF-8
+ * BOM and surrounding whitespace are what editors and `echo` add, so they are dropped; a
+ * second line or a control character is a mistake no trimming can guess at, so it is
+ * refused. data[0..*len) is cleaned in place; the result starts at the returned offset. */
+static int
+clean_private(const char *data, size_t *start, size_t *len, const char *what,
+              const char *where, char **cause)
+{
+    size_t b = 0, e = *len;
+    if (e >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+        b = 3;
+    while (b < e && isspace((unsigned char)data[b]))
+        b++;
+    while (e > b && isspace((unsigned char)data[e - 1]))
+        e--;
+    if (b == e)
+        return cause_fail(cause, xasprintf("%s %s is empty", what, where));
+    for (size_t i = b; i < e; i++) {
+        unsigned char c = (unsigned char)data[i];
+        if (c == '\n' || c == '\r')
+            return cause_fail(cause, xasprintf("%s %s holds more than one line: it must hold "
+                                               "the %s alone", what, where, what));
+        if (c < 0x20 || c == 0x7f)
+            return cause_fail(cause, xasprintf("%s %s contains a control character", what,
+                                               where));
+    }
+    *start = b;
+    *len = e - b;
+    return 0;
+}
+
+/* The value of a variable holding a secret itself, by the file rules; NULL with *cause. */
+static char *
+private_from_env(const char *name, const char *what, char **cause)
+{
+    const char *v = getenv(name);
+    size_t start = 0, len = v != NULL ? strlen(v) : 0;
+    char *where = xasprintf("in %s", name);
+    char *result = NULL;
+    if (clean_private(v != NULL ? v : "", &start, &len, what, where, cause) == 0) {
+        result = xstrndup(v + start, len);
+        protect_process();
+    }
+    free(where);
+    return result;
+}
+
 int
 settings_load_secret(struct settings *s, char **cause)
 {
@@ -480,11 +540,8 @@ settings_load_secret(struct settings *s, char **cause)
         return s->secret != NULL ? 0 : -1;
     }
     if (s->secret_from_env) {
-        const char *v = getenv("JELOU_SIGNING_SECRET");
-        if (v == NULL || *v == '\0')
-            return cause_fail(cause, xstrdup("JELOU_SIGNING_SECRET is set but empty"));
-        s->secret = xstrdup(v);
-        return 0;
+        s->secret = private_from_env("JELOU_SIGNING_SECRET", "secret", cause);
+        return s->secret != NULL ? 0 : -1;
     }
     return cause_fail(cause, xstrdup("no signing secret: set JELOU_SIGNING_SECRET, "
                                "JELOU_SIGNING_SECRET_FILE or --secret-file"));
@@ -500,11 +557,8 @@ settings_load_api_key(struct settings *s, char **cause)
         return s->api_key != NULL ? 0 : -1;
     }
     if (s->api_key_from_env) {
-        const char *v = getenv("JELOU_API_KEY");
-        if (v == NULL || *v == '\0')
-            return cause_fail(cause, xstrdup("JELOU_API_KEY is set but empty"));
-        s->api_key = xstrdup(v);
-        return 0;
+        s->api_key = private_from_env("JELOU_API_KEY", "API key", cause);
+        return s->api_key != NULL ? 0 : -1;
     }
     return cause_fail(cause, xstrdup("no API key: set JELOU_API_KEY, or api_key_file in the "
                                      "config, or --api-key-file"));
@@ -602,14 +656,13 @@ settings_read_private_file(const char *path, const char *what, char **cause)
         cause_fail(cause, xasprintf("%s file %s contains a NUL byte", what, path));
         goto out;
     }
-    /* Editors and `echo` add a newline that is not part of the secret. */
-    while (len > 0 && isspace((unsigned char)data[len - 1]))
-        len--;
-    if (len == 0) {
-        cause_fail(cause, xasprintf("%s file %s is empty", what, path));
-        goto out;
+    char *where = xasprintf("file %s", path);
+    size_t start = 0;
+    if (clean_private(data, &start, &len, what, where, cause) == 0) {
+        result = xstrndup(data + start, len);
+        protect_process();
     }
-    result = xstrndup(data, len);
+    free(where);
 
 out:
     explicit_bzero(data, sizeof data);
