@@ -20,13 +20,17 @@ static const char mime_usage[] =
     "A URL (https:// only) is probed with a ranged GET of at most 64 KiB.\n"
     "When the server's Content-Type disagrees, it is shown too; libmagic wins.\n"
     "\n"
-    "Exit status: 0 detected, 2 bad input (refused type, web page, missing file, HTTP error),\n"
-    "3 network failure.\n";
+    "A type that cannot be sent as media (a web page, an unknown type) is still printed,\n"
+    "with \"none\" as the message type; the reason goes to stderr and the exit status is 2.\n"
+    "\n"
+    "Exit status: 0 detected and sendable, 2 bad input (not sendable as media, missing file,\n"
+    "HTTP error), 3 network failure.\n";
 
 enum { OPT_JSON = OPT_FIRST_COMMAND_OPTION, OPT_HELP };
 
 struct mime_ctx {
     const char *source;
+    int local;              /* a file path, not a URL: the verdict must not say "URL" */
     int json;
     int done;
     int code;
@@ -51,11 +55,13 @@ report(struct mime_ctx *c, const char *mime, enum msg_type type, const char *ser
         char *line = record_finish(r);
         printf("%s\n", line);
         free(line);
-    } else if (error == NULL) {
+    } else if (mime != NULL) {
+        /* A detection command says what it detected even when the verdict is "no". */
+        const char *name = type == MSG_NONE ? "none" : msg_type_name(type);
         if (server_type)
-            printf("%s %s (server says %s)\n", mime, msg_type_name(type), server_type);
+            printf("%s %s (server says %s)\n", mime, name, server_type);
         else
-            printf("%s %s\n", mime, msg_type_name(type));
+            printf("%s %s\n", mime, name);
     }
     if (error != NULL)
         cli_error("%s: %s", c->source, error);
@@ -67,6 +73,11 @@ judge(struct mime_ctx *c, const char *mime, const char *server_type, size_t byte
     enum msg_type type = MSG_NONE;
     char *cause = NULL;
     if (probe_pick_type(mime, MSG_NONE, 0, &type, &cause) != 0) {
+        /* probe_pick_type speaks of URLs, which send --attach always has. */
+        if (c->local && mime_is_web_page(mime)) {
+            free(cause);
+            cause = xasprintf("this file is a web page (%s), not a media file", mime);
+        }
         report(c, mime, MSG_NONE, server_type, bytes, status, cause);
         free(cause);
         c->code = EXIT_BADINPUT;
@@ -131,6 +142,7 @@ cmd_mime(int argc, char **argv)
     char *cause = NULL;
     if (!is_url(c.source)) {
         char *mime = NULL;
+        c.local = 1;
         if (mime_detect_file(c.source, &mime, &cause) != 0) {
             cli_error("%s", cause);
             free(cause);

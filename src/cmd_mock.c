@@ -16,7 +16,8 @@
 
 static const char mock_usage[] =
     "Usage: jelou-console mock [--listen ADDR:PORT] [--log FILE] [--fail-first N]\n"
-    "                          [--fail-rate P] [--fail-status CODE] [--delay-ms D]\n"
+    "                          [--fail-rate P] [--fail-status CODE] [--retry-after V]\n"
+    "                          [--delay-ms D]\n"
     "                          [--media-dir DIR [--media-cert FILE]] [--secret-file PATH]\n"
     "                          [--api-key-file PATH] [--project ID] [--emit-to URL]\n"
     "                          [--script FILE]\n"
@@ -31,6 +32,7 @@ static const char mock_usage[] =
     "  --fail-first N      answer the first N well-formed requests with --fail-status\n"
     "  --fail-rate P       and this fraction (0..1) of the others\n"
     "  --fail-status CODE  status of injected failures (default 500)\n"
+    "  --retry-after V     injected failures carry Retry-After: V (seconds or an HTTP date)\n"
     "  --delay-ms D        delay every answer by D milliseconds (without blocking others)\n"
     "  --media-dir DIR     also serve DIR's files over HTTPS at /media/NAME on a free port\n"
     "                      (printed on the second line), with a certificate made at start\n"
@@ -53,6 +55,7 @@ enum {
     OPT_FAIL_FIRST,
     OPT_FAIL_RATE,
     OPT_FAIL_STATUS,
+    OPT_RETRY_AFTER,
     OPT_DELAY,
     OPT_MEDIA_DIR,
     OPT_MEDIA_CERT,
@@ -130,6 +133,7 @@ cmd_mock(int argc, char **argv)
         {"fail-first", required_argument, NULL, OPT_FAIL_FIRST},
         {"fail-rate", required_argument, NULL, OPT_FAIL_RATE},
         {"fail-status", required_argument, NULL, OPT_FAIL_STATUS},
+        {"retry-after", required_argument, NULL, OPT_RETRY_AFTER},
         {"delay-ms", required_argument, NULL, OPT_DELAY},
         {"media-dir", required_argument, NULL, OPT_MEDIA_DIR},
         {"media-cert", required_argument, NULL, OPT_MEDIA_CERT},
@@ -171,6 +175,14 @@ cmd_mock(int argc, char **argv)
             if (parse_number("--fail-status", optarg, 100, 599, &v) != 0)
                 return EXIT_BADINPUT;
             mo.fail_status = (int)v;
+            break;
+        case OPT_RETRY_AFTER:
+            /* It becomes a header line: a line break would add headers of its own. */
+            if (*optarg == '\0' || strpbrk(optarg, "\r\n") != NULL) {
+                cli_error("mock: --retry-after must be one non-empty line");
+                return EXIT_BADINPUT;
+            }
+            mo.retry_after = optarg;
             break;
         case OPT_DELAY:
             if (parse_number("--delay-ms", optarg, 0, 600000, &v) != 0)

@@ -211,6 +211,11 @@ on_change(void *arg, struct outbox_entry *e)
 {
     (void)arg;
     struct job *j = e->user;
+    /* A wait the server asked for can be long: say why the command is quiet. */
+    if (j != NULL && e->state == SEND_SENDING && e->retry_in_ms > 0 && e->retry_asked)
+        cli_error("HTTP %ld for message %s: retrying in %lds (attempt %d of %d)",
+                  e->http_status, e->msg->id, (e->retry_in_ms + 999) / 1000, e->attempt + 1,
+                  e->max_attempts);
     if (j == NULL || (e->state != SEND_ACCEPTED && e->state != SEND_FAILED))
         return;
     j->attempts = e->attempt;

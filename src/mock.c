@@ -42,6 +42,7 @@ struct mock {
     int fail_first;
     double fail_rate;
     int fail_status;
+    char *retry_after;          /* sent with injected failures, or NULL */
     long delay_ms;
     unsigned long requests;     /* answered, whatever the verdict */
     unsigned long seq;          /* log lines, webhook and media alike */
@@ -254,6 +255,8 @@ on_request(void *arg, const struct httpd_request *req, struct httpd_response *re
     resp->body_len = strlen(resp->body);
     resp->content_type = "application/json";
     resp->delay_ms = m->delay_ms;
+    if (m->retry_after != NULL && strcmp(v.name, "injected_failure") == 0)
+        resp->headers = xasprintf("Retry-After: %s\r\n", m->retry_after);
 
     free(v.reason);
     message_free(v.msg);
@@ -1328,6 +1331,7 @@ mock_new(struct loop *l, const struct mock_opts *o, char **cause)
     m->fail_first = o->fail_first;
     m->fail_rate = o->fail_rate;
     m->fail_status = o->fail_status ? o->fail_status : MOCK_DEFAULT_FAIL_STATUS;
+    m->retry_after = o->retry_after ? xstrdup(o->retry_after) : NULL;
     m->delay_ms = o->delay_ms;
     m->loop = l;
     m->addr = xstrdup(o->addr ? o->addr : "127.0.0.1");
@@ -1447,6 +1451,7 @@ mock_free(struct mock *m)
     }
     free(m->addr);
     free(m->project);
+    free(m->retry_after);
     free(m->emit_to);
     free(m);
 }

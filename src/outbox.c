@@ -7,6 +7,7 @@
 
 #include "jelou/journal.h"
 #include "jelou/sign.h"
+#include "jelou/text.h"
 #include "jelou/transport.h"
 #include "jelou/xalloc.h"
 
@@ -113,16 +114,12 @@ notify(struct outbox *ob, struct outbox_entry *e)
         ob->change(ob->arg, e);
 }
 
-/* One printable line from a server's answer: control bytes become spaces. */
+/* One line from a server's answer, cleaned as the screen cleans remote text: it is
+ * printed on stderr and the status line, where C1 or bidi controls would act. */
 static char *
 one_line(const char *s, size_t n)
 {
-    char *out = xstrndup(s, n > REASON_BYTES ? REASON_BYTES : n);
-    for (char *p = out; *p; p++) {
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = ' ';
-    }
-    return out;
+    return text_sanitize(s, n > REASON_BYTES ? REASON_BYTES : n, 0);
 }
 
 static void pump(struct outbox *ob);
@@ -135,7 +132,22 @@ on_attempt(void *arg, int attempt)
     e->state = SEND_SENDING;
     e->attempt = attempt;
     e->tries++;
+    e->retry_in_ms = 0;
+    e->retry_asked = 0;
     notify(ob, e);
+}
+
+/* Shown, not journaled: the state is still "sending", only the wait is new. */
+static void
+on_wait(void *arg, const struct transport_wait *w)
+{
+    struct outbox_entry *e = arg;
+    struct outbox *ob = e->owner;
+    e->retry_in_ms = w->delay_ms > 0 ? w->delay_ms : 1;
+    e->retry_asked = w->retry_after_ms >= 0;
+    e->http_status = w->http_status;
+    if (ob->change)
+        ob->change(ob->arg, e);
 }
 
 static void
@@ -150,6 +162,7 @@ on_done(void *arg, const struct transport_result *r)
     free(e->error);
     free(e->response);
     e->error = NULL;
+    e->retry_in_ms = 0;
     e->response = one_line(r->body, r->body_len);
     if (r->http_status >= 200 && r->http_status <= 299) {
         e->state = SEND_ACCEPTED;
@@ -161,6 +174,14 @@ on_done(void *arg, const struct transport_result *r)
             e->error = xasprintf("HTTP %ld: %s", r->http_status, e->response);
         else
             e->error = xasprintf("HTTP %ld", r->http_status);
+        if (r->retry_after_ms > TRANSPORT_RETRY_AFTER_MAX_MS) {
+            char *why = xasprintf("%s (the server asks to wait %ld s before a retry, more "
+                                  "than the %ld s this console waits: not retried)", e->error,
+                                  (r->retry_after_ms + 999) / 1000,
+                                  TRANSPORT_RETRY_AFTER_MAX_MS / 1000);
+            free(e->error);
+            e->error = why;
+        }
     }
     notify(ob, e);
     pump(ob);
@@ -181,6 +202,7 @@ start(struct outbox *ob, struct outbox_entry *e)
         .keep_bytes = REASON_BYTES,
         .retry = 1,
         .on_attempt = on_attempt,
+        .on_wait = on_wait,
         .on_done = on_done,
         .arg = e,
     };

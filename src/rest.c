@@ -7,6 +7,7 @@
 
 #include "jelou/cause.h"
 #include "jelou/record.h"
+#include "jelou/text.h"
 #include "jelou/transport.h"
 #include "jelou/xalloc.h"
 
@@ -51,16 +52,12 @@ rest_base_url(const char *base_template, const char *project)
     return buf_take(&b);
 }
 
-/* A person reads the error on one line: control bytes would break it (or the terminal). */
+/* A person reads the error on one line, on stderr or the status line: cleaned the way the
+ * screen cleans remote text, since C1 and bidi controls would act on the terminal. */
 static char *
 one_line(const char *s)
 {
-    char *out = xstrdup(s);
-    for (char *p = out; *p != '\0'; p++) {
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = ' ';
-    }
-    return out;
+    return text_sanitize(s, strlen(s), 0);
 }
 
 static void

@@ -322,6 +322,12 @@ chat_msg_status(const struct chat_msg *m)
     case SEND_QUEUED:
         return xstrdup("queued");
     case SEND_SENDING:
+        if (m->retry_in_s > 0 && m->http_status > 0)
+            return xasprintf("HTTP %d, retrying in %us (attempt %d/%d)", m->http_status,
+                             m->retry_in_s, m->attempt + 1, m->max_attempts);
+        if (m->retry_in_s > 0)
+            return xasprintf("retrying in %us (attempt %d/%d)", m->retry_in_s,
+                             m->attempt + 1, m->max_attempts);
         if (m->attempt <= 0)
             return xstrdup("sending");
         if (m->max_attempts <= 0)

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +21,8 @@
 #include "jelou/xalloc.h"
 
 #define PRIVATE_FILE_MAX 4096
+/* A config file is a few dozen lines; anything near this is not one (or is /dev/zero). */
+#define CONFIG_FILE_MAX (64 * 1024)
 #define DEFAULT_ATTEMPTS 3
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_CONNECT_TIMEOUT_S 10
@@ -58,6 +62,7 @@ struct parse_ctx {
     char *line;
     size_t cap;
     int lineno;
+    size_t total;           /* bytes read so far: the file may grow after fstat */
     int read_errno;
     int error_line;
     char *error;
@@ -113,6 +118,17 @@ read_line(char *str, int num, void *stream)
         return NULL;
     }
     c->lineno++;
+    c->total += (size_t)n;
+    if (c->total > CONFIG_FILE_MAX) {
+        parse_error(c, "the file is larger than %d KiB: not a config file",
+                    CONFIG_FILE_MAX / 1024);
+        return NULL;
+    }
+    /* inih reads a line as a C string: a NUL would silently cut the value short. */
+    if (memchr(c->line, '\0', (size_t)n) != NULL) {
+        parse_error(c, "the line contains a NUL byte");
+        return NULL;
+    }
     /* inih would silently cut a long line in two and read the tail as another line. */
     if (num < 2 || n > num - 1) {
         parse_error(c, "line is longer than %d characters", num - 2);
@@ -188,7 +204,8 @@ config_read(struct config *cfg, const char *path, int must_exist, char **cause)
 {
     struct stat st;
 
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO is refused below instead of hanging in open. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
             return 0;
@@ -198,6 +215,16 @@ config_read(struct config *cfg, const char *path, int must_exist, char **cause)
     if (e != 0) {
         close(fd);
         return cause_fail(cause, xasprintf("cannot read config %s: %s", path, strerror(e)));
+    }
+    /* A device or a pipe can be endless (/dev/zero) or never end (a FIFO). */
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return cause_fail(cause, xasprintf("config %s is not a regular file", path));
+    }
+    if (st.st_size > CONFIG_FILE_MAX) {
+        close(fd);
+        return cause_fail(cause, xasprintf("config %s is larger than %d KiB: not a config "
+                                           "file", path, CONFIG_FILE_MAX / 1024));
     }
     FILE *fp = fdopen(fd, "r");
     if (fp == NULL) {
@@ -445,6 +472,64 @@ settings_load(struct settings *s, const struct settings_flags *f, char **cause)
     return rc;
 }
 
+/* A core dump or a debugger attached by another process of the user would read the secret
+ * from memory: once one is loaded, the process makes no core and cannot be attached to.
+ * Both only tighten; they fail only on systems without them, which then keep the risk. */
+static void
+protect_process(void)
+{
+    static const struct rlimit none = {0, 0};
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    setrlimit(RLIMIT_CORE, &none);
+}
+
+/* One rule for every source of a secret-like value (files and variables alike): a UTF-8
+ * BOM and surrounding whitespace are what editors and `echo` add, so they are dropped; a
+ * second line or a control character is a mistake no trimming can guess at, so it is
+ * refused. data[0..*len) is cleaned in place; the result starts at the returned offset. */
+static int
+clean_private(const char *data, size_t *start, size_t *len, const char *what,
+              const char *where, char **cause)
+{
+    size_t b = 0, e = *len;
+    if (e >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+        b = 3;
+    while (b < e && isspace((unsigned char)data[b]))
+        b++;
+    while (e > b && isspace((unsigned char)data[e - 1]))
+        e--;
+    if (b == e)
+        return cause_fail(cause, xasprintf("%s %s is empty", what, where));
+    for (size_t i = b; i < e; i++) {
+        unsigned char c = (unsigned char)data[i];
+        if (c == '\n' || c == '\r')
+            return cause_fail(cause, xasprintf("%s %s holds more than one line: it must hold "
+                                               "the %s alone", what, where, what));
+        if (c < 0x20 || c == 0x7f)
+            return cause_fail(cause, xasprintf("%s %s contains a control character", what,
+                                               where));
+    }
+    *start = b;
+    *len = e - b;
+    return 0;
+}
+
+/* The value of a variable holding a secret itself, by the file rules; NULL with *cause. */
+static char *
+private_from_env(const char *name, const char *what, char **cause)
+{
+    const char *v = getenv(name);
+    size_t start = 0, len = v != NULL ? strlen(v) : 0;
+    char *where = xasprintf("in %s", name);
+    char *result = NULL;
+    if (clean_private(v != NULL ? v : "", &start, &len, what, where, cause) == 0) {
+        result = xstrndup(v + start, len);
+        protect_process();
+    }
+    free(where);
+    return result;
+}
+
 int
 settings_load_secret(struct settings *s, char **cause)
 {
@@ -455,11 +540,8 @@ settings_load_secret(struct settings *s, char **cause)
         return s->secret != NULL ? 0 : -1;
     }
     if (s->secret_from_env) {
-        const char *v = getenv("JELOU_SIGNING_SECRET");
-        if (v == NULL || *v == '\0')
-            return cause_fail(cause, xstrdup("JELOU_SIGNING_SECRET is set but empty"));
-        s->secret = xstrdup(v);
-        return 0;
+        s->secret = private_from_env("JELOU_SIGNING_SECRET", "secret", cause);
+        return s->secret != NULL ? 0 : -1;
     }
     return cause_fail(cause, xstrdup("no signing secret: set JELOU_SIGNING_SECRET, "
                                "JELOU_SIGNING_SECRET_FILE or --secret-file"));
@@ -475,11 +557,8 @@ settings_load_api_key(struct settings *s, char **cause)
         return s->api_key != NULL ? 0 : -1;
     }
     if (s->api_key_from_env) {
-        const char *v = getenv("JELOU_API_KEY");
-        if (v == NULL || *v == '\0')
-            return cause_fail(cause, xstrdup("JELOU_API_KEY is set but empty"));
-        s->api_key = xstrdup(v);
-        return 0;
+        s->api_key = private_from_env("JELOU_API_KEY", "API key", cause);
+        return s->api_key != NULL ? 0 : -1;
     }
     return cause_fail(cause, xstrdup("no API key: set JELOU_API_KEY, or api_key_file in the "
                                      "config, or --api-key-file"));
@@ -577,14 +656,13 @@ settings_read_private_file(const char *path, const char *what, char **cause)
         cause_fail(cause, xasprintf("%s file %s contains a NUL byte", what, path));
         goto out;
     }
-    /* Editors and `echo` add a newline that is not part of the secret. */
-    while (len > 0 && isspace((unsigned char)data[len - 1]))
-        len--;
-    if (len == 0) {
-        cause_fail(cause, xasprintf("%s file %s is empty", what, path));
-        goto out;
+    char *where = xasprintf("file %s", path);
+    size_t start = 0;
+    if (clean_private(data, &start, &len, what, where, cause) == 0) {
+        result = xstrndup(data + start, len);
+        protect_process();
     }
-    result = xstrndup(data, len);
+    free(where);
 
 out:
     explicit_bzero(data, sizeof data);

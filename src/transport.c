@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "jelou/loop.h"
+#include "jelou/text.h"
 #include "jelou/xalloc.h"
 
 /* Beyond this a response body is not read further: a send only needs its status. */
@@ -36,6 +37,7 @@ struct treq {
     int retry;
     int follow;
     void (*on_attempt)(void *arg, int attempt);
+    void (*on_wait)(void *arg, const struct transport_wait *w);
     void (*on_done)(void *arg, const struct transport_result *r);
     void *arg;
 
@@ -46,6 +48,7 @@ struct treq {
     size_t resp_total;
     int stopped;              /* we ended the transfer on purpose */
     char *content_type;
+    long retry_after_ms;      /* this answer's Retry-After; -1: none or unreadable */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -176,6 +179,9 @@ treq_free(struct treq *q)
     } else {
         curl_easy_cleanup(q->easy);
     }
+    /* Header lines can carry an API key or a token: wipe them before they are freed. */
+    for (struct curl_slist *h = q->headers; h != NULL; h = h->next)
+        explicit_bzero(h->data, strlen(h->data));
     curl_slist_free_all(q->headers);
     free(q->url);
     free(q->method);
@@ -221,26 +227,74 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+/* The value of header line data[0..n) if it is the header name (with its colon), without
+ * the surrounding blanks and line end; NULL for another header. */
+static const char *
+header_value(const char *data, size_t n, const char *name, size_t *len)
+{
+    size_t k = strlen(name);
+    if (n <= k || strncasecmp(data, name, k) != 0)
+        return NULL;
+    const char *v = data + k;
+    size_t l = n - k;
+    while (l > 0 && (*v == ' ' || *v == '\t')) {
+        v++;
+        l--;
+    }
+    while (l > 0 && (v[l - 1] == '\r' || v[l - 1] == '\n' || v[l - 1] == ' ' ||
+                     v[l - 1] == '\t'))
+        l--;
+    *len = l;
+    return v;
+}
+
+/* Retry-After (RFC 9110 10.2.3) in ms from now: delay-seconds or an HTTP date; -1 when it
+ * is neither. A date in the past means "now". Values beyond a day are kept as a day: they
+ * are refused as too long anyway and must not overflow. */
+static long
+parse_retry_after(const char *v, size_t len)
+{
+    const long day_ms = 24L * 60 * 60 * 1000;
+    char text[64];
+    if (len == 0 || len >= sizeof text)
+        return -1;
+    memcpy(text, v, len);
+    text[len] = '\0';
+    size_t i = 0;
+    long secs = 0;
+    while (i < len && text[i] >= '0' && text[i] <= '9') {
+        if (secs <= day_ms / 1000)
+            secs = secs * 10 + (text[i] - '0');
+        i++;
+    }
+    if (i == len)
+        return secs > day_ms / 1000 ? day_ms : secs * 1000;
+    time_t when = curl_getdate(text, NULL);
+    if (when == (time_t)-1)
+        return -1;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    long long ms = (long long)(when - now.tv_sec) * 1000 - now.tv_nsec / 1000000;
+    return ms <= 0 ? 0 : ms > day_ms ? day_ms : (long)ms;
+}
+
 static size_t
 on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
     struct treq *q = arg;
-    size_t n = size * nmemb;
-    /* A new status line starts a new response (redirects): forget the old type. */
+    size_t n = size * nmemb, len = 0;
+    const char *v;
+    /* A new status line starts a new response (redirects): forget the old one's headers. */
     if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
         free(q->content_type);
         q->content_type = NULL;
-    } else if (n > 13 && strncasecmp(data, "content-type:", 13) == 0) {
-        const char *v = data + 13;
-        size_t len = n - 13;
-        while (len > 0 && (*v == ' ' || *v == '\t')) {
-            v++;
-            len--;
-        }
-        while (len > 0 && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
-            len--;
+        q->retry_after_ms = -1;
+    } else if ((v = header_value(data, n, "content-type:", &len)) != NULL) {
         free(q->content_type);
-        q->content_type = xstrndup(v, len);
+        /* The server's words end up on a terminal (mime prints them): clean them now. */
+        q->content_type = text_sanitize(v, len, 0);
+    } else if ((v = header_value(data, n, "retry-after:", &len)) != NULL) {
+        q->retry_after_ms = parse_retry_after(v, len);
     }
     return n;
 }
@@ -257,6 +311,7 @@ start_attempt(struct treq *q)
         q->resp.data[0] = '\0';
     free(q->content_type);
     q->content_type = NULL;
+    q->retry_after_ms = -1;
     q->errbuf[0] = '\0';
     if (q->on_attempt)
         q->on_attempt(q->arg, q->attempts);
@@ -288,6 +343,7 @@ transport_submit(struct transport *t, const struct transport_request *r, char **
     q->retry = r->retry;
     q->follow = r->follow_redirects;
     q->on_attempt = r->on_attempt;
+    q->on_wait = r->on_wait;
     q->on_done = r->on_done;
     q->arg = r->arg;
 
@@ -473,9 +529,27 @@ finish(struct treq *q, CURLcode code)
      * that status is the answer. A 3xx is not: it only says where the answer was. */
     if (!answered && ((status >= 200 && status <= 299) || status >= 400))
         answered = 1;
-    int retryable = answered ? status >= 500 : !error_is_permanent(code);
+    /* 408 and 429 are the server saying "not now", not "no": like a 5xx, worth another
+     * attempt with the same bytes. Every other 4xx is final. */
+    int transient = status >= 500 || status == 408 || status == 429;
+    int retryable = answered ? transient : !error_is_permanent(code);
+    long asked = answered ? q->retry_after_ms : -1;
+    if (asked > TRANSPORT_RETRY_AFTER_MAX_MS)
+        retryable = 0;
     if (q->retry && retryable && q->attempts < t->o.max_attempts) {
-        q->due = loop_now_ms() + backoff_ms(t, q->attempts);
+        long delay = backoff_ms(t, q->attempts);
+        if (asked > delay)
+            delay = asked;
+        q->due = loop_now_ms() + delay;
+        if (q->on_wait) {
+            struct transport_wait w = {
+                .attempt = q->attempts,
+                .delay_ms = delay,
+                .http_status = answered ? status : 0,
+                .retry_after_ms = asked,
+            };
+            q->on_wait(q->arg, &w);
+        }
         return;
     }
 
@@ -494,6 +568,12 @@ finish(struct treq *q, CURLcode code)
     } else if (status < 200 || status > 299) {
         error = xasprintf("HTTP %ld", status);
     }
+    if (error != NULL) {
+        /* It can quote what the peer sent (a Location, a proxy's answer): one clean line. */
+        char *clean = text_sanitize(error, strlen(error), 0);
+        free(error);
+        error = clean;
+    }
     struct transport_result res = {
         .http_status = answered ? status : 0,
         .attempts = q->attempts,
@@ -503,6 +583,7 @@ finish(struct treq *q, CURLcode code)
         .body_len = q->resp.len,
         .body_truncated = q->resp_total > q->resp.len,
         .content_type = q->content_type,
+        .retry_after_ms = answered ? q->retry_after_ms : -1,
     };
     if (q->on_done)
         q->on_done(q->arg, &res);

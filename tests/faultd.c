@@ -30,7 +30,7 @@ static const char usage[] =
     "  close-early       read the request, close without answering\n"
     "  close-mid         send the status line, headers and part of the body, then close\n"
     "  stall-mid         like close-mid, but keep the connection open, silent\n"
-    "  status            answer --status with a short JSON body\n"
+    "  status            answer --status with a short JSON body (or --file's bytes)\n"
     "  big-body          answer --status with a body of --size bytes\n"
     "  redirect-chain    /hop/K redirects to /hop/K+1 until K = --hops, which serves --file\n"
     "  redirect-to-http  redirect every request to http://127.0.0.1:PORT/file\n"
@@ -330,15 +330,16 @@ reason(int status)
 }
 
 static void
-serve_file(struct conn *c)
+serve_file(struct conn *c, int status)
 {
     struct stat sb;
     c->body_fd = open(cfg.file, O_RDONLY);
     if (c->body_fd < 0 || fstat(c->body_fd, &sb) != 0)
         die("cannot open %s: %s", cfg.file, strerror(errno));
     c->body_left = sb.st_size;
-    set_head(c, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
-                "Content-Length: %lld\r\nConnection: close\r\n\r\n", (long long)sb.st_size);
+    set_head(c, "HTTP/1.1 %d %s\r\nContent-Type: application/octet-stream\r\n"
+                "Content-Length: %lld\r\nConnection: close\r\n\r\n", status, reason(status),
+             (long long)sb.st_size);
 }
 
 /* The whole request has arrived: log it and decide the answer. */
@@ -388,6 +389,10 @@ answer(struct conn *c, size_t head_len, size_t body_len)
         c->silent_after = cfg.mode == M_STALL_MID;
         return;
     case M_STATUS: {
+        if (cfg.file != NULL) {
+            serve_file(c, cfg.status);
+            return;
+        }
         char small[64];
         int n = snprintf(small, sizeof small, "{\"faultd\":%d}", cfg.status);
         set_head(c, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
@@ -402,7 +407,7 @@ answer(struct conn *c, size_t head_len, size_t body_len)
         return;
     case M_REDIRECT_CHAIN:
         if (sscanf(path, "/hop/%d", &hop) != 1 || hop >= cfg.hops) {
-            serve_file(c);
+            serve_file(c, 200);
             return;
         }
         set_head(c, "HTTP/1.1 302 Found\r\nLocation: %s://127.0.0.1:%d/hop/%d\r\n"
@@ -413,7 +418,7 @@ answer(struct conn *c, size_t head_len, size_t body_len)
                     "Content-Length: 0\r\nConnection: close\r\n\r\n", cfg.port);
         return;
     case M_NO_RANGE:
-        serve_file(c);
+        serve_file(c, 200);
         return;
     }
 }

@@ -125,6 +125,9 @@ on_outbox_change(void *arg, struct outbox_entry *e)
     m->tries = e->tries;
     m->max_attempts = e->max_attempts;
     m->http_status = e->http_status;
+    /* Rounded up so that a wait never reads "0s"; the field holds up to 18 hours. */
+    long retry_s = (e->retry_in_ms + 999) / 1000;
+    m->retry_in_s = e->state == SEND_SENDING ? (unsigned)(retry_s > 65535 ? 65535 : retry_s) : 0;
     xstrset(&m->error, e->error);
     if (e->state != SEND_ACCEPTED && e->state != SEND_FAILED)
         return;

@@ -26,6 +26,7 @@ struct mock_opts {
     int fail_first;         /* answer fail_status to the first N well-signed requests */
     double fail_rate;       /* and to this fraction of the rest (0..1) */
     int fail_status;        /* default 500 */
+    const char *retry_after; /* a Retry-After value injected failures carry, or NULL */
     long delay_ms;          /* delay every answer */
     /* When set, a second server on addr (a free port) serves this directory's plain files
      * over HTTPS at MOCK_MEDIA_PATH, with a certificate made at start that only clients

@@ -30,6 +30,8 @@ struct outbox_entry {
     int max_attempts;
     long http_status;
     int network_error;
+    long retry_in_ms;    /* while sending: the wait before the next attempt; 0 if none */
+    int retry_asked;     /* that wait is the server's Retry-After */
     char *error;         /* one line, or NULL */
     char *response;      /* first bytes of the answer */
     void *user;          /* for the caller */

@@ -30,6 +30,7 @@ struct chat_msg {
     int http_status;
     unsigned earlier : 1;     /* from an earlier session: drawn greyed, never resent */
     unsigned packed : 1;      /* id and text share one allocation (chat_msg_pack) */
+    unsigned retry_in_s : 16; /* sending: seconds until the next attempt, 0 if none */
     long long time_ms;        /* wall clock, Unix ms */
     char *id;
     char *text;               /* text body, or NULL for media */

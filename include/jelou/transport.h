@@ -18,6 +18,10 @@ struct transport_opts {
     long backoff_max_ms;
 };
 
+/* The longest Retry-After a retry waits for. A server asking for more is not retried: the
+ * send fails at once and says so, rather than hold a message (and a script) for hours. */
+#define TRANSPORT_RETRY_AFTER_MAX_MS (120L * 1000)
+
 struct transport_result {
     long http_status;      /* 0 when no HTTP answer arrived */
     int attempts;          /* attempts made */
@@ -27,6 +31,15 @@ struct transport_result {
     size_t body_len;
     int body_truncated;    /* more bytes arrived than were kept */
     const char *content_type; /* the server's Content-Type, or NULL */
+    long retry_after_ms;   /* the last answer's Retry-After in ms from its arrival; -1: none */
+};
+
+/* A retry has been scheduled (the answer was a 5xx, 408 or 429, or no answer came). */
+struct transport_wait {
+    int attempt;           /* the attempt that just failed, 1-based */
+    long delay_ms;         /* until the next attempt starts */
+    long http_status;      /* 0 when no HTTP answer arrived */
+    long retry_after_ms;   /* what the server asked for (delay_ms is at least that); -1 */
 };
 
 struct transport_request {
@@ -38,10 +51,14 @@ struct transport_request {
     size_t keep_bytes;            /* response bytes kept (default 200 when 0) */
     int stop_at_keep;             /* abort the transfer once keep_bytes arrived (probes) */
     const char *range;            /* e.g. "0-65535", or NULL */
-    int retry;                    /* retry 5xx and network errors up to max_attempts */
+    /* Retry up to max_attempts: 5xx, 408, 429 and network errors. A Retry-After (seconds
+     * or an HTTP date) is waited for at least, up to TRANSPORT_RETRY_AFTER_MAX_MS. */
+    int retry;
     int follow_redirects;         /* follow up to 5 redirects, https only */
     /* Called as each attempt starts (1-based). May be NULL. */
     void (*on_attempt)(void *arg, int attempt);
+    /* Called when a retry is scheduled, before the wait. May be NULL. */
+    void (*on_wait)(void *arg, const struct transport_wait *w);
     /* Called once with the final result; the result is valid during the call only. */
     void (*on_done)(void *arg, const struct transport_result *r);
     void *arg;

@@ -247,3 +247,29 @@ assert_eq "batch attempts per id" "2 b-1
 2 b-3" "$(jq -r 'select(.event == "request") | .id' "$FD_LOG" | sort | uniq -c |
     sed 's/^ *//')"
 ok "batch: no message lost, each failed after 2 attempts with its own id"
+
+# --- A hostile reason: C1 controls (U+009B CSI, U+009D OSC), a bidi override and ESC in
+# the server's words reach stderr cleaned as the screen cleans them (U+FFFD each).
+printf '{"error":"no \302\23331m rojo \302\2350;t\a \342\200\256txet \033[2J","message":"x \302\233H \342\200\256y"}' \
+    > "$T/hostile.json"
+cleaned='{"error":"no �31m rojo �0;t� �txet �[2J","message":"x �H �y"}'
+start_faultd hostile --mode status --status 403 --file "$T/hostile.json"
+send_to "$FD_URL" --id hostile-1
+assert_eq "exit code, hostile reason" 1 "$RC"
+assert_eq "error line, hostile reason" "jelou-console: failed after 1 attempt: HTTP 403:\
+ $cleaned (id hostile-1; resend with --id hostile-1)" "$ERR"
+stop_faultd
+# The REST side: Jelou's error shape, valid JSON, the same controls (ESC escaped, as JSON must).
+printf '{"message":"x \302\233H \342\200\256y \\u001b]52;c;Zm9v\\u0007","status":403}' \
+    > "$T/hostile-rest.json"
+start_faultd hostile-rest --mode status --status 403 --file "$T/hostile-rest.json"
+printf 'k3y\n' > "$T/key"
+chmod 600 "$T/key"
+run_jelou conversation get --id c-1 --api-key-file "$T/key" --rest-base \
+    "http://127.0.0.1:$FD_PORT/jelouapi/v1/external-support/{projectId}"
+stop_faultd
+assert_eq "exit code, hostile REST answer" 1 "$RC"
+assert_eq "REST reason cleaned" \
+    "jelou-console: conversation get: refused (HTTP 403): x �H �y �]52;c;Zm9v�" "$ERR"
+case "$ERR" in *$'\302\233'* | *$'\342\200\256'* | *$'\033'*) fail "a control reached stderr";; esac
+ok "C1, bidi and ESC in a server's reason are cleaned on stderr"

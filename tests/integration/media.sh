@@ -32,6 +32,7 @@ check_mime note.mp3 "audio/mpeg audio"
 check_mime guide.pdf "application/pdf document"
 run_jelou mime --cacert "$T/ca.pem" "${MEDIA_URL}page.html"
 assert_eq "web page exit" 2 "$RC"
+assert_eq "web page detected" "text/html none" "$OUT"
 assert_eq "web page error" "jelou-console: ${MEDIA_URL}page.html: this URL serves a web page\
  (text/html), not a media file" "$ERR"
 ok "sample files detected over HTTPS; the fake gallery page is refused"

@@ -449,14 +449,22 @@ test_secret_from_env(void **state)
     assert_int_equal(s.secret_from_env, 1);
     assert_null(s.secret_file);
     assert_int_equal(settings_load_secret(&s, &cause), 0);
-    /* used as is: no trimming of what the user exported */
-    assert_string_equal(s.secret, " " SECRET "\n");
+    /* trimmed like a secret file: `export X=$(cat file)` and the file itself agree */
+    assert_string_equal(s.secret, SECRET);
+    settings_clear(&s);
+
+    setenv("JELOU_SIGNING_SECRET", SECRET "\nmore", 1);
+    load_ok(&s, NULL);
+    assert_int_equal(settings_load_secret(&s, &cause), -1);
+    assert_string_equal(cause, "secret in JELOU_SIGNING_SECRET holds more than one line: it "
+                               "must hold the secret alone");
+    free(cause);
     settings_clear(&s);
 
     setenv("JELOU_SIGNING_SECRET", "", 1);
     load_ok(&s, NULL);
     assert_int_equal(settings_load_secret(&s, &cause), -1);
-    assert_string_equal(cause, "JELOU_SIGNING_SECRET is set but empty");
+    assert_string_equal(cause, "secret in JELOU_SIGNING_SECRET is empty");
     free(cause);
     settings_clear(&s);
 }
@@ -687,7 +695,7 @@ test_api_key_precedence(void **state)
 
     setenv("JELOU_API_KEY", "", 1);
     assert_null(load_api_key(&f, &cause));
-    assert_string_equal(cause, "JELOU_API_KEY is set but empty");
+    assert_string_equal(cause, "API key in JELOU_API_KEY is empty");
     free(cause);
     free(cfg_key);
 
