@@ -1429,6 +1429,14 @@ load_lists(struct app *a)
     free(path);
 }
 
+/* The demo's sandbox shares the process: its complaints go to the status line, never to
+ * stderr, which would scroll the screen. */
+static void
+on_sandbox_report(void *arg, const char *line)
+{
+    set_status(arg, 1, "sandbox: %s", line);
+}
+
 int
 app_run(const struct app_opts *o)
 {
@@ -1478,6 +1486,8 @@ app_run(const struct app_opts *o)
     if (o->demo) {
         if (demo_prepare(&demo, &cause) != 0)
             goto fail;
+        demo.report = on_sandbox_report;
+        demo.report_arg = a;
         xstrset(&a->st->secret, demo.secret);
         xstrset(&a->st->api_key, demo.api_key);
     }
