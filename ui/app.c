@@ -1075,6 +1075,9 @@ main_key(struct app *a, const struct key *k)
         a->u.mode = MODE_HISTORY;
         a->u.hist_sel = 0;
     } else if (k->code == 12 && !k->alt) {
+        /* Whatever else wrote on the terminal, or whatever it made of a cell, goes. */
+        if (a->term.repaint)
+            a->term.repaint(a->term.ctx);
         a->dirty = 1;
     } else if (k->code == 3 && !k->alt) {
         request_quit(a);

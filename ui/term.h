@@ -63,6 +63,9 @@ struct term {
     int (*read_key)(void *ctx, struct key *k);
     /* The window size changed (SIGWINCH): ask the tty and resize. May be NULL. */
     void (*resize)(void *ctx);
+    /* The next flush rewrites every cell, whatever curses thinks is there (Ctrl-L). May be
+     * NULL. */
+    void (*repaint)(void *ctx);
 };
 
 /* The curses terminal (ui/term_curses.c). fd receives the input fd to wait on. */

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <wchar.h>
 
+#include "jelou/text.h"
 #include "jelou/xalloc.h"
 
 /* Our own key codes for bracketed paste, defined into curses' key table. */
@@ -63,13 +65,51 @@ c_erase(void *ctx)
     erase();
 }
 
+/* Cluster by cluster (text_cluster), one cell each, so that curses counts the columns the
+ * terminal gives: handed the bytes, curses would give every emoji of a ZWJ sequence cells
+ * of its own while the terminal draws them in one, and put a mark without a base on the
+ * cell before, another pane's. */
 static void
 c_put(void *ctx, int row, int col, const char *s, size_t n, enum style st)
 {
     (void)ctx;
-    attrset(theme[st]);
-    mvaddnstr(row, col, s, (int)n);
-    attrset(A_NORMAL);
+    attr_t a = theme[st];
+    size_t i = 0;
+    while (i < n) {
+        int w;
+        size_t shown, len = text_cluster(s + i, n - i, &w, &shown);
+        if (len == 0)
+            break;
+        wchar_t wc[CCHARW_MAX + 1] = {0};
+        size_t k = 0, j = 0;
+        mbstate_t ps;
+        memset(&ps, 0, sizeof ps);
+        while (w > 0 && j < shown && k < CCHARW_MAX) {
+            size_t r = mbrtowc(&wc[k], s + i + j, shown - j, &ps);
+            if (r == 0 || r > shown - j)
+                break;
+            k++;
+            j += r;
+        }
+        if (k > 0) {
+            cchar_t cc;
+            wchar_t first[2] = {wc[0], L'\0'};
+            setcchar(&cc, first, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
+            /* setcchar keeps only marks after the base; the joined characters go in too. */
+            for (size_t m = 1; m < k; m++)
+                cc.chars[m] = wc[m];
+            mvadd_wch(row, col, &cc);
+        }
+        col += w;
+        i += len;
+    }
+}
+
+static void
+c_repaint(void *ctx)
+{
+    (void)ctx;
+    clearok(curscr, TRUE);
 }
 
 static void
@@ -209,6 +249,7 @@ term_curses_open(struct term *t, int *fd, char **cause)
     t->bell = c_bell;
     t->read_key = c_read_key;
     t->resize = c_resize;
+    t->repaint = c_repaint;
     *fd = STDIN_FILENO;
     return 0;
 }

@@ -13,6 +13,7 @@
 
 #include "jelou/editbuf.h"
 #include "jelou/session.h"
+#include "jelou/text.h"
 #include "jelou/xalloc.h"
 #include "term.h"
 #include "ui.h"
@@ -351,6 +352,32 @@ test_long_draft_scrolls_to_the_cursor(void **state)
     teardown_ui(&f);
 }
 
+/* Names with ZWJ sequences and combining marks take their terminal columns: the rooms
+ * pane's separator stays in column 20 on every row. */
+static void
+test_clusters_keep_the_separator(void **state)
+{
+    (void)state;
+    struct fixture f;
+    setup_ui(&f, 24, 80);
+    session_open(f.u.s, "r-f", "u-f", "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9"
+                 "\xe2\x80\x8d\xf0\x9f\x91\xa7\xe2\x80\x8d\xf0\x9f\x91\xa6 Familia con nombre largo");
+    session_open(f.u.s, "r-z", "u-z", "Zoe\xcc\x81 Ame\xcc\x81lie");
+    ui_draw(&f.u, f.t);
+    for (int r = 0; r < 5; r++) {
+        char *l = term_mem_line(f.t, r);
+        char *bar = strstr(l, "\xe2\x94\x82");
+        assert_non_null(bar);
+        assert_int_equal(text_width(l, (size_t)(bar - l)), 20);
+        free(l);
+    }
+    char *l = term_mem_line(f.t, 3);
+    assert_non_null(strstr(l, "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d"
+                              "\xf0\x9f\x91\xa7 Familia con"));
+    free(l);
+    teardown_ui(&f);
+}
+
 int
 main(void)
 {
@@ -365,6 +392,7 @@ main(void)
         cmocka_unit_test(test_too_small_and_resize_keeps_draft),
         cmocka_unit_test(test_too_small_says_the_size_needed),
         cmocka_unit_test(test_long_draft_scrolls_to_the_cursor),
+        cmocka_unit_test(test_clusters_keep_the_separator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
