@@ -9,7 +9,7 @@
 #include "jelou/demo.h"
 #include "jelou/settings.h"
 #include "jelou/url.h"
-#include "term_check.h"
+#include "term.h"
 
 static const char usage[] =
     "Usage: jelou-console [--demo] [options]                 the console (--demo: sandbox)\n"
@@ -69,7 +69,7 @@ console(int argc, char **argv)
 
     /* Refused before anything starts: a console that cannot be drawn helps nobody. */
     char *tcause = NULL;
-    if (term_check(&tcause) != 0) {
+    if (term_curses_check(&tcause) != 0) {
         cli_error("%s", tcause);
         free(tcause);
         return EXIT_BADINPUT;
