@@ -21,24 +21,21 @@ keys Enter
 wait_screen "opened room r-3"
 # The separator is column 21 on every row. (A cell holds five characters: the family of
 # four shows its first three.)
-assert_rows 1 4 <<SCREEN
+rooms=$(cat <<SCREEN
 Rooms (3) · waiting │ Zo$e Am${e}lie · room r-3
  1 👨‍👩‍👧 Familia       │
  2 🏳️‍🌈 Orgullo        │
 ▸3 Zo$e Am${e}lie       │
 SCREEN
+)
+assert_rows 1 4 <<< "$rooms"
 ok "ZWJ sequences and combining marks leave the separator in its column"
 
 # Something else writes on the terminal; Ctrl-L rewrites every cell.
 printf '\033[2;5HGARBAGE GARBAGE' > "$(tm display -p -t console '#{pane_tty}')"
 wait_screen "GARBAGE GARBAGE"
 keys C-l
-assert_rows 1 4 <<SCREEN
-Rooms (3) · waiting │ Zo$e Am${e}lie · room r-3
- 1 👨‍👩‍👧 Familia       │
- 2 🏳️‍🌈 Orgullo        │
-▸3 Zo$e Am${e}lie       │
-SCREEN
+assert_rows 1 4 <<< "$rooms"
 screen | grep -q GARBAGE && { screen >&2; fail "Ctrl-L left cells stale"; }
 ok "Ctrl-L rewrites every cell"
 
