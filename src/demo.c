@@ -76,6 +76,8 @@ demo_start(struct demo *d, struct loop *l, struct transport *t, const char *dir,
         .transport = t,
         .emit_to = emit_to,
         .script = emit_to && stat(script, &sb) == 0 ? script : NULL,
+        .report = d->report,
+        .report_arg = d->report_arg,
     };
     d->mock = mock_new(l, &mo, cause);
     free(media);

@@ -426,8 +426,7 @@ editbuf_layout(const struct editbuf *b, int cols, size_t *starts, size_t *lens,
             size_t k = text_fit(t + pos, le - pos, cols, NULL);
             if (k == 0 && pos < le) {
                 /* A wide character in a one-column box still takes a row of its own. */
-                k = text_char_len(t + pos, le - pos);
-                k += text_fit(t + pos + k, le - pos - k, 0, NULL);
+                k = text_cluster(t + pos, le - pos, NULL, NULL);
             }
             size_t end = pos + k;
             put_row(starts, lens, max, rows, pos, k);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,8 @@ struct mock {
     struct script_line *script;
     size_t nscript, script_next;
     int script_timer;           /* the next line's, or -1 */
+    void (*report)(void *arg, const char *line);
+    void *report_arg;
 };
 
 /* A conversation of the REST API's table. */
@@ -192,6 +195,28 @@ answer_body(const struct verdict *v)
     return error_body("injected failure");
 }
 
+/* Says what went wrong where the embedder wants it: stderr for the mock command, the status
+ * line for the console's demo, whose screen stderr would scroll. */
+static void complain(struct mock *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+complain(struct mock *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *line = NULL;
+    if (vasprintf(&line, fmt, ap) < 0)
+        line = NULL;
+    va_end(ap);
+    if (line == NULL)
+        return;
+    if (m->report != NULL)
+        m->report(m->report_arg, line);
+    else
+        fprintf(stderr, "jelou-console: mock: %s\n", line);
+    free(line);
+}
+
 /* Appends one line to the log. The handlers have nobody to return an error to: a failed
  * write is said once on stderr rather than per line. */
 static void
@@ -201,9 +226,9 @@ write_log(struct mock *m, char *line)
     /* Written and synced before the answer leaves: whoever got it finds the line. */
     if (record_append_file(m->log_path, line, 1, &cause) < 0 && !m->log_failed) {
         if (cause != NULL)
-            fprintf(stderr, "jelou-console: mock: %s\n", cause);
+            complain(m, "%s", cause);
         else
-            fprintf(stderr, "jelou-console: mock: cannot write the log %s\n", m->log_path);
+            complain(m, "cannot write the log %s", m->log_path);
         m->log_failed = 1;
     }
     free(cause);
@@ -835,8 +860,8 @@ on_emit_done(void *arg, const struct transport_result *r)
     char *why = r->http_status != 0 ? xasprintf("HTTP %ld", r->http_status)
                                     : xstrdup(r->error ? r->error : "network error");
     log_emit(m, e, r->http_status, why);
-    fprintf(stderr, "jelou-console: mock: gave up emitting %s to %s after %d attempt%s: %s\n",
-            e->name, m->emit_to, e->attempts, e->attempts == 1 ? "" : "s", why);
+    complain(m, "gave up emitting %s to %s after %d attempt%s: %s", e->name, m->emit_to,
+             e->attempts, e->attempts == 1 ? "" : "s", why);
     free(why);
     emit_next(m);
 }
@@ -884,7 +909,7 @@ emit(struct mock *m, const struct event *ev)
     e->body = event_serialize(ev, &e->len);
     if (e->body == NULL || sign_header(m->secret, e->body, e->len, e->sig) != 0) {
         m->emit_failed++;
-        fprintf(stderr, "jelou-console: mock: cannot build the %s event\n", ev->name);
+        complain(m, "cannot build the %s event", ev->name);
         emission_free(e);
         return;
     }
@@ -1339,6 +1364,8 @@ mock_new(struct loop *l, const struct mock_opts *o, char **cause)
     m->project = xstrdup(o->project ? o->project : MOCK_DEFAULT_PROJECT);
     m->transport = o->transport;
     m->emit_to = o->emit_to ? xstrdup(o->emit_to) : NULL;
+    m->report = o->report;
+    m->report_arg = o->report_arg;
     m->emit_timer = -1;
     m->script_timer = -1;
     if (o->script != NULL && script_load(m, o->script, cause) != 0) {

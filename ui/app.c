@@ -20,6 +20,7 @@
 #include "jelou/inbound.h"
 #include "jelou/journal.h"
 #include "jelou/editbuf.h"
+#include "jelou/editor.h"
 #include "jelou/history.h"
 #include "jelou/idmap.h"
 #include "jelou/loop.h"
@@ -71,6 +72,10 @@ struct app {
     unsigned probe_gen;       /* a probe's answer is for the card only if gens match */
     unsigned long keyno;      /* keys handled so far */
     unsigned long status_keyno; /* the key during which the status message was set */
+    int input_fd;
+    int input_id;             /* the terminal's loop source; -1 while the editor has it */
+    struct editor *editor;    /* Ctrl-X Ctrl-E's child, or NULL */
+    struct editbuf *edit_draft; /* the draft the editor's text goes back to */
 };
 
 static long long
@@ -490,7 +495,7 @@ on_event(void *arg, const struct event *ev, int duplicate)
         else if (r != a->u.sel)
             r->unread++;
         /* The bell also sets the terminal's urgent hint where it has one. */
-        if (!a->u.muted && a->term_open)
+        if (!a->u.muted && a->term_open && a->editor == NULL)
             a->term.bell(a->term.ctx);
     }
 }
@@ -639,56 +644,58 @@ conversation_command(struct app *a, const struct slash *sl)
 
 /* ---- commands ---- */
 
+/* The screen and the keys go to the editor, a child; the loop keeps serving events, sends
+ * and retries meanwhile, and on_child takes the text back when the editor ends. */
 static void
 edit_in_editor(struct app *a)
 {
+    char *cause = NULL;
+    if (a->editor != NULL)
+        return;
     struct editbuf *b = ui_draft(&a->u);
-    const char *editor = getenv("VISUAL");
-    if (editor == NULL || editor[0] == '\0')
-        editor = getenv("EDITOR");
-    if (editor == NULL || editor[0] == '\0')
-        editor = "vi";
-    char path[] = "/tmp/jelou-draft-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0) {
-        set_status(a, 1, "cannot create a temporary file: %s", strerror(errno));
-        return;
-    }
-    const char *text = editbuf_text(b);
-    size_t len = strlen(text);
-    int ok = write(fd, text, len) == (ssize_t)len;
-    close(fd);
-    if (!ok) {
-        unlink(path);
-        set_status(a, 1, "cannot write the draft for the editor");
-        return;
-    }
-    char *cmd = xasprintf("%s '%s'", editor, path);
     term_curses_suspend(&a->term);
-    int rc = system(cmd);
-    term_curses_resume(&a->term);
-    free(cmd);
-    FILE *f = fopen(path, "r");
-    struct buf out = {0};
-    if (f) {
-        char chunk[4096];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-            buf_append(&out, chunk, n);
-        fclose(f);
-    }
-    unlink(path);
-    if (rc != 0 || f == NULL) {
-        buf_free(&out);
-        set_status(a, 1, "the editor failed (%s); the draft is unchanged", editor);
+    a->editor = editor_start(editbuf_text(b), &cause);
+    if (a->editor == NULL) {
+        term_curses_resume(&a->term);
+        set_status(a, 1, "%s; the draft is unchanged", cause);
+        free(cause);
         return;
     }
-    /* Editors add a final newline the agent did not type. */
-    while (out.len > 0 && out.data[out.len - 1] == '\n')
-        out.data[--out.len] = '\0';
-    editbuf_set(b, out.data ? out.data : "");
-    buf_free(&out);
-    clear_status(a);
+    /* The draft is the room's: an event that selects another room meanwhile keeps it. */
+    a->edit_draft = b;
+    loop_remove(a->loop, a->input_id);
+    a->input_id = -1;
+}
+
+static void on_input(void *arg, short revents);
+
+static void
+on_child(void *arg, int signo)
+{
+    struct app *a = arg;
+    char *text = NULL, *cause = NULL;
+    (void)signo;
+    if (a->editor == NULL)
+        return;
+    int rc = editor_poll(a->editor, &text, &cause);
+    if (rc == 0)
+        return;
+    editor_free(a->editor);
+    a->editor = NULL;
+    term_curses_resume(&a->term);
+    /* The window may have been resized while the editor had it. */
+    if (a->term.resize)
+        a->term.resize(a->term.ctx);
+    a->input_id = loop_add(a->loop, a->input_fd, POLLIN, on_input, NULL, a);
+    if (rc > 0) {
+        editbuf_set(a->edit_draft, text);
+        clear_status(a);
+    } else {
+        set_status(a, 1, "%s; the draft is unchanged", cause);
+    }
+    free(text);
+    free(cause);
+    a->dirty = 1;
 }
 
 static struct chat_msg *
@@ -1071,6 +1078,9 @@ main_key(struct app *a, const struct key *k)
         a->u.mode = MODE_HISTORY;
         a->u.hist_sel = 0;
     } else if (k->code == 12 && !k->alt) {
+        /* Whatever else wrote on the terminal, or whatever it made of a cell, goes. */
+        if (a->term.repaint)
+            a->term.repaint(a->term.ctx);
         a->dirty = 1;
     } else if (k->code == 3 && !k->alt) {
         request_quit(a);
@@ -1231,7 +1241,8 @@ on_winch(void *arg, int signo)
 {
     struct app *a = arg;
     (void)signo;
-    if (a->term.resize)
+    /* Not while the editor has the terminal: on_child resizes when it comes back. */
+    if (a->term.resize && a->editor == NULL)
         a->term.resize(a->term.ctx);
     a->dirty = 1;
 }
@@ -1424,6 +1435,14 @@ load_lists(struct app *a)
     free(path);
 }
 
+/* The demo's sandbox shares the process: its complaints go to the status line, never to
+ * stderr, which would scroll the screen. */
+static void
+on_sandbox_report(void *arg, const char *line)
+{
+    set_status(arg, 1, "sandbox: %s", line);
+}
+
 int
 app_run(const struct app_opts *o)
 {
@@ -1473,6 +1492,8 @@ app_run(const struct app_opts *o)
     if (o->demo) {
         if (demo_prepare(&demo, &cause) != 0)
             goto fail;
+        demo.report = on_sandbox_report;
+        demo.report_arg = a;
         xstrset(&a->st->secret, demo.secret);
         xstrset(&a->st->api_key, demo.api_key);
     }
@@ -1530,18 +1551,19 @@ app_run(const struct app_opts *o)
     if (a->u.s->nrooms > 0)
         select_nth(a, 0, 0);
 
-    int fd;
-    if (term_curses_open(&a->term, &fd, &cause) != 0)
+    if (term_curses_open(&a->term, &a->input_fd, &cause) != 0)
         goto fail;
     a->term_open = 1;
-    loop_add(a->loop, fd, POLLIN, on_input, NULL, a);
+    a->input_id = loop_add(a->loop, a->input_fd, POLLIN, on_input, NULL, a);
     loop_on_signal(a->loop, SIGWINCH, on_winch, a);
+    loop_on_signal(a->loop, SIGCHLD, on_child, a);
     loop_on_signal(a->loop, SIGTERM, on_quit_signal, a);
     loop_on_signal(a->loop, SIGHUP, on_quit_signal, a);
     loop_after(a->loop, 15000, on_tick, a);
     a->dirty = 1;
     while (!a->quit) {
-        if (a->dirty) {
+        /* Nothing is drawn while the editor owns the terminal. */
+        if (a->dirty && a->editor == NULL) {
             a->u.now_ms = wall_ms();
             a->u.outbox_busy = outbox_busy(a->ob);
             ui_draw(&a->u, &a->term);
@@ -1561,6 +1583,7 @@ fail:
     free(cause);
     code = 2;
 done:
+    editor_free(a->editor);
     if (a->term_open)
         term_curses_close(&a->term);
     card_clear(a);

@@ -315,9 +315,12 @@ draw_compose(struct ui *u, struct term *t, const struct layout *lay)
 
     const struct rect *c = &lay->compose;
     struct editbuf *b = ui_draft(u);
-    size_t max = 256, crow = 0;
+    size_t crow = 0;
     int ccol = 0;
-    size_t starts[256], lens[256];
+    /* However long the draft, the rows around the cursor are laid out and drawn: a fixed
+     * table would lose every row past its end, cursor included. */
+    size_t max = editbuf_layout(b, c->cols - 2, NULL, NULL, 0, NULL, NULL);
+    size_t *starts = xcalloc(max, sizeof *starts), *lens = xcalloc(max, sizeof *lens);
     size_t rows = editbuf_layout(b, c->cols - 2, starts, lens, max, &crow, &ccol);
     if (rows > max)
         rows = max;
@@ -331,6 +334,8 @@ draw_compose(struct ui *u, struct term *t, const struct layout *lay)
         t->put(t->ctx, c->row + i, 2, clean, strlen(clean), ST_NORMAL);
         free(clean);
     }
+    free(starts);
+    free(lens);
     if (u->mode == MODE_MAIN)
         t->cursor(t->ctx, c->row + (int)(crow - top), 2 + ccol, 1);
 }
@@ -512,6 +517,33 @@ draw_picker(struct ui *u, struct term *t, int rows, int cols)
     free(idx);
 }
 
+/* The size needed, in the longest wording that fits the screen, word-wrapped: a message cut
+ * at the edge would hide the one thing the agent needs to know. */
+static void
+draw_too_small(struct term *t, int rows, int cols)
+{
+    char need[16], full[96];
+    snprintf(need, sizeof need, "%dx%d", LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
+    snprintf(full, sizeof full, "Terminal too small (%dx%d): needs %s", cols, rows, need);
+    char shorter[48];
+    snprintf(shorter, sizeof shorter, "Too small: %s", need);
+    const char *tries[] = {full, shorter, need};
+    for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+        const char *s = tries[i];
+        size_t n = strlen(s), starts[16], lens[16];
+        size_t nrows = text_wrap(s, n, cols, starts, lens, 16);
+        int last = i + 1 == sizeof tries / sizeof tries[0];
+        if (!last && nrows > (size_t)rows)
+            continue;
+        for (size_t k = 0; k < nrows && k < 16 && (int)k < rows; k++) {
+            char *line = xstrndup(s + starts[k], lens[k]);
+            put_fit(t, (int)k, 0, cols, line, ST_ERROR);
+            free(line);
+        }
+        return;
+    }
+}
+
 void
 ui_draw(struct ui *u, struct term *t)
 {
@@ -527,7 +559,7 @@ ui_draw(struct ui *u, struct term *t)
     struct layout lay;
     layout_compute(rows, cols, u->user_pane, (int)need, &lay);
     if (lay.too_small) {
-        put_fit(t, 0, 0, cols, "Terminal too small: 40x10 at least", ST_ERROR);
+        draw_too_small(t, rows, cols);
         t->flush(t->ctx);
         return;
     }

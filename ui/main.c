@@ -9,6 +9,7 @@
 #include "jelou/demo.h"
 #include "jelou/settings.h"
 #include "jelou/url.h"
+#include "term.h"
 
 static const char usage[] =
     "Usage: jelou-console [--demo] [options]                 the console (--demo: sandbox)\n"
@@ -65,6 +66,14 @@ console(int argc, char **argv)
     /* Without a terminal, --demo proves the pipeline instead of drawing a screen. */
     if (demo && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
         return cmd_demo(argc, argv);
+
+    /* Refused before anything starts: a console that cannot be drawn helps nobody. */
+    char *tcause = NULL;
+    if (term_curses_check(&tcause) != 0) {
+        cli_error("%s", tcause);
+        free(tcause);
+        return EXIT_BADINPUT;
+    }
 
     struct settings st = {0};
     if (demo) {

@@ -63,7 +63,15 @@ struct term {
     int (*read_key)(void *ctx, struct key *k);
     /* The window size changed (SIGWINCH): ask the tty and resize. May be NULL. */
     void (*resize)(void *ctx);
+    /* The next flush rewrites every cell, whatever curses thinks is there (Ctrl-L). May be
+     * NULL. */
+    void (*repaint)(void *ctx);
 };
+
+/* Whether this process can draw the console, checked before anything starts: a UTF-8
+ * locale (sets LC_CTYPE from the environment), a TERM whose terminfo entry can address the
+ * cursor, and a tty on stdin and stdout. 0, or -1 with a one-line *cause naming the fix. */
+int term_curses_check(char **cause);
 
 /* The curses terminal (ui/term_curses.c). fd receives the input fd to wait on. */
 int term_curses_open(struct term *t, int *fd, char **cause);

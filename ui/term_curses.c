@@ -3,17 +3,27 @@
 #include "term.h"
 
 #include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <wchar.h>
 
+#include "jelou/text.h"
 #include "jelou/xalloc.h"
 
 /* Our own key codes for bracketed paste, defined into curses' key table. */
 #define CK_PASTE_BEGIN (KEY_MAX + 1)
 #define CK_PASTE_END (KEY_MAX + 2)
+
+/* From terminfo's <term.h>, which cannot be included here: its struct term is not ours.
+ * Only pointers pass, so void * stands for its TERMINAL *. */
+extern int setupterm(const char *term, int fd, int *err);
+extern int del_curterm(void *t);
+extern void *cur_term;
 
 static attr_t theme[ST_COUNT];
 
@@ -63,13 +73,51 @@ c_erase(void *ctx)
     erase();
 }
 
+/* Cluster by cluster (text_cluster), one cell each, so that curses counts the columns the
+ * terminal gives: handed the bytes, curses would give every emoji of a ZWJ sequence cells
+ * of its own while the terminal draws them in one, and put a mark without a base on the
+ * cell before, another pane's. */
 static void
 c_put(void *ctx, int row, int col, const char *s, size_t n, enum style st)
 {
     (void)ctx;
-    attrset(theme[st]);
-    mvaddnstr(row, col, s, (int)n);
-    attrset(A_NORMAL);
+    attr_t a = theme[st];
+    size_t i = 0;
+    while (i < n) {
+        int w;
+        size_t shown, len = text_cluster(s + i, n - i, &w, &shown);
+        if (len == 0)
+            break;
+        wchar_t wc[CCHARW_MAX + 1] = {0};
+        size_t k = 0, j = 0;
+        mbstate_t ps;
+        memset(&ps, 0, sizeof ps);
+        while (w > 0 && j < shown && k < CCHARW_MAX) {
+            size_t r = mbrtowc(&wc[k], s + i + j, shown - j, &ps);
+            if (r == 0 || r > shown - j)
+                break;
+            k++;
+            j += r;
+        }
+        if (k > 0) {
+            cchar_t cc;
+            wchar_t first[2] = {wc[0], L'\0'};
+            setcchar(&cc, first, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
+            /* setcchar keeps only marks after the base; the joined characters go in too. */
+            for (size_t m = 1; m < k; m++)
+                cc.chars[m] = wc[m];
+            mvadd_wch(row, col, &cc);
+        }
+        col += w;
+        i += len;
+    }
+}
+
+static void
+c_repaint(void *ctx)
+{
+    (void)ctx;
+    clearok(curscr, TRUE);
 }
 
 static void
@@ -176,6 +224,68 @@ c_read_key(void *ctx, struct key *k)
     return 1;
 }
 
+/* The variable that decides LC_CTYPE, as the C library reads them, for the message. */
+static const char *
+ctype_variable(void)
+{
+    static const char *const vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v != NULL && v[0] != '\0')
+            return vars[i];
+    }
+    return NULL;
+}
+
+int
+term_curses_check(char **cause)
+{
+    /* Names, drafts and keys are UTF-8: in another locale curses garbles every non-ASCII
+     * character and drops input after the first one typed. */
+    const char *var = ctype_variable();
+    int set = setlocale(LC_CTYPE, "") != NULL;
+    const char *codeset = nl_langinfo(CODESET);
+    if (!set || codeset == NULL || strcmp(codeset, "UTF-8") != 0) {
+        const char *fix = var ? var : "LANG";
+        if (var == NULL)
+            *cause = xasprintf("no locale is set, and the console needs UTF-8: run it with "
+                               "%s=C.UTF-8", fix);
+        else if (!set)
+            *cause = xasprintf("the locale %s=%s is not installed, and the console needs "
+                               "UTF-8: run it with %s=C.UTF-8", var, getenv(var), fix);
+        else
+            *cause = xasprintf("the locale %s=%s is not UTF-8, so names and emoji would be "
+                               "garbled: run it with %s=C.UTF-8", var, getenv(var), fix);
+        return -1;
+    }
+    /* A terminal that cannot move the cursor (dumb, unknown) would get a blank screen. */
+    const char *term = getenv("TERM");
+    if (term == NULL || term[0] == '\0') {
+        *cause = xstrdup("TERM is not set, so the screen cannot be drawn: set it to your "
+                         "terminal's type, e.g. TERM=xterm-256color");
+        return -1;
+    }
+    int err = 0;
+    if (setupterm(term, STDOUT_FILENO, &err) != OK) {
+        *cause = xasprintf("TERM=%s is not a terminal type this system knows: set TERM to "
+                           "your terminal's type, e.g. TERM=xterm-256color", term);
+        return -1;
+    }
+    const char *cup = tigetstr("cup");
+    int usable = cup != NULL && cup != (char *)-1 && tigetflag("hc") <= 0;
+    del_curterm(cur_term);
+    if (!usable) {
+        *cause = xasprintf("TERM=%s cannot move the cursor, so the screen cannot be drawn: "
+                           "set TERM to your terminal's type, e.g. TERM=xterm-256color", term);
+        return -1;
+    }
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        *cause = xstrdup("the console needs a terminal (stdin and stdout are not one)");
+        return -1;
+    }
+    return 0;
+}
+
 int
 term_curses_open(struct term *t, int *fd, char **cause)
 {
@@ -209,6 +319,7 @@ term_curses_open(struct term *t, int *fd, char **cause)
     t->bell = c_bell;
     t->read_key = c_read_key;
     t->resize = c_resize;
+    t->repaint = c_repaint;
     *fd = STDIN_FILENO;
     return 0;
 }

@@ -8,7 +8,7 @@
 #include "jelou/xalloc.h"
 
 struct cell {
-    char ch[8];     /* one UTF-8 character, "" for the right half of a wide one */
+    char ch[32];    /* one cluster as shown (text_cluster), "" for a wide one's right half */
     enum style st;
 };
 
@@ -37,6 +37,8 @@ m_erase(void *ctx)
     }
 }
 
+/* As curses does: one cell per cluster, and a wide character partly overwritten is blanked
+ * whole, so that no half of one stays behind. */
 static void
 m_put(void *ctx, int row, int col, const char *s, size_t n, enum style st)
 {
@@ -45,31 +47,27 @@ m_put(void *ctx, int row, int col, const char *s, size_t n, enum style st)
         return;
     size_t i = 0;
     while (i < n && col < m->cols) {
-        size_t len = text_char_len(s + i, n - i);
-        int w = text_width(s + i, len);
-        if (col + w > m->cols)
+        int w;
+        size_t shown, len = text_cluster(s + i, n - i, &w, &shown);
+        if (len == 0 || col + w > m->cols)
             break;
-        struct cell *c = &m->cells[row * m->cols + col];
-        if (w == 0) {
-            /* A combining mark joins the previous cell's character. */
-            struct cell *p = col > 0 ? c - 1 : NULL;
-            size_t used = p ? strlen(p->ch) : 0;
-            if (p != NULL && used + len < sizeof p->ch) {
-                memcpy(p->ch + used, s + i, len);
-                p->ch[used + len] = '\0';
-            }
-        } else {
-            size_t copy = len < sizeof c->ch ? len : sizeof c->ch - 1;
-            memcpy(c->ch, s + i, copy);
-            c->ch[copy] = '\0';
-            c->st = st;
-            for (int k = 1; k < w; k++) {
-                c[k].ch[0] = '\0';
-                c[k].st = st;
-            }
-            col += w;
-        }
         i += len;
+        if (w == 0)
+            continue; /* marks without a base are not drawn */
+        struct cell *c = &m->cells[row * m->cols + col];
+        if (c->ch[0] == '\0' && col > 0)
+            strcpy(c[-1].ch, " ");
+        if (col + w < m->cols && c[w].ch[0] == '\0')
+            strcpy(c[w].ch, " ");
+        size_t copy = shown < sizeof c->ch ? shown : sizeof c->ch - 1;
+        memcpy(c->ch, s + i - len, copy);
+        c->ch[copy] = '\0';
+        c->st = st;
+        for (int k = 1; k < w; k++) {
+            c[k].ch[0] = '\0';
+            c[k].st = st;
+        }
+        col += w;
     }
 }
 

@@ -17,6 +17,9 @@ struct demo {
     char *rest_base;          /* the sandbox's REST API, with {projectId} */
     char *media_base;         /* https://127.0.0.1:PORT/media */
     const char *ca_pem;       /* the certificate only this process trusts */
+    /* Set after demo_prepare: where the sandbox's complaints go (mock_opts.report). */
+    void (*report)(void *arg, const char *line);
+    void *report_arg;
 };
 
 /* Where the demo data lives: $JELOU_DEMO_DIR, else the installed copy, else the source

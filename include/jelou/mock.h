@@ -46,6 +46,10 @@ struct mock_opts {
      * "caption","filename","bot","reason","message"}, each emitted after_ms after the one
      * before; "{media}" in a url becomes the media server's base. Needs emit_to. */
     const char *script;
+    /* Where the sandbox's complaints go (a log it cannot write, an event given up on), one
+     * line each without a prefix. NULL: "jelou-console: mock: LINE" on stderr. */
+    void (*report)(void *arg, const char *line);
+    void *report_arg;
 };
 
 struct mock *mock_new(struct loop *l, const struct mock_opts *o, char **cause);

@@ -4,12 +4,22 @@
 
 #include <stddef.h>
 
-/* Columns s[0..n) takes on a terminal. Invalid bytes and non-printables count 1 (they are
- * drawn as U+FFFD or '?'); combining marks 0; wide characters (CJK, most emoji) 2. Needs
- * a UTF-8 LC_CTYPE (setlocale). */
+/* Columns s[0..n) takes on a terminal, cluster by cluster (text_cluster). Invalid bytes and
+ * non-printables count 1 (they are drawn as U+FFFD or '?'); combining marks and characters
+ * joined by a ZWJ 0; wide characters (CJK, most emoji) 2. Needs a UTF-8 LC_CTYPE. */
 int text_width(const char *s, size_t n);
 
-/* How many bytes of s[0..n) fit in cols columns without splitting a character;
+/* The characters one terminal cell can hold (ncurses' CCHARW_MAX). */
+#define TEXT_CLUSTER_CHARS 5
+
+/* Bytes of the grapheme cluster at s, as the terminal groups it into one cell: a base with
+ * its zero-width marks, and any non-ASCII character after a ZWJ (tmux 3.3's rule). *width
+ * (may be NULL) gets its columns: the base's; 0 for marks without a base, which are not
+ * drawn. *shown (may be NULL) gets the bytes of its first TEXT_CLUSTER_CHARS characters,
+ * never ending on a ZWJ: what a cell can show. 0 at n == 0. */
+size_t text_cluster(const char *s, size_t n, int *width, size_t *shown);
+
+/* How many bytes of s[0..n) fit in cols columns without splitting a cluster;
  * *used (may be NULL) gets the columns they take. */
 size_t text_fit(const char *s, size_t n, int cols, int *used);
 

@@ -13,6 +13,7 @@
 
 #include "jelou/editbuf.h"
 #include "jelou/session.h"
+#include "jelou/text.h"
 #include "jelou/xalloc.h"
 #include "term.h"
 #include "ui.h"
@@ -269,13 +270,110 @@ test_too_small_and_resize_keeps_draft(void **state)
     editbuf_set(f.u.sel->draft, "borrador que no se pierde");
     ui_draw(&f.u, f.t);
     char *l = term_mem_line(f.t, 0);
-    assert_string_equal(l, "Terminal too small: 40x10 at l");
+    assert_string_equal(l, "Terminal too small (30x8):");
+    free(l);
+    l = term_mem_line(f.t, 1);
+    assert_string_equal(l, "needs 40x10");
     free(l);
     term_mem_free(f.t);
     f.t = term_mem_new(24, 80);
     ui_draw(&f.u, f.t);
     l = term_mem_line(f.t, 22);
     assert_string_equal(l, "> borrador que no se pierde");
+    free(l);
+    teardown_ui(&f);
+}
+
+/* Rows 0..n-1 of the screen joined with '|', to compare a whole small screen at once. */
+static char *
+screen_rows(struct term *t, int n)
+{
+    struct buf b = {0};
+    for (int r = 0; r < n; r++) {
+        char *l = term_mem_line(t, r);
+        buf_printf(&b, "%s%s", r ? "|" : "", l);
+        free(l);
+    }
+    return buf_take(&b);
+}
+
+/* However small the screen, the size needed is on it, in the words that fit. */
+static void
+test_too_small_says_the_size_needed(void **state)
+{
+    (void)state;
+    static const struct {
+        int rows, cols;
+        const char *want;
+    } cases[] = {
+        {5, 20, "Terminal too small|(20x5): needs 40x10|||"},
+        {2, 20, "Terminal too small|(20x2): needs 40x10"},
+        {1, 20, "Too small: 40x10"},
+        {1, 12, "40x10"},
+        {3, 2, "40|x1|0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fixture f;
+        setup_ui(&f, cases[i].rows, cases[i].cols);
+        ui_draw(&f.u, f.t);
+        char *got = screen_rows(f.t, cases[i].rows);
+        assert_string_equal(got, cases[i].want);
+        free(got);
+        teardown_ui(&f);
+    }
+}
+
+/* A draft of more rows than any fixed table stays in the box, scrolled to the cursor, and
+ * typing shows up at once. */
+static void
+test_long_draft_scrolls_to_the_cursor(void **state)
+{
+    (void)state;
+    struct fixture f;
+    setup_ui(&f, 24, 80);
+    struct buf d = {0};
+    for (int i = 1; i <= 300; i++)
+        buf_printf(&d, "%sline %d", i > 1 ? "\n" : "", i);
+    editbuf_set(f.u.sel->draft, d.data);
+    buf_free(&d);
+    ui_draw(&f.u, f.t);
+    char *got = screen_rows(f.t, 24);
+    char *box = strstr(got, "|  line 296|");
+    assert_non_null(box);
+    assert_string_equal(box, "|  line 296|  line 297|  line 298|  line 299|  line 300|"
+                             " demo sandbox · outbox 0                                   F1 help · "
+                             "F2 history");
+    free(got);
+    editbuf_insert(f.u.sel->draft, "!", 1);
+    ui_draw(&f.u, f.t);
+    char *l = term_mem_line(f.t, 22);
+    assert_string_equal(l, "  line 300!");
+    free(l);
+    teardown_ui(&f);
+}
+
+/* Names with ZWJ sequences and combining marks take their terminal columns: the rooms
+ * pane's separator stays in column 20 on every row. */
+static void
+test_clusters_keep_the_separator(void **state)
+{
+    (void)state;
+    struct fixture f;
+    setup_ui(&f, 24, 80);
+    session_open(f.u.s, "r-f", "u-f", "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9"
+                 "\xe2\x80\x8d\xf0\x9f\x91\xa7\xe2\x80\x8d\xf0\x9f\x91\xa6 Familia con nombre largo");
+    session_open(f.u.s, "r-z", "u-z", "Zoe\xcc\x81 Ame\xcc\x81lie");
+    ui_draw(&f.u, f.t);
+    for (int r = 0; r < 5; r++) {
+        char *l = term_mem_line(f.t, r);
+        char *bar = strstr(l, "\xe2\x94\x82");
+        assert_non_null(bar);
+        assert_int_equal(text_width(l, (size_t)(bar - l)), 20);
+        free(l);
+    }
+    char *l = term_mem_line(f.t, 3);
+    assert_non_null(strstr(l, "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d"
+                              "\xf0\x9f\x91\xa7 Familia con"));
     free(l);
     teardown_ui(&f);
 }
@@ -292,6 +390,9 @@ main(void)
         cmocka_unit_test(test_remote_escapes_are_neutralised),
         cmocka_unit_test(test_help_and_history),
         cmocka_unit_test(test_too_small_and_resize_keeps_draft),
+        cmocka_unit_test(test_too_small_says_the_size_needed),
+        cmocka_unit_test(test_long_draft_scrolls_to_the_cursor),
+        cmocka_unit_test(test_clusters_keep_the_separator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

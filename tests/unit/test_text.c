@@ -12,6 +12,7 @@
 #include <wchar.h>
 
 #include "jelou/text.h"
+#include "jelou/xalloc.h"
 
 #define FFFD "\xef\xbf\xbd"
 
@@ -53,6 +54,38 @@ test_width_accent_and_combining(void **state)
     assert_int_equal(width_of("e\xcc\x81"), 1);
     assert_int_equal(width_of("\xcc\x81"), 0);
     assert_int_equal(text_char_len("\xcc\x81", 2), 2);
+}
+
+/* Clusters take the columns tmux 3.3 gives them: a ZWJ joins the next non-ASCII character
+ * into the cell of the one before. */
+static void
+test_width_clusters(void **state)
+{
+    (void)state;
+    const char *family = "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d"
+                         "\xf0\x9f\x91\xa7\xe2\x80\x8d\xf0\x9f\x91\xa6";
+    const char *rainbow = "\xf0\x9f\x8f\xb3\xef\xb8\x8f\xe2\x80\x8d\xf0\x9f\x8c\x88";
+    assert_int_equal(width_of(family), 2);
+    assert_int_equal(width_of(rainbow), 1);
+    assert_int_equal(width_of("a\xe2\x80\x8d" "b"), 2);           /* ASCII is never joined */
+    assert_int_equal(width_of("\xe5\x81\xa5\xe2\x80\x8d\xe4\xba\x8c"), 2); /* 健ZWJ二 */
+    assert_int_equal(width_of("\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd"), 4); /* 👍 + skin tone */
+    int w;
+    size_t shown;
+    assert_int_equal(text_cluster(family, strlen(family), &w, &shown), strlen(family));
+    assert_int_equal(w, 2);
+    /* A cell holds five characters, never ending on a ZWJ: man, ZWJ, woman, ZWJ, girl. */
+    assert_int_equal(shown, 18);
+    assert_int_equal(text_cluster(rainbow, strlen(rainbow), &w, &shown), strlen(rainbow));
+    assert_int_equal(shown, strlen(rainbow));
+    /* Fitting never splits a cluster: the family goes whole or not at all. */
+    char *s = xasprintf("ab%sc", family);
+    int used;
+    assert_int_equal(text_fit(s, strlen(s), 3, &used), 2);
+    assert_int_equal(used, 2);
+    assert_int_equal(text_fit(s, strlen(s), 4, &used), 2 + strlen(family));
+    assert_int_equal(used, 4);
+    free(s);
 }
 
 static void
@@ -381,6 +414,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_width_ascii),
         cmocka_unit_test(test_width_accent_and_combining),
+        cmocka_unit_test(test_width_clusters),
         cmocka_unit_test(test_width_wide),
         cmocka_unit_test(test_width_invalid),
         cmocka_unit_test(test_width_controls),
