@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "jelou/cause.h"
 #include "jelou/utf8.h"
 #include "jelou/xalloc.h"
 #include "json_strict.h"
@@ -289,4 +290,38 @@ record_view_free(struct record_view *v)
         return;
     cJSON_Delete(v->obj);
     free(v);
+}
+
+int
+record_each_line(const char *path, int (*fn)(void *arg, const char *line, size_t len),
+                 void *arg, size_t *skipped, char **cause)
+{
+    size_t bad = 0, size = 0;
+    char *line = NULL;
+    ssize_t got;
+    FILE *f;
+
+    if (skipped != NULL)
+        *skipped = 0;
+    f = fopen(path, "re");
+    if (f == NULL) {
+        if (errno == ENOENT)
+            return 0;
+        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
+    }
+    while ((got = getline(&line, &size, f)) > 0) {
+        size_t len = (size_t)got;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        if (len > 0 && fn(arg, line, len) != 0)
+            bad++;
+    }
+    int err = ferror(f) ? errno : 0;
+    free(line);
+    fclose(f);
+    if (err)
+        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(err)));
+    if (skipped != NULL)
+        *skipped = bad;
+    return 0;
 }
