@@ -202,6 +202,11 @@ room_update_wait(struct room *r)
             (r->waiting_since == 0 || m->time_ms < r->waiting_since))
             r->waiting_since = m->time_ms;
     }
+    /* Every message left on disk is older than those in memory: unless one of these
+     * answered the user, a wait that began there still runs. */
+    if (last_reply == 0 && r->older_wait != 0 &&
+        (r->waiting_since == 0 || r->older_wait < r->waiting_since))
+        r->waiting_since = r->older_wait;
 }
 
 struct chat_msg *
@@ -365,6 +370,13 @@ room_trim(struct room *r, size_t keep, void (*on_drop)(void *arg, struct chat_ms
     if (cut == 0)
         return 0;
     for (size_t i = 0; i < cut; i++) {
+        const struct chat_msg *m = r->msgs[i];
+        /* The wait as the conversation went, in time order, carried over what an earlier
+         * trim dropped: a reply that went through answers it, the next message starts it. */
+        if (m->dir == CHAT_OUT && m->state != SEND_FAILED)
+            r->older_wait = 0;
+        else if (m->dir == CHAT_IN && r->older_wait == 0)
+            r->older_wait = m->time_ms;
         if (on_drop != NULL)
             on_drop(arg, r->msgs[i]);
         chat_msg_free(r->msgs[i]);
@@ -394,6 +406,8 @@ room_take_older(struct room *r, struct room *from)
     }
     r->older = from->older;
     r->older_before = from->older_before;
+    r->older_wait = from->older_wait;
+    room_update_wait(r);
 }
 
 struct ranked {

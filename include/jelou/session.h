@@ -61,6 +61,7 @@ struct room {
      * older_before, read back (restore_older) when the agent scrolls past the top. */
     int older;
     long long older_before;
+    long long older_wait;     /* the user's wait that began in what was left on disk, or 0 */
 };
 
 enum room_sort { SORT_WAITING, SORT_RECENT };
@@ -117,11 +118,13 @@ struct room *session_apply_event(struct session *s, const struct event *ev, long
  * were added) and frees the oldest so that keep are left, plus any that share the oldest
  * kept time (up to 2 x keep): then "older than older_before" names exactly what was
  * dropped, which sets older. on_drop (may be NULL) sees each message before it is freed.
- * Counters (n_in, n_out, ...) still count the dropped ones. Returns how many went. */
+ * Counters (n_in, n_out, ...) still count the dropped ones, and a wait that began among them
+ * is kept (older_wait) for room_update_wait. Returns how many went. */
 size_t room_trim(struct room *r, size_t keep, void (*on_drop)(void *arg, struct chat_msg *m),
                  void *arg);
 /* Moves from's messages in front of r's (they are older: read back on demand) without
- * counting them again, and takes from's older / older_before. from is left empty. */
+ * counting them again, and takes from's older, older_before and older_wait. from is left
+ * empty. */
 void room_take_older(struct room *r, struct room *from);
 
 /* Fills out[] with the rooms in display order (s->sort) and returns how many.

@@ -352,6 +352,34 @@ test_equal_times_stay_together(void **state)
     session_free(s);
 }
 
+/* A user who wrote more than memory holds without an answer has waited since the first
+ * unanswered message, also when that one stayed on disk. */
+static void
+test_wait_begins_on_disk(void **state)
+{
+    struct fixture *fx = *state;
+    user_says(fx->events, "r-1", "Ana", "m1", "a", 1000);
+    agent_sent(fx->history, "r-1", "s2", "b", 2000, "accepted");
+    agent_sent(fx->history, "r-1", "s4", "c", 4000, "failed");
+    for (int t = 3; t <= 10; t += 2) {
+        char id[16];
+        snprintf(id, sizeof id, "m%d", t);
+        user_says(fx->events, "r-1", "Ana", id, "otra vez", t * 1000LL);
+    }
+    struct session *s = session_new();
+    struct restore_opts o = {.events = fx->events, .history = fx->history, .keep = 2};
+    char *cause = NULL;
+    size_t n = 0;
+    assert_int_equal(restore_session(s, &o, NULL, &cause), 0);
+    struct room *r = session_room(s, "r-1");
+    assert_transcript(r, "I:m7 I:m9");
+    assert_true(r->waiting_since == 3000); /* s2 answered m1; s4 failed */
+    assert_int_equal(restore_older(r, &o, &n, &cause), 0);
+    assert_transcript(r, "O:s4 I:m5 I:m7 I:m9");
+    assert_true(r->waiting_since == 3000);
+    session_free(s);
+}
+
 /* A long journal of one room: memory holds keep of it (never more than 4 x keep while
  * reading), a send retried after its first line fell out of memory is still read once,
  * and the newest messages are the ones on screen. */
@@ -396,6 +424,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_missing_files_are_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bound_and_older_on_demand, setup, teardown),
         cmocka_unit_test_setup_teardown(test_equal_times_stay_together, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_begins_on_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_journal_is_bounded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
