@@ -20,7 +20,7 @@ const char *const ui_help_lines[] = {
     "  C-_              undo",
     "  Up Down          earlier sent texts (empty draft), or move between lines",
     "  C-n C-p, Alt-1-9 next/previous room, room by number",
-    "  PgUp PgDn        scroll the conversation",
+    "  PgUp PgDn        scroll the conversation (past the top: older ones from disk)",
     "  Tab, Alt-u       show/hide the user pane (Tab completes /reply names)",
     "  C-x C-e          edit the draft in $EDITOR",
     "  F1               this help        F2  send history        C-l  redraw",
