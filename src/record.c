@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -303,11 +304,25 @@ record_each_line(const char *path, int (*fn)(void *arg, const char *line, size_t
 
     if (skipped != NULL)
         *skipped = 0;
-    f = fopen(path, "re");
-    if (f == NULL) {
+    /* Not blocking in open: a FIFO given as a journal would wait there for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) {
         if (errno == ENOENT)
             return 0;
         return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return cause_fail(cause, xasprintf("cannot read %s: %s", path,
+                                           S_ISDIR(st.st_mode) ? strerror(EISDIR)
+                                                               : "not a regular file"));
+    }
+    f = fdopen(fd, "r");
+    if (f == NULL) {
+        int err = errno;
+        close(fd);
+        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(err)));
     }
     while ((got = getline(&line, &size, f)) > 0) {
         size_t len = (size_t)got;
