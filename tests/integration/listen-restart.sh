@@ -4,22 +4,6 @@
 . "${top_srcdir}/tests/lib.sh"
 set -e
 
-start_listen() {
-    "$JELOU" listen --listen 127.0.0.1:0 "$@" > "$T/listen.out" 2> "$T/listen.err" &
-    LPID=$!
-    PIDS="$PIDS $LPID"
-    wait_for 10 grep -q '^listen: listening on ' "$T/listen.out" || {
-        cat "$T/listen.err" >&2
-        fail "listen did not start"
-    }
-    URL=$(sed -n '1s/^listen: listening on //p' "$T/listen.out")
-}
-
-stop_listen() {
-    kill "$LPID" 2>/dev/null || true
-    wait "$LPID" 2>/dev/null || true
-}
-
 post() { # BODY_FILE: prints the HTTP status
     curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
         -H "X-Jelou-Signature: sha256=$(hmac "$1")" --data-binary @"$1" "$URL"
@@ -29,13 +13,13 @@ printf '%s' '{"event_type":"message","timestamp":1776134278574,"project_id":"P",
 printf '%s' '{"event_type":"message","timestamp":1776134279574,"project_id":"P","room_id":"R","contact":{"id":"U","name":"Ana"},"value":{"id":"M2","type":"text","content":{"body":"¿Hola?"}}}' > "$T/m2"
 J="$T/j.jsonl"
 
-start_listen --journal "$J"
+start_listen listen --journal "$J"
 assert_eq "first delivery" 200 "$(post "$T/m1")"
 stop_listen
 printf 'torn line from a crash' >> "$J"
 printf '\n' >> "$J"
 
-start_listen --journal "$J"
+start_listen listen --journal "$J"
 assert_eq "redelivery after the restart" 200 "$(post "$T/m1")"
 assert_eq "a new event" 200 "$(post "$T/m2")"
 wait_for 10 test "$(tail -n +2 "$T/listen.out" | wc -l)" -ge 2 || fail "events not printed"
@@ -48,7 +32,7 @@ ok "an event journaled before a restart is a duplicate after it, journaled once"
 
 # A journal that cannot be read back (a directory here) is said once; events still come in.
 mkdir "$T/jdir"
-start_listen --journal "$T/jdir"
+start_listen listen --journal "$T/jdir"
 assert_eq "the listener runs" "listen: earlier events not read back, a redelivery of one would be journaled again: cannot read $T/jdir: Is a directory" \
     "$(cat "$T/listen.err")"
 stop_listen
