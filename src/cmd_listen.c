@@ -9,9 +9,19 @@
 #include "jelou/inbound.h"
 #include "jelou/loop.h"
 #include "jelou/record.h"
+#include "jelou/restore.h"
 #include "jelou/transport.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
+
+/* What the journal holds from an earlier run is known: a redelivery after a restart is
+ * answered and printed as a duplicate, not journaled twice. */
+static void
+seed_seen(void *arg, const struct event *ev, long long when)
+{
+    (void)when;
+    inbound_seen(arg, ev);
+}
 
 static const char listen_usage[] =
     "Usage: jelou-console listen [--listen ADDR:PORT] [--path P] [--journal FILE]\n"
@@ -27,7 +37,8 @@ static const char listen_usage[] =
     "   \"duplicate\"}\n"
     "(id: value.id of a message, the conversation id of a conversation event; text: the\n"
     "message's text or caption, or the closing message). A redelivered event is printed\n"
-    "again with \"duplicate\":true and not journaled twice.\n"
+    "again with \"duplicate\":true and not journaled twice, also after a restart with\n"
+    "the same --journal (the newest 10,000 events are remembered).\n"
     "\n"
     "  --listen ADDR:PORT  where to listen (default " INBOUND_DEFAULT_LISTEN "; port 0 picks a\n"
     "                      free one, printed on the first line of output)\n"
@@ -221,6 +232,14 @@ cmd_listen(int argc, char **argv)
     struct loop *l = t ? loop_new(t) : NULL;
     struct inbound *in = l ? inbound_new(l, &io, on_event, NULL, &cause) : NULL;
     int code = EXIT_SENT;
+    if (in != NULL && io.journal != NULL &&
+        restore_events_each(io.journal, seed_seen, in, NULL, &cause) != 0) {
+        /* Events are still taken (a journal that cannot be written is a 500 for each). */
+        fprintf(stderr, "listen: earlier events not read back, a redelivery of one would be "
+                        "journaled again: %s\n", cause);
+        free(cause);
+        cause = NULL;
+    }
     if (in == NULL) {
         cli_error("listen: %s", cause ? cause : "cannot start");
         free(cause);

@@ -162,45 +162,29 @@ entry_from_line(const char *line, size_t len, struct history_entry *e)
     return 0;
 }
 
+struct each {
+    void (*fn)(void *arg, struct history_entry *e);
+    void *arg;
+};
+
+static int
+each_line(void *arg, const char *line, size_t len)
+{
+    struct each *ea = arg;
+    struct history_entry e;
+    if (entry_from_line(line, len, &e) != 0)
+        return -1;
+    ea->fn(ea->arg, &e);
+    history_free_entry(&e);
+    return 0;
+}
+
 int
 history_each(const char *path, void (*fn)(void *arg, struct history_entry *e), void *arg,
              size_t *skipped, char **cause)
 {
-    size_t bad = 0, size = 0;
-    char *line = NULL;
-    ssize_t got;
-    FILE *f;
-
-    if (skipped != NULL)
-        *skipped = 0;
-    f = fopen(path, "re");
-    if (f == NULL) {
-        if (errno == ENOENT)
-            return 0;
-        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
-    }
-    while ((got = getline(&line, &size, f)) > 0) {
-        size_t len = (size_t)got;
-        struct history_entry e;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            len--;
-        if (len == 0)
-            continue;
-        if (entry_from_line(line, len, &e) != 0) {
-            bad++;
-            continue;
-        }
-        fn(arg, &e);
-        history_free_entry(&e);
-    }
-    int err = ferror(f) ? errno : 0;
-    free(line);
-    fclose(f);
-    if (err)
-        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(err)));
-    if (skipped != NULL)
-        *skipped = bad;
-    return 0;
+    struct each ea = {fn, arg};
+    return record_each_line(path, each_line, &ea, skipped, cause);
 }
 
 struct collect {

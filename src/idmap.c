@@ -96,6 +96,31 @@ idmap_put(struct idmap *m, const char *key, void *value)
     s->value = value;
 }
 
+void
+idmap_del(struct idmap *m, const char *key)
+{
+    uint64_t h = hash_str(key);
+    struct slot *hole = find(m, key, h);
+    size_t mask = m->cap - 1, i, j;
+
+    if (hole->key == NULL)
+        return;
+    /* Linear probing has no tombstones here: the keys after the hole that probed past it
+     * move back into it, so that every lookup still finds them before an empty slot. */
+    i = (size_t)(hole - m->slots);
+    for (j = (i + 1) & mask; m->slots[j].key != NULL; j = (j + 1) & mask) {
+        size_t home = (size_t)m->slots[j].hash & mask;
+        /* j may fill the hole at i unless its home lies cyclically in (i, j]. */
+        int stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            m->slots[i] = m->slots[j];
+            i = j;
+        }
+    }
+    m->slots[i] = (struct slot){0};
+    m->n--;
+}
+
 size_t
 idmap_count(const struct idmap *m)
 {

@@ -109,6 +109,17 @@ dedup_key(const struct event *ev)
     return NULL;
 }
 
+int
+inbound_seen(struct inbound *in, const struct event *ev)
+{
+    char *key = in && ev ? dedup_key(ev) : NULL;
+    int known = key != NULL && seen_has(in, key);
+    if (key != NULL && !known)
+        seen_add(in, key);
+    free(key);
+    return known;
+}
+
 /* Equal strings, in a time that does not depend on where they differ. */
 static int
 token_equal(const char *got, const char *want)

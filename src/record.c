@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "jelou/cause.h"
 #include "jelou/utf8.h"
 #include "jelou/xalloc.h"
 #include "json_strict.h"
@@ -289,4 +291,52 @@ record_view_free(struct record_view *v)
         return;
     cJSON_Delete(v->obj);
     free(v);
+}
+
+int
+record_each_line(const char *path, int (*fn)(void *arg, const char *line, size_t len),
+                 void *arg, size_t *skipped, char **cause)
+{
+    size_t bad = 0, size = 0;
+    char *line = NULL;
+    ssize_t got;
+    FILE *f;
+
+    if (skipped != NULL)
+        *skipped = 0;
+    /* Not blocking in open: a FIFO given as a journal would wait there for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return cause_fail(cause, xasprintf("cannot read %s: %s", path,
+                                           S_ISDIR(st.st_mode) ? strerror(EISDIR)
+                                                               : "not a regular file"));
+    }
+    f = fdopen(fd, "r");
+    if (f == NULL) {
+        int err = errno;
+        close(fd);
+        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(err)));
+    }
+    while ((got = getline(&line, &size, f)) > 0) {
+        size_t len = (size_t)got;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        if (len > 0 && fn(arg, line, len) != 0)
+            bad++;
+    }
+    int err = ferror(f) ? errno : 0;
+    free(line);
+    fclose(f);
+    if (err)
+        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(err)));
+    if (skipped != NULL)
+        *skipped = bad;
+    return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jelou/editbuf.h"
+#include "jelou/event.h"
 #include "jelou/idmap.h"
 #include "jelou/xalloc.h"
 
@@ -201,6 +202,11 @@ room_update_wait(struct room *r)
             (r->waiting_since == 0 || m->time_ms < r->waiting_since))
             r->waiting_since = m->time_ms;
     }
+    /* Every message left on disk is older than those in memory: unless one of these
+     * answered the user, a wait that began there still runs. */
+    if (last_reply == 0 && r->older_wait != 0 &&
+        (r->waiting_since == 0 || r->older_wait < r->waiting_since))
+        r->waiting_since = r->older_wait;
 }
 
 struct chat_msg *
@@ -234,6 +240,174 @@ room_has_msg(const struct room *r, const char *id, enum chat_dir dir)
             return 1;
     }
     return 0;
+}
+
+void
+room_add_note(struct room *r, long long when, char *text)
+{
+    struct chat_msg *n = chat_msg_new(CHAT_NOTE, MSG_TEXT);
+    n->text = text;
+    n->time_ms = when;
+    room_add(r, n);
+}
+
+/* The user's message as the transcript shows it. Its id and text are never edited: one
+ * block (chat_msg_pack), which counts when a journal of many rooms is read back. */
+static struct chat_msg *
+incoming(const struct event *ev, long long when)
+{
+    const struct message *m = ev->msg;
+    struct chat_msg *c = chat_msg_new(CHAT_IN, m->type);
+    char *text = m->body ? xstrdup(m->body) : NULL;
+    if (m->type == MSG_NONE) {
+        /* Say what it was rather than drop it: the agent can ask the user. */
+        free(text);
+        text = xasprintf("[%s] %s%s%s", ev->value_type ? ev->value_type : "?",
+                         m->body ? m->body : "", m->body && m->url ? " " : "",
+                         m->url ? m->url : "(this console cannot show it)");
+    } else {
+        xstrset(&c->url, m->url);
+    }
+    chat_msg_pack(c, xstrdup(m->id), text);
+    xstrset(&c->mime, m->mime);
+    xstrset(&c->caption, m->caption);
+    xstrset(&c->filename, m->filename);
+    c->time_ms = when;
+    return c;
+}
+
+struct room *
+session_apply_event(struct session *s, const struct event *ev, long long when,
+                    struct chat_msg **added)
+{
+    struct room *r;
+
+    if (added != NULL)
+        *added = NULL;
+    if (ev == NULL || ev->kind == EV_UNKNOWN)
+        return NULL;
+    r = session_open(s, ev->room, ev->user, ev->user_name);
+    if (r == NULL)
+        return NULL;
+    if (ev->project)
+        xstrset(&r->project, ev->project);
+    if (ev->bot)
+        xstrset(&r->bot, ev->bot);
+    if (ev->conversation)
+        xstrset(&r->conversation, ev->conversation);
+    if (ev->kind == EV_CONV_START) {
+        r->state = ROOM_ACTIVE;
+        xstrset(&r->close_reason, NULL);
+        room_add_note(r, when, xstrdup("conversation started"));
+    } else if (ev->kind == EV_CONV_CLOSE) {
+        r->state = ROOM_CLOSED;
+        xstrset(&r->close_reason, ev->close_reason ? ev->close_reason : "closed");
+        room_add_note(r, when, ev->close_message
+                              ? xasprintf("conversation closed (%s): %s", r->close_reason,
+                                          ev->close_message)
+                              : xasprintf("conversation closed (%s)", r->close_reason));
+    } else if (ev->msg != NULL && ev->msg->id != NULL &&
+               !room_has_msg(r, ev->msg->id, CHAT_IN)) {
+        struct chat_msg *c = incoming(ev, when);
+        room_add(r, c);
+        if (r->state == ROOM_UNKNOWN)
+            r->state = ROOM_ACTIVE;
+        if (added != NULL)
+            *added = c;
+    }
+    return r;
+}
+
+/* Stable (a bottom-up merge): a user's message and the reply written in the same
+ * millisecond keep the order in which they were read. Already sorted is the common case. */
+static void
+sort_by_time(struct chat_msg **v, size_t n)
+{
+    size_t i;
+    for (i = 1; i < n && v[i - 1]->time_ms <= v[i]->time_ms; i++)
+        ;
+    if (i >= n)
+        return;
+    struct chat_msg **tmp = xmalloc(n * sizeof *tmp), **from = v, **to = tmp;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t a = lo, b = mid, o = lo;
+            while (a < mid && b < hi)
+                to[o++] = from[b]->time_ms < from[a]->time_ms ? from[b++] : from[a++];
+            while (a < mid)
+                to[o++] = from[a++];
+            while (b < hi)
+                to[o++] = from[b++];
+        }
+        struct chat_msg **t = from;
+        from = to;
+        to = t;
+    }
+    if (from != v)
+        memcpy(v, from, n * sizeof *v);
+    free(tmp);
+}
+
+size_t
+room_trim(struct room *r, size_t keep, void (*on_drop)(void *arg, struct chat_msg *m),
+          void *arg)
+{
+    size_t cut, floor;
+    long long oldest;
+
+    if (r == NULL)
+        return 0;
+    sort_by_time(r->msgs, r->nmsgs);
+    if (r->nmsgs <= keep || keep == 0)
+        return 0;
+    cut = r->nmsgs - keep; /* the first message kept */
+    oldest = r->msgs[cut]->time_ms;
+    floor = r->nmsgs > 2 * keep ? r->nmsgs - 2 * keep : 0;
+    while (cut > floor && r->msgs[cut - 1]->time_ms == oldest)
+        cut--;
+    if (cut == 0)
+        return 0;
+    for (size_t i = 0; i < cut; i++) {
+        const struct chat_msg *m = r->msgs[i];
+        /* The wait as the conversation went, in time order, carried over what an earlier
+         * trim dropped: a reply that went through answers it, the next message starts it. */
+        if (m->dir == CHAT_OUT && m->state != SEND_FAILED)
+            r->older_wait = 0;
+        else if (m->dir == CHAT_IN && r->older_wait == 0)
+            r->older_wait = m->time_ms;
+        if (on_drop != NULL)
+            on_drop(arg, r->msgs[i]);
+        chat_msg_free(r->msgs[i]);
+    }
+    memmove(r->msgs, r->msgs + cut, (r->nmsgs - cut) * sizeof *r->msgs);
+    r->nmsgs -= cut;
+    r->older = 1;
+    r->older_before = oldest;
+    return cut;
+}
+
+void
+room_take_older(struct room *r, struct room *from)
+{
+    if (r == NULL || from == NULL)
+        return;
+    if (from->nmsgs > 0) {
+        size_t n = r->nmsgs + from->nmsgs;
+        if (n > r->capmsgs) {
+            r->capmsgs = n;
+            r->msgs = xrealloc(r->msgs, n * sizeof *r->msgs);
+        }
+        memmove(r->msgs + from->nmsgs, r->msgs, r->nmsgs * sizeof *r->msgs);
+        memcpy(r->msgs, from->msgs, from->nmsgs * sizeof *r->msgs);
+        r->nmsgs = n;
+        from->nmsgs = 0;
+    }
+    r->older = from->older;
+    r->older_before = from->older_before;
+    r->older_wait = from->older_wait;
+    room_update_wait(r);
 }
 
 struct ranked {

@@ -88,6 +88,26 @@ stop_mock() {
     wait "$MOCK_PID" 2>/dev/null || true
 }
 
+# start_listen NAME [options...]: the listener on a free port. Sets URL and LPID; its output
+# is $T/NAME.out and $T/NAME.err.
+start_listen() {
+    local name=$1
+    shift
+    "$JELOU" listen --listen 127.0.0.1:0 "$@" > "$T/$name.out" 2> "$T/$name.err" &
+    LPID=$!
+    PIDS="$PIDS $LPID"
+    wait_for 10 grep -q '^listen: listening on ' "$T/$name.out" || {
+        cat "$T/$name.err" >&2
+        fail "listen did not start"
+    }
+    URL=$(sed -n '1s/^listen: listening on //p' "$T/$name.out")
+}
+
+stop_listen() {
+    kill "$LPID" 2>/dev/null || true
+    wait "$LPID" 2>/dev/null || true
+}
+
 # log_lines: how many requests the mock has logged (0 when there is no log yet).
 log_lines() {
     if [ -f "$MOCK_LOG" ]; then wc -l < "$MOCK_LOG" | tr -d ' '; else echo 0; fi

@@ -22,7 +22,6 @@
 #include "jelou/editbuf.h"
 #include "jelou/editor.h"
 #include "jelou/history.h"
-#include "jelou/idmap.h"
 #include "jelou/loop.h"
 #include "jelou/mock.h"
 #include "jelou/outbox.h"
@@ -30,6 +29,7 @@
 #include "jelou/record.h"
 #include "jelou/replies.h"
 #include "jelou/rest.h"
+#include "jelou/restore.h"
 #include "jelou/session.h"
 #include "jelou/settings.h"
 #include "jelou/sign.h"
@@ -57,6 +57,7 @@ struct app {
     size_t npending;
     char *history_path;
     char *events_path;
+    struct restore_opts restore; /* where earlier sessions are read back from */
     struct replies replies;
     struct catalog cat;
     char *agent;
@@ -428,15 +429,6 @@ select_nth(struct app *a, int delta, int absolute)
 /* ---- Jelou's events ---- */
 
 static void
-add_note(struct room *r, long long when, char *text)
-{
-    struct chat_msg *n = chat_msg_new(CHAT_NOTE, MSG_TEXT);
-    n->text = text;
-    n->time_ms = when;
-    room_add(r, n);
-}
-
-static void
 on_event(void *arg, const struct event *ev, int duplicate)
 {
     struct app *a = arg;
@@ -444,50 +436,14 @@ on_event(void *arg, const struct event *ev, int duplicate)
     if (duplicate)
         return; /* shown the first time */
     a->dirty = 1;
-    if (ev->kind == EV_UNKNOWN || ev->room == NULL) {
+    struct chat_msg *c = NULL;
+    struct room *r = session_apply_event(a->u.s, ev, when, &c);
+    if (r == NULL) {
         set_status(a, 0, "Jelou sent %s%s; it is in the journal", ev->name ? ev->name : "an event",
-                   ev->room ? "" : " without a room");
+                   ev->room && ev->room[0] ? "" : " without a room");
         return;
     }
-    struct room *r = session_open(a->u.s, ev->room, ev->user, ev->user_name);
-    if (ev->project)
-        xstrset(&r->project, ev->project);
-    if (ev->bot)
-        xstrset(&r->bot, ev->bot);
-    if (ev->conversation)
-        xstrset(&r->conversation, ev->conversation);
-    if (ev->kind == EV_CONV_START) {
-        r->state = ROOM_ACTIVE;
-        xstrset(&r->close_reason, NULL);
-        add_note(r, when, xstrdup("conversation started"));
-    } else if (ev->kind == EV_CONV_CLOSE) {
-        r->state = ROOM_CLOSED;
-        xstrset(&r->close_reason, ev->close_reason ? ev->close_reason : "closed");
-        add_note(r, when, ev->close_message
-                              ? xasprintf("conversation closed (%s): %s", r->close_reason,
-                                          ev->close_message)
-                              : xasprintf("conversation closed (%s)", r->close_reason));
-    } else if (ev->msg != NULL && !room_has_msg(r, ev->msg->id, CHAT_IN)) {
-        const struct message *m = ev->msg;
-        struct chat_msg *c = chat_msg_new(CHAT_IN, m->type);
-        xstrset(&c->id, m->id);
-        xstrset(&c->text, m->body);
-        xstrset(&c->url, m->url);
-        xstrset(&c->mime, m->mime);
-        xstrset(&c->caption, m->caption);
-        xstrset(&c->filename, m->filename);
-        if (m->type == MSG_NONE) {
-            /* Say what it was rather than drop it: the agent can ask the user. */
-            free(c->text);
-            c->text = xasprintf("[%s] %s%s%s", ev->value_type ? ev->value_type : "?",
-                                m->body ? m->body : "", m->body && m->url ? " " : "",
-                                m->url ? m->url : "(this console cannot show it)");
-            xstrset(&c->url, NULL);
-        }
-        c->time_ms = when;
-        room_add(r, c);
-        if (r->state == ROOM_UNKNOWN)
-            r->state = ROOM_ACTIVE;
+    if (c != NULL) {
         if (c->url)
             catalog_add(&a->cat, c->url, c->type, c->mime, NULL, c->caption, 1);
         if (a->u.sel == NULL)
@@ -524,7 +480,7 @@ on_rest(void *arg, const struct rest_result *res)
     } else if (call->cmd == SLASH_CLOSE && r != NULL) {
         r->state = ROOM_CLOSED;
         xstrset(&r->close_reason, "closed_by_operator");
-        add_note(r, wall_ms(), xstrdup("you closed the conversation"));
+        room_add_note(r, wall_ms(), xstrdup("you closed the conversation"));
         set_status(a, 0, "conversation with %s closed", r->name ? r->name : call->user);
     } else if (call->cmd == SLASH_START) {
         if (ans && ans->room) {
@@ -1346,63 +1302,58 @@ start_inbound(struct app *a, const struct app_opts *o, char **emit_to)
     free(addr);
 }
 
-/* Earlier sessions' sends, greyed, in the rooms they went to: read as a stream, with an
- * index by id, so 100,000 lines load in linear time and without a second copy. */
-struct history_load {
-    struct app *a;
-    struct idmap *by_id;
-};
+/* ---- earlier sessions ---- */
 
-static void
-load_history_entry(void *arg, struct history_entry *h)
+/* The listener learns every event the journal holds, so a redelivery after a restart is
+ * answered without being shown or journaled again. */
+static int
+restore_seen(void *arg, const struct event *ev)
 {
-    struct history_load *hl = arg;
-    struct app *a = hl->a;
-    struct chat_msg *m = idmap_get(hl->by_id, h->id);
-    if (m == NULL) {
-        struct room *r = session_open(a->u.s, h->room, h->user, NULL);
-        m = chat_msg_new(CHAT_OUT, h->type);
-        m->earlier = 1;
-        if (h->type == MSG_TEXT) {
-            chat_msg_pack(m, h->id, h->preview);
-            h->preview = NULL;
-        } else {
-            m->id = h->id;
-            m->url = h->url;
-            h->url = NULL;
-        }
-        h->id = NULL;
-        m->time_ms = h->time_ms;
-        room_add(r, m);
-        idmap_put(hl->by_id, m->id, m);
-    }
-    /* A later line for the same id (a retry) has the final word. */
-    m->state = h->state;
-    m->attempt = h->attempts;
-    m->tries = h->attempts;
-    m->http_status = h->http_status;
-    free(m->error);
-    m->error = h->error;
-    h->error = NULL;
-    if (m->url && h->type != MSG_TEXT)
-        catalog_add(&a->cat, m->url, h->type, NULL, NULL, NULL, 1);
+    struct app *a = arg;
+    return a->in != NULL && inbound_seen(a->in, ev);
 }
 
 static void
-load_history(struct app *a)
+restore_msg(void *arg, struct room *r, struct chat_msg *m)
 {
-    size_t skipped = 0;
+    struct app *a = arg;
+    (void)r;
+    if (m->url)
+        catalog_add(&a->cat, m->url, m->type, m->mime, NULL, m->caption, 1);
+}
+
+/* What earlier sessions acknowledged: the users' messages and conversation events from the
+ * event journal and the agent's sends from the history, one pass over each, the newest
+ * RESTORE_KEEP per room in memory. */
+static void
+load_earlier(struct app *a)
+{
+    struct restore_stats st;
     char *cause = NULL;
-    if (a->history_path == NULL)
-        return;
-    struct history_load hl = {a, idmap_new()};
-    if (history_each(a->history_path, load_history_entry, &hl, &skipped, &cause) != 0) {
-        set_status(a, 1, "history not read: %s", cause);
+    a->restore = (struct restore_opts){
+        .events = a->events_path, .history = a->history_path,
+        .seen = restore_seen, .on_msg = restore_msg, .arg = a,
+    };
+    if (restore_session(a->u.s, &a->restore, &st, &cause) != 0) {
+        set_status(a, 1, "earlier sessions not fully read: %s", cause);
         free(cause);
-    } else if (skipped) {
-        set_status(a, 1, "history: %zu damaged line%s skipped", skipped, skipped == 1 ? "" : "s");
+    } else if (st.events_skipped || st.sends_skipped) {
+        set_status(a, 1, "damaged lines skipped: %zu in the event journal, %zu in the history",
+                   st.events_skipped, st.sends_skipped);
     }
-    idmap_free(hl.by_id);
+}
+
+/* The agent scrolled past the top of a room that has older messages on disk. */
+static void
+load_older(struct app *a, struct room *r)
+{
+    size_t n = 0;
+    char *cause = NULL;
+    a->dirty = 1;
+    if (restore_older(r, &a->restore, &n, &cause) != 0) {
+        set_status(a, 1, "earlier messages not read: %s", cause);
+        free(cause);
+    }
 }
 
 static char *
@@ -1536,7 +1487,7 @@ app_run(const struct app_opts *o)
         free(ucause);
         load_lists(a);
     }
-    load_history(a);
+    load_earlier(a);
     a->u.default_project = a->st->project;
     a->u.default_bot = a->st->bot;
     open_journal(a, o);
@@ -1568,6 +1519,10 @@ app_run(const struct app_opts *o)
             a->u.outbox_busy = outbox_busy(a->ob);
             ui_draw(&a->u, &a->term);
             a->dirty = 0;
+        }
+        if (a->u.older_wanted) {
+            load_older(a, a->u.older_wanted);
+            a->u.older_wanted = NULL;
         }
         char *jcause = NULL;
         if (outbox_flush(a->ob, &jcause) != 0) {

@@ -20,7 +20,7 @@ const char *const ui_help_lines[] = {
     "  C-_              undo",
     "  Up Down          earlier sent texts (empty draft), or move between lines",
     "  C-n C-p, Alt-1-9 next/previous room, room by number",
-    "  PgUp PgDn        scroll the conversation",
+    "  PgUp PgDn        scroll the conversation (past the top: older ones from disk)",
     "  Tab, Alt-u       show/hide the user pane (Tab completes /reply names)",
     "  C-x C-e          edit the draft in $EDITOR",
     "  F1               this help        F2  send history        C-l  redraw",
@@ -247,10 +247,15 @@ draw_transcript(struct ui *u, struct term *t, const struct rect *p)
     size_t want = (size_t)body_rows + r->scroll;
     for (size_t i = r->nmsgs; i-- > 0 && rs.n < want;)
         push_message_rev(u, &rs, r, r->msgs[i], cols);
-    /* Scrolling stops at the first message. */
-    if (rs.n < want)
-        r->scroll = rs.n > (size_t)body_rows ? rs.n - (size_t)body_rows : 0;
-    size_t first = r->scroll; /* rs is newest-first: skip the rows scrolled past */
+    /* Scrolling stops at the first message, unless older ones wait on disk: then the
+     * position is kept for the next frame, once the app has read them. */
+    size_t top = rs.n > (size_t)body_rows ? rs.n - (size_t)body_rows : 0;
+    if (rs.n < want && r->older)
+        u->older_wanted = r;
+    else if (rs.n < want)
+        r->scroll = top;
+    /* rs is newest-first: skip the rows scrolled past */
+    size_t first = r->scroll < top ? r->scroll : top;
     int row = p->row + p->rows - 1;
     for (size_t i = first; i < rs.n && row > p->row; i++, row--) {
         struct trow *tr = &rs.v[i];

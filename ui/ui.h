@@ -59,6 +59,8 @@ struct ui {
     long long now_ms;          /* wall clock for times and waits */
     int muted;
     const char *help_keys_hint;
+    struct room *older_wanted; /* scrolled past the top of this room's messages in memory:
+                                  the app reads older ones from disk and draws again */
 };
 
 /* The compose box currently in use (the selected room's draft). */

@@ -14,6 +14,8 @@ void *idmap_get(const struct idmap *m, const char *key);
 /* Sets key to value. The key is not copied: it must live as long as it is in the map (ids
  * are kept by what they name, and a copy would double the memory of a large history). */
 void idmap_put(struct idmap *m, const char *key, void *value);
+/* Removes key (nothing happens when it is absent), before what it names is freed. */
+void idmap_del(struct idmap *m, const char *key);
 size_t idmap_count(const struct idmap *m);
 
 #endif

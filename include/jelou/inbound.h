@@ -41,6 +41,10 @@ struct inbound_stats {
  * Returns NULL with *cause ("cannot listen on 127.0.0.1:8787: Address already in use"). */
 struct inbound *inbound_new(struct loop *l, const struct inbound_opts *o, inbound_fn fn,
                             void *arg, char **cause);
+/* Remembers ev as if it had just been accepted, so that its redelivery is answered 200
+ * without being journaled or shown again: the console feeds this the journal it reads at
+ * start. Returns 1 when ev was known already (a repeat inside the journal), else 0. */
+int inbound_seen(struct inbound *in, const struct event *ev);
 unsigned inbound_port(const struct inbound *in);
 const struct inbound_stats *inbound_stats(const struct inbound *in);
 void inbound_free(struct inbound *in);

@@ -38,4 +38,11 @@ int record_get_int(const struct record_view *v, const char *key, long long *out)
 const char *record_get_sub_str(const struct record_view *v, const char *obj, const char *key);
 void record_view_free(struct record_view *v);
 
+/* Reads a JSON-lines file one line at a time, without a copy of the file in memory: fn gets
+ * each non-empty line without its line end and returns 0, or -1 for a line it cannot use
+ * (torn, garbage), which is counted in *skipped. A missing file has no lines. Returns 0 or
+ * -1 with *cause when the file cannot be read. */
+int record_each_line(const char *path, int (*fn)(void *arg, const char *line, size_t len),
+                     void *arg, size_t *skipped, char **cause);
+
 #endif

@@ -8,6 +8,7 @@
 #include "jelou/outbox.h"
 
 struct editbuf;
+struct event;
 
 enum chat_dir {
     CHAT_IN,   /* the end user wrote */
@@ -57,6 +58,11 @@ struct room {
     unsigned n_in, n_out, n_media_out;
     struct editbuf *draft;    /* each room keeps its own draft */
     size_t scroll;            /* transcript rows scrolled up from the bottom */
+    /* Set when older messages of this room were left on disk to bound memory: those before
+     * older_before, read back (restore_older) when the agent scrolls past the top. */
+    int older;
+    long long older_before;
+    long long older_wait;     /* the user's wait that began in what was left on disk, or 0 */
 };
 
 enum room_sort { SORT_WAITING, SORT_RECENT };
@@ -85,6 +91,8 @@ struct room *session_open(struct session *s, const char *room_id, const char *us
  * not older than the wait (time decides, since history may be loaded late). unread is the
  * caller's business (it knows which room is on screen). */
 void room_add(struct room *r, struct chat_msg *m);
+/* Adds a line the console says in the room ("conversation closed ..."); takes text. */
+void room_add_note(struct room *r, long long when, char *text);
 /* Works the wait out again from the messages: a failed reply answers nothing. Call it when
  * a reply's send fails or is retried. */
 void room_update_wait(struct room *r);
@@ -97,6 +105,28 @@ void chat_msg_pack(struct chat_msg *m, char *id, char *text);
 struct chat_msg *session_find_msg(const struct session *s, const char *id, struct room **room);
 /* Does a message with this id and direction already exist in the room? (dedup inbound) */
 int room_has_msg(const struct room *r, const char *id, enum chat_dir dir);
+
+/* Applies one of Jelou's events to the model, live or read back from the journal: opens
+ * the room (user, name), takes its reply target (project, bot, conversation), a
+ * conversation start or close sets the state and adds a note, and a message the room does
+ * not have yet is added, when: its time. Returns the room, or NULL for an event that
+ * names no room or is of an unknown kind; *added (may be NULL) gets the user's new
+ * message, or NULL. unread, the selection and the bell stay the caller's business. */
+struct room *session_apply_event(struct session *s, const struct event *ev, long long when,
+                                 struct chat_msg **added);
+
+/* Puts the room's messages in time order (stable: equal times keep the order in which they
+ * were added) and frees the oldest so that keep are left, plus any that share the oldest
+ * kept time (up to 2 x keep): then "older than older_before" names exactly what was
+ * dropped, which sets older. on_drop (may be NULL) sees each message before it is freed.
+ * Counters (n_in, n_out, ...) still count the dropped ones, and a wait that began among them
+ * is kept (older_wait) for room_update_wait. Returns how many went. */
+size_t room_trim(struct room *r, size_t keep, void (*on_drop)(void *arg, struct chat_msg *m),
+                 void *arg);
+/* Moves from's messages in front of r's (they are older: read back on demand) without
+ * counting them again, and takes from's older, older_before and older_wait. from is left
+ * empty. */
+void room_take_older(struct room *r, struct room *from);
 
 /* Fills out[] with the rooms in display order (s->sort) and returns how many.
  * SORT_WAITING: rooms with a waiting user first, longest wait first; then the rest by

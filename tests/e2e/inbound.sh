@@ -11,20 +11,8 @@ console_start 24 80 --endpoint "$MOCK_URL" --listen 127.0.0.1:0 --api-key-file "
     --rest-base "http://127.0.0.1:$port/jelouapi/v1/external-support/{projectId}"
 wait_screen "No conversation open"
 wait_screen "in 127.0.0.1:"
-IN="http://$(tm capture-pane -p -t console | grep -o 'in 127\.0\.0\.1:[0-9]*' | sed 's/^in //')/jelou/webhook"
+inbound_url
 
-# post_event BODY [SECRET]: POSTs like Jelou does; prints the HTTP status.
-post_event() {
-    printf '%s' "$1" > "$T/event"
-    curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
-        -H "X-Jelou-Signature: sha256=$(hmac "$T/event" "${2:-$JELOU_SIGNING_SECRET}")" \
-        --data-binary @"$T/event" "$IN"
-}
-
-message() { # ROOM USER NAME ID TEXT TIMESTAMP
-    printf '{"field":"messages","object":"message_event","event_type":"message","timestamp":%s,"project_id":"proj-1","room_id":"%s","contact":{"id":"%s","name":"%s"},"conversation":{"id":"conv-%s"},"bot":{"id":"bot-1","name":"Soporte"},"value":{"id":"%s","type":"text","content":{"body":"%s"}}}' \
-        "$6" "$1" "$2" "$3" "$1" "$4" "$5"
-}
 now=$(( $(date +%s) * 1000 ))
 
 assert_eq "first message accepted" 200 "$(post_event "$(message r-7 u-7 'Marta Ruiz' m-1 'Hola, ¿hay alguien?' "$now")")"

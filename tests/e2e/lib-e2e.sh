@@ -86,3 +86,22 @@ assert_rows() {
     done
     assert_eq "screen rows $1-$2" "$want" "$got"
 }
+
+# inbound_url: sets IN to the webhook URL of the console on screen (its status line says
+# "in 127.0.0.1:PORT").
+inbound_url() {
+    IN="http://$(tm capture-pane -p -t console | grep -o 'in 127\.0\.0\.1:[0-9]*' | sed 's/^in //')/jelou/webhook"
+}
+
+# post_event BODY [SECRET]: POSTs like Jelou does; prints the HTTP status.
+post_event() {
+    printf '%s' "$1" > "$T/event"
+    curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+        -H "X-Jelou-Signature: sha256=$(hmac "$T/event" "${2:-$JELOU_SIGNING_SECRET}")" \
+        --data-binary @"$T/event" "$IN"
+}
+
+message() { # ROOM USER NAME ID TEXT TIMESTAMP
+    printf '{"field":"messages","object":"message_event","event_type":"message","timestamp":%s,"project_id":"proj-1","room_id":"%s","contact":{"id":"%s","name":"%s"},"conversation":{"id":"conv-%s"},"bot":{"id":"bot-1","name":"Soporte"},"value":{"id":"%s","type":"text","content":{"body":"%s"}}}' \
+        "$6" "$1" "$2" "$3" "$1" "$4" "$5"
+}

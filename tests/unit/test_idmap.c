@@ -49,12 +49,44 @@ test_many_keys_survive_growth(void **state)
     idmap_free(m);
 }
 
+/* Deleting keys out of probe chains (every other key, in a map that grew several times)
+ * leaves every remaining key reachable and the deleted ones gone. */
+static void
+test_delete_keeps_the_rest_reachable(void **state)
+{
+    (void)state;
+    static int values[5000];
+    static char keys[5000][16];
+    struct idmap *m = idmap_new();
+    for (int i = 0; i < 5000; i++) {
+        snprintf(keys[i], sizeof keys[i], "k%d", i);
+        idmap_put(m, keys[i], &values[i]);
+    }
+    for (int i = 0; i < 5000; i += 2)
+        idmap_del(m, keys[i]);
+    idmap_del(m, "absent");
+    assert_int_equal(idmap_count(m), 2500);
+    for (int i = 0; i < 5000; i++) {
+        if (i % 2 == 0)
+            assert_null(idmap_get(m, keys[i]));
+        else
+            assert_ptr_equal(idmap_get(m, keys[i]), &values[i]);
+    }
+    /* Put back after delete: found again, counted once. */
+    idmap_put(m, keys[0], &values[0]);
+    idmap_put(m, keys[0], &values[0]);
+    assert_ptr_equal(idmap_get(m, keys[0]), &values[0]);
+    assert_int_equal(idmap_count(m), 2501);
+    idmap_free(m);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_put_get_overwrite),
         cmocka_unit_test(test_many_keys_survive_growth),
+        cmocka_unit_test(test_delete_keeps_the_rest_reachable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
