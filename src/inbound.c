@@ -16,9 +16,8 @@
 
 #define INBOUND_DEFAULT_ADDR "127.0.0.1"
 #define INBOUND_DEFAULT_MAX_BODY (1024 * 1024)
-/* Jelou is one client: a few connections at a time. The cap bounds what a flood of
- * unsigned requests can hold open; the short timeout frees slots held by idle peers. */
-#define INBOUND_MAX_CONNS 64
+/* Jelou keeps a few connections at a time: the short idle timeout frees slots held by
+ * idle peers (httpd's limits per address and head deadline do the rest). */
 #define INBOUND_TIMEOUT_S 10
 /* How many event keys are remembered to spot a redelivery. A retry comes within minutes,
  * so the recent past is enough, and memory stays bounded however long the listener runs. */
@@ -335,7 +334,6 @@ inbound_new(struct loop *l, const struct inbound_opts *o, inbound_fn fn, void *a
         .addr = o->addr ? o->addr : INBOUND_DEFAULT_ADDR,
         .port = o->port,
         .max_body = o->max_body ? o->max_body : INBOUND_DEFAULT_MAX_BODY,
-        .max_conns = INBOUND_MAX_CONNS,
         .timeout_s = INBOUND_TIMEOUT_S,
     };
     in->httpd = httpd_new(l, &ho, on_request, in, cause);
