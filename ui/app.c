@@ -56,6 +56,7 @@ struct app {
     size_t npending;
     char *history_path;
     char *events_path;
+    char *unread_path;      /* signed events that could not be read, kept as they came */
     struct replies replies;
     struct catalog cat;
     char *agent;
@@ -1291,6 +1292,14 @@ open_journal(struct app *a, const struct app_opts *o)
     free(dir);
 }
 
+/* The listener's journal errors and unreadable events: the status line, never stderr,
+ * which is under the screen. */
+static void
+on_inbound_notice(void *arg, const char *text)
+{
+    set_status(arg, 1, "%s", text);
+}
+
 /* Listens for Jelou's events; a listener that cannot start leaves the console usable for
  * sending, with the reason in the status line. *emit_to gets the listener's URL. */
 static void
@@ -1317,6 +1326,8 @@ start_inbound(struct app *a, const struct app_opts *o, char **emit_to)
         .secret = a->st->secret,
         .token = o->demo ? NULL : a->st->inbound_token,
         .journal = a->events_path,
+        .quarantine = a->unread_path,
+        .notice = on_inbound_notice,
     };
     a->in = inbound_new(a->loop, &io, on_event, a, &cause);
     if (a->in == NULL) {
@@ -1463,6 +1474,7 @@ app_run(const struct app_opts *o)
         *slash = '\0';
         a->history_path = xasprintf("%s/%shistory.jsonl", hist, o->demo ? "demo-" : "");
         a->events_path = xasprintf("%s/%sevents.jsonl", hist, o->demo ? "demo-" : "");
+        a->unread_path = xasprintf("%s/%sunread-events.jsonl", hist, o->demo ? "demo-" : "");
         free(hist);
     }
 
@@ -1582,6 +1594,7 @@ done:
     free(a->u.link);
     free(a->history_path);
     free(a->events_path);
+    free(a->unread_path);
     free(a->u.inbound);
     free(a->agent);
     free(a);

@@ -40,6 +40,35 @@ assert_eq "a signed event after they left" '200 {"ok":true}' \
     "$(post "$T/M-after" "sha256=$(hmac "$T/M-after")" --max-time 8)"
 ok "300 idle or half-sent peers from 127.0.0.2 leave room for 127.0.0.1"
 
+# raw_status HEAD_LINES...: sends a signed POST of $T/msg with exactly these header lines
+# (and Connection: close) over a raw socket; prints the answer's status code.
+raw_status() {
+    local line
+    exec 3<> "/dev/tcp/127.0.0.1/$port"
+    {
+        printf 'POST /jelou/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n'
+        printf 'X-Jelou-Signature: sha256=%s\r\n' "$(hmac "$T/msg")"
+        printf '%s\r\n' "$@"
+        printf '\r\n'
+        cat "$T/msg"
+    } >&3
+    IFS= read -r -t 30 line <&3 || line=
+    exec 3<&-
+    line=${line#HTTP/1.1 }
+    printf '%s' "${line%% *}"
+}
+len=$(wc -c < "$T/msg" | tr -d ' ')
+printed=$(events main | wc -l | tr -d ' ')
+assert_eq "one Content-Length" 200 "$(raw_status "Content-Length: $len")"
+assert_eq "two equal Content-Length headers" 400 \
+    "$(raw_status "Content-Length: $len" "Content-Length: $len")"
+assert_eq "two different Content-Length headers" 400 \
+    "$(raw_status "Content-Length: $len" "Content-Length: 2")"
+assert_eq "Content-Length and chunked" 400 \
+    "$(raw_status "Content-Length: $len" "Transfer-Encoding: chunked")"
+assert_eq "only the plain one printed" $((printed + 1)) "$(events main | wc -l | tr -d ' ')"
+ok "a body framed two ways (Content-Length twice, or with chunked) is refused with 400"
+
 # A head that trickles in never ends the idle timeout: it still has a deadline.
 set +e
 took=$("$PEERS" dribble "$port")
@@ -71,3 +100,43 @@ assert_eq "a signed event once every slot was freed" '200 {"ok":true}' \
     "$(post "$T/M-low" "sha256=$(hmac "$T/M-low")" --max-time 8)"
 stop_listen
 ok "with every slot taken and then freed, the listener accepts again at once"
+
+# Signed bodies of a shape the console cannot read are kept (synced) before the answer, said
+# on stderr, and answered 200: a 4xx would make Jelou drop the user's words.
+Q="$T/unread.jsonl"
+start_listen unread --journal "$T/events.jsonl" --quarantine "$Q"
+deep=$(printf '{"x":%.0s' $(seq 1500))1$(printf '}%.0s' $(seq 1500))
+printf '%s' "${msg/\"timestamp\":1776134278574/\"timestamp\":1.5}" > "$T/u1"
+printf '%s' "${msg/\"timestamp\":1776134278574/\"timestamp\":1e400}" > "$T/u2"
+printf '%s' "${msg/\"bot\":/\"extra\":$deep,\"bot\":}" > "$T/u3"
+badkey=$'k\xff\xfe'
+printf '%s' "${msg/\"bot\":/\"$badkey\":1,\"bot\":}" > "$T/u4"
+n=0
+for f in u1 u2 u3 u4; do
+    got=$(post "$T/$f")
+    n=$((n + 1))
+    case "$got" in
+    '200 {"ok":true,"unreadable":'*) ;;
+    *) fail "$f: expected 200 with the reason it could not be read, got: $got" ;;
+    esac
+    assert_eq "$f kept before the answer" "$n" "$(grep -c . "$Q")"
+done
+i=0
+for f in u1 u2 u3 u4; do
+    i=$((i + 1))
+    line=$(sed -n "${i}p" "$Q")
+    if [ "$(jq -r 'has("body_base64")' <<< "$line")" = true ]; then
+        jq -r .body_base64 <<< "$line" | base64 -d > "$T/kept"
+    else
+        jq -j .body <<< "$line" > "$T/kept"
+    fi
+    cmp -s "$T/$f" "$T/kept" || fail "$f was not kept byte for byte"
+done
+assert_eq "not in the event journal, not printed" "0 0" \
+    "$([ -f "$T/events.jsonl" ] && grep -c . "$T/events.jsonl" || echo 0) $(events unread | wc -l | tr -d ' ')"
+assert_eq "the agent is told, once per event" 4 \
+    "$(grep -c "^listen: an event could not be read (.*); its body is kept in $Q\$" "$T/unread.err")"
+assert_eq "only the body that is not UTF-8 needs base64" "false false false true" \
+    "$(jq -r 'has("body_base64")' "$Q" | tr '\n' ' ' | sed 's/ $//')"
+stop_listen
+ok "signed bodies it cannot read are kept, announced and answered 200"
