@@ -140,3 +140,60 @@ assert_eq "only the body that is not UTF-8 needs base64" "false false false true
     "$(jq -r 'has("body_base64")' "$Q" | tr '\n' ' ' | sed 's/ $//')"
 stop_listen
 ok "signed bodies it cannot read are kept, announced and answered 200"
+
+# A journal that is not a regular file is refused at once (a FIFO used to hang in open).
+mkfifo "$T/fifo"
+set +e
+timeout 20 "$JELOU" listen --listen 127.0.0.1:0 --journal "$T/fifo" > "$T/out" 2> "$T/err"
+RC=$?
+set -e
+assert_eq "FIFO journal exit" 2 "$RC"
+assert_eq "FIFO journal message" \
+    "jelou-console: listen: the journal $T/fifo is not a regular file" "$(cat "$T/err")"
+run_jelou listen --listen 127.0.0.1:0 --quarantine /dev/null
+assert_eq "device quarantine exit" 2 "$RC"
+assert_eq "device quarantine message" \
+    "jelou-console: listen: the quarantine file /dev/null is not a regular file" "$ERR"
+ok "a FIFO or device as journal or quarantine file is refused with exit 2"
+
+# The reader goes away: `listen | head -1` used to die of SIGPIPE after the first event.
+J="$T/pipe.jsonl"
+mkfifo "$T/pipe"
+"$JELOU" listen --listen 127.0.0.1:0 --journal "$J" > "$T/pipe" 2> "$T/pipe.err" &
+LPID=$!
+PIDS="$PIDS $LPID"
+head -1 < "$T/pipe" > "$T/pipe.out"
+URL=$(sed -n '1s/^listen: listening on //p' "$T/pipe.out")
+[ -n "$URL" ] || fail "listen did not start"
+for id in P1 P2 P3; do
+    msg_file "$id"
+    assert_eq "$id after the reader left" '200 {"ok":true}' \
+        "$(post "$T/$id" "sha256=$(hmac "$T/$id")" --max-time 8)"
+done
+kill -0 "$LPID" 2>/dev/null || fail "listen died when its reader went away"
+assert_eq "every event journaled" "P1 P2 P3" "$(jq -r .id "$J" | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "said once on stderr" \
+    "listen: output stopped (the reader went away); events are still answered and journaled in $J" \
+    "$(grep 'output stopped' "$T/pipe.err")"
+stop_listen
+ok "listen | head -1: the listener says once that output stopped and keeps answering"
+
+# A reader that stops reading: the pipe fills up, the listener keeps answering.
+exec 4<> "$T/pipe"     # holds the pipe open without ever reading it
+"$JELOU" listen --listen 127.0.0.1:0 --journal "$T/stall.jsonl" > "$T/pipe" \
+    2> "$T/stall.err" &
+LPID=$!
+PIDS="$PIDS $LPID"
+IFS= read -r -t 20 first <&4 || fail "listen did not start"
+URL=${first#listen: listening on }
+big=$(head -c 60000 /dev/zero | tr '\0' 'a')
+for i in $(seq 1 30); do
+    printf '%s' "${msg/\"body\":\"Hola\"/\"body\":\"$big\"}" > "$T/big"
+    sed -i "s/\"id\":\"M1\"/\"id\":\"S$i\"/" "$T/big"
+    got=$(post "$T/big" "sha256=$(hmac "$T/big")" --max-time 8)
+    assert_eq "event $i while nobody reads" '200 {"ok":true}' "$got"
+done
+assert_eq "all 30 journaled" 30 "$(grep -c . "$T/stall.jsonl")"
+stop_listen
+exec 4<&-
+ok "a reader that stops reading does not stall the listener"
