@@ -1,11 +1,17 @@
 /* jelou-console listen: receives Jelou's signed events and prints one JSON line per event. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "jelou/cli.h"
 #include "jelou/event.h"
+#include "jelou/history.h"
 #include "jelou/inbound.h"
 #include "jelou/loop.h"
 #include "jelou/record.h"
@@ -25,14 +31,16 @@ seed_seen(void *arg, const struct event *ev, long long when)
 
 static const char listen_usage[] =
     "Usage: jelou-console listen [--listen ADDR:PORT] [--path P] [--journal FILE]\n"
-    "                            [--token-file PATH] [--public] [options]\n"
+    "                            [--quarantine FILE] [--token-file PATH] [--public] [options]\n"
     "\n"
     "Receives the events Jelou sends to the integration's webhook URL (message,\n"
     "conversation.start, conversation.close). Each request must carry a valid\n"
-    "X-Jelou-Signature over its raw body (401 otherwise, the body is not read). With\n"
-    "--journal every accepted event is written and synced before the 200 goes out (a\n"
-    "failed write is a 500, so Jelou retries). Every accepted event is printed as one\n"
-    "JSON line:\n"
+    "X-Jelou-Signature over its raw body (401 otherwise: an unsigned body is read to check\n"
+    "the signature, never parsed). With --journal every accepted event is written and\n"
+    "synced before the 200 goes out (a failed write is a 500, so Jelou retries). A signed\n"
+    "body that is not a readable event is kept in the quarantine file, synced, then\n"
+    "answered 200 with {\"ok\":true,\"unreadable\":REASON} and announced on stderr (500 when\n"
+    "it cannot be kept). Every accepted event is printed as one JSON line:\n"
     "  {\"event\",\"kind\",\"id\",\"room\",\"user\",\"name\",\"type\",\"text\",\"url\",\n"
     "   \"duplicate\"}\n"
     "(id: value.id of a message, the conversation id of a conversation event; text: the\n"
@@ -44,6 +52,8 @@ static const char listen_usage[] =
     "                      free one, printed on the first line of output)\n"
     "  --path P            the webhook path (default " INBOUND_DEFAULT_PATH ")\n"
     "  --journal FILE      append each accepted event (raw body included) as a JSON line\n"
+    "  --quarantine FILE   where signed bodies that are not readable events are kept\n"
+    "                      (default $XDG_STATE_HOME/jelou-console/unread-events.jsonl)\n"
     "  --token-file PATH   also require \"Authorization: Bearer TOKEN\" or \"X-API-Key: TOKEN\"\n"
     "                      with the token in PATH (mode 0600)\n"
     "  --public            allow an address other than loopback. Jelou only calls public\n"
@@ -51,13 +61,17 @@ static const char listen_usage[] =
     "\n"
     "The secret comes from JELOU_SIGNING_SECRET, JELOU_SIGNING_SECRET_FILE or --secret-file.\n"
     "The config file's listen, webhook_path and inbound_token_file are the defaults of\n"
-    "--listen, --path and --token-file. Runs until interrupted (SIGINT or SIGTERM).\n"
+    "--listen, --path and --token-file. A journal or quarantine file that is not a regular\n"
+    "file is refused (exit 2). Standard output is a convenience, the journal the record: if\n"
+    "the reader goes away or stops reading, the listener says so once on stderr and keeps\n"
+    "answering. Runs until interrupted (SIGINT or SIGTERM).\n"
     "\n" CLI_COMMON_HELP;
 
 enum {
     OPT_LISTEN = OPT_FIRST_COMMAND_OPTION,
     OPT_PATH,
     OPT_JOURNAL,
+    OPT_QUARANTINE,
     OPT_TOKEN_FILE,
     OPT_PUBLIC,
     OPT_HELP,
@@ -88,12 +102,126 @@ kind_name(enum event_kind k)
     }
 }
 
+/* At most this much output waits for a reader that is slow to read; beyond it the reader
+ * is taken to have stopped. */
+#define OUT_MAX_PENDING (1024 * 1024)
+
+/* Standard output, written without ever blocking the loop. */
+struct out {
+    struct loop *loop;
+    struct buf pending;     /* written from off on */
+    size_t off;
+    int source;             /* the loop source waiting for POLLOUT, or -1 */
+    int stopped;            /* said on stderr; nothing more is written */
+    const char *journal;
+};
+
+static void out_ready(void *arg, short revents);
+
+static void
+out_stop(struct out *o, const char *why)
+{
+    o->stopped = 1;
+    buf_free(&o->pending);
+    o->off = 0;
+    if (o->source >= 0)
+        loop_remove(o->loop, o->source);
+    o->source = -1;
+    fprintf(stderr, "listen: output stopped (%s); events are still answered%s%s\n", why,
+            o->journal ? " and journaled in " : "", o->journal ? o->journal : "");
+}
+
+static void
+out_flush(struct out *o)
+{
+    while (!o->stopped && o->off < o->pending.len) {
+        ssize_t n = write(STDOUT_FILENO, o->pending.data + o->off, o->pending.len - o->off);
+        if (n > 0) {
+            o->off += (size_t)n;
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (o->source < 0)
+                o->source = loop_add(o->loop, STDOUT_FILENO, POLLOUT, out_ready, NULL, o);
+            return;
+        } else {
+            out_stop(o, n < 0 && errno == EPIPE ? "the reader went away" : strerror(errno));
+            return;
+        }
+    }
+    if (o->stopped)
+        return;
+    buf_free(&o->pending);
+    o->off = 0;
+    if (o->source >= 0)
+        loop_remove(o->loop, o->source);
+    o->source = -1;
+}
+
+static void
+out_ready(void *arg, short revents)
+{
+    struct out *o = arg;
+    if (revents & (POLLERR | POLLHUP)) {
+        out_stop(o, "the reader went away");
+        return;
+    }
+    out_flush(o);
+}
+
+static void
+out_line(struct out *o, const char *line)
+{
+    if (o->stopped)
+        return;
+    if (o->pending.len - o->off + strlen(line) + 1 > OUT_MAX_PENDING) {
+        out_stop(o, "the reader stopped reading");
+        return;
+    }
+    buf_appends(&o->pending, line);
+    buf_append(&o->pending, "\n", 1);
+    out_flush(o);
+}
+
+/* A pipe or socket may fill up: then writes must fail rather than wait. A terminal or a
+ * file is left as it is (the flag would be shared with whoever else holds it). */
+static void
+out_init(struct out *o, struct loop *l, const char *journal)
+{
+    struct stat st;
+    memset(o, 0, sizeof *o);
+    o->loop = l;
+    o->source = -1;
+    o->journal = journal;
+    signal(SIGPIPE, SIG_IGN);
+    if (fstat(STDOUT_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+        int fl = fcntl(STDOUT_FILENO, F_GETFL);
+        if (fl >= 0)
+            fcntl(STDOUT_FILENO, F_SETFL, fl | O_NONBLOCK);
+    }
+}
+
+static void
+out_clear(struct out *o)
+{
+    if (o->source >= 0)
+        loop_remove(o->loop, o->source);
+    buf_free(&o->pending);
+}
+
+static void
+on_notice(void *arg, const char *text)
+{
+    (void)arg;
+    fprintf(stderr, "listen: %s\n", text);
+}
+
 static void
 on_event(void *arg, const struct event *ev, int duplicate)
 {
+    struct out *o = arg;
     const struct message *m = ev->kind == EV_MESSAGE ? ev->msg : NULL;
     const char *text = NULL;
-    (void)arg;
 
     if (m != NULL)
         text = m->type == MSG_TEXT ? m->body : m->caption;
@@ -112,9 +240,8 @@ on_event(void *arg, const struct event *ev, int duplicate)
     record_str(r, "url", m ? m->url : NULL);
     record_bool(r, "duplicate", duplicate);
     char *line = record_finish(r);
-    /* One line per event, flushed: a script reading the pipe sees it at once. */
-    printf("%s\n", line);
-    fflush(stdout);
+    /* One line per event, written at once: a script reading the pipe sees it at once. */
+    out_line(o, line);
     free(line);
 }
 
@@ -137,6 +264,7 @@ cmd_listen(int argc, char **argv)
         {"listen", required_argument, NULL, OPT_LISTEN},
         {"path", required_argument, NULL, OPT_PATH},
         {"journal", required_argument, NULL, OPT_JOURNAL},
+        {"quarantine", required_argument, NULL, OPT_QUARANTINE},
         {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
         {"public", no_argument, NULL, OPT_PUBLIC},
         {"help", no_argument, NULL, OPT_HELP},
@@ -160,6 +288,9 @@ cmd_listen(int argc, char **argv)
             break;
         case OPT_JOURNAL:
             io.journal = optarg;
+            break;
+        case OPT_QUARANTINE:
+            io.quarantine = optarg;
             break;
         case OPT_TOKEN_FILE:
             token_file = optarg;
@@ -226,11 +357,32 @@ cmd_listen(int argc, char **argv)
     }
     io.token = token;
     io.secret = st.secret;
+    io.notice = on_notice;
+    char *quarantine = NULL;
+    if (io.quarantine == NULL) {
+        char *hist = history_default_path(&cause);
+        if (hist == NULL) {
+            cli_error("listen: cannot place the quarantine file (use --quarantine FILE): %s",
+                      cause);
+            free(cause);
+            wipe_free(token);
+            settings_clear(&st);
+            free(addr);
+            return EXIT_BADINPUT;
+        }
+        *strrchr(hist, '/') = '\0';
+        quarantine = xasprintf("%s/unread-events.jsonl", hist);
+        free(hist);
+        io.quarantine = quarantine;
+    }
 
     struct transport_opts to = {0};
     struct transport *t = transport_new(&to, &cause);
     struct loop *l = t ? loop_new(t) : NULL;
-    struct inbound *in = l ? inbound_new(l, &io, on_event, NULL, &cause) : NULL;
+    struct out out;
+    if (l != NULL)
+        out_init(&out, l, io.journal);
+    struct inbound *in = l ? inbound_new(l, &io, on_event, &out, &cause) : NULL;
     int code = EXIT_SENT;
     if (in != NULL && io.journal != NULL &&
         restore_events_each(io.journal, seed_seen, in, NULL, &cause) != 0) {
@@ -249,16 +401,24 @@ cmd_listen(int argc, char **argv)
         loop_on_signal(l, SIGINT, on_stop, NULL);
         loop_on_signal(l, SIGTERM, on_stop, NULL);
         int v6 = strchr(addr, ':') != NULL;
-        printf("listen: listening on http://%s%s%s:%u%s\n", v6 ? "[" : "", addr,
-               v6 ? "]" : "", inbound_port(in), io.path);
-        fflush(stdout);
+        char *first_line = xasprintf("listen: listening on http://%s%s%s:%u%s",
+                                     v6 ? "[" : "", addr, v6 ? "]" : "", inbound_port(in),
+                                     io.path);
+        out_line(&out, first_line);
+        free(first_line);
         while (!stop)
             loop_run_once(l, -1);
         const struct inbound_stats *s = inbound_stats(in);
-        fprintf(stderr, "listen: stopped after %lu event%s (%lu rejected)\n", s->accepted,
-                s->accepted == 1 ? "" : "s", s->rejected);
+        char unread[64] = "";
+        if (s->unreadable > 0)
+            snprintf(unread, sizeof unread, ", %lu kept unread", s->unreadable);
+        fprintf(stderr, "listen: stopped after %lu event%s (%lu rejected%s)\n", s->accepted,
+                s->accepted == 1 ? "" : "s", s->rejected, unread);
     }
     inbound_free(in);
+    if (l != NULL)
+        out_clear(&out);
+    free(quarantine);
     loop_free(l);
     transport_free(t);
     wipe_free(token);

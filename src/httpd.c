@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
@@ -20,13 +22,27 @@
 
 #define HTTPD_DEFAULT_ADDR "127.0.0.1"
 #define HTTPD_DEFAULT_MAX_BODY (1024 * 1024)
-#define HTTPD_DEFAULT_MAX_CONNS 64
+/* Slots are cheap (a socket and HTTPD_CONN_MEMORY at most); many of them, few per peer, so
+ * that idle or slow clients from one address cannot take the slots everybody else needs. */
+#define HTTPD_DEFAULT_MAX_CONNS 512
+#define HTTPD_DEFAULT_MAX_PER_IP 32
 #define HTTPD_DEFAULT_TIMEOUT_S 30
+/* A real client sends its request head in one go: one that dribbles it holds a slot. */
+#define HTTPD_DEFAULT_HEAD_TIMEOUT_S 5
+/* File descriptors left for everything else (journals, curl, the terminal). */
+#define HTTPD_FD_RESERVE 64
 /* Headers plus MHD's read buffer; uploads stream through it in chunks, so it bounds
  * header size, not body size. */
 #define HTTPD_CONN_MEMORY (64 * 1024)
 
 static const char too_large_body[] = "{\"error\":\"body too large\"}";
+
+/* One connection (MHD's socket context): when its request head must be complete. */
+struct conn_state {
+    struct MHD_Connection *conn;
+    long long head_due;     /* monotonic ms; 0 while a request is being served */
+    struct conn_state *prev, *next;
+};
 
 /* One request in flight (MHD's con_cls); a keep-alive connection gets a fresh one each time. */
 struct request_state {
@@ -55,6 +71,13 @@ struct httpd {
     httpd_handler handler;
     void *arg;
     struct request_state *pending;  /* suspended requests waiting for their due time */
+    struct conn_state *conns;       /* every open connection */
+    long head_ms;                   /* time for a request head to arrive */
+    long idle_ms;                   /* time for the next head on a kept-alive connection */
+    /* A connection closed during the last MHD_run: MHD takes its listening socket back into
+     * its epoll set only at the start of a run, so it must run once more or it would not
+     * accept again after it was full. */
+    int rerun;
     char last_error[256];           /* MHD's last log line, for the start-up *cause */
 };
 
@@ -181,6 +204,42 @@ declared_too_large(struct MHD_Connection *conn, size_t max_body)
     return errno == ERANGE || n > max_body;
 }
 
+struct header_count {
+    unsigned content_length;
+    unsigned transfer_encoding;
+};
+
+static enum MHD_Result
+count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct header_count *c = cls;
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        c->content_length++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+        c->transfer_encoding++;
+    return MHD_YES;
+}
+
+/* 1 when the head frames its body in more than one way. A proxy in front may read the
+ * body one way and we another (request smuggling), so such a request is refused. */
+static int
+ambiguous_framing(struct MHD_Connection *conn)
+{
+    struct header_count c = {0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &c);
+    return c.content_length > 1 || (c.content_length > 0 && c.transfer_encoding > 0);
+}
+
+static struct conn_state *
+conn_state_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci != NULL ? ci->socket_context : NULL;
+}
+
 static void
 run_handler(struct request_state *rs, const char *url, const char *method)
 {
@@ -228,6 +287,16 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
         rs->d = d;
         rs->conn = conn;
         *con_cls = rs;
+        struct conn_state *cs = conn_state_of(conn);
+        if (cs != NULL)
+            cs->head_due = 0;
+        if (ambiguous_framing(conn)) {
+            static const char msg[] =
+                "{\"error\":\"Content-Length with another Content-Length or "
+                "Transfer-Encoding\"}";
+            return queue_answer(conn, 400, xstrndup(msg, sizeof msg - 1), sizeof msg - 1,
+                                NULL, NULL);
+        }
         /* Answering before the body is read also stops MHD from sending 100 Continue. */
         if (declared_too_large(conn, d->max_body)) {
             rs->too_large = 1;
@@ -270,11 +339,15 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct httpd *d = cls;
     struct request_state *rs = *con_cls;
-    (void)conn;
     (void)toe;
 
     if (rs == NULL)
         return;
+    /* Keep-alive: the next request head must come within the idle time, however slowly
+     * its bytes trickle in. */
+    struct conn_state *cs = conn_state_of(conn);
+    if (cs != NULL)
+        cs->head_due = loop_now_ms() + d->idle_ms;
     if (rs->suspended)
         pending_unlink(d, rs);
     buf_free(&rs->body);
@@ -285,6 +358,53 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+              enum MHD_ConnectionNotificationCode code)
+{
+    struct httpd *d = cls;
+    struct conn_state *cs = *socket_context;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        cs = xcalloc(1, sizeof *cs);
+        cs->conn = conn;
+        cs->head_due = loop_now_ms() + d->head_ms;
+        cs->next = d->conns;
+        if (d->conns != NULL)
+            d->conns->prev = cs;
+        d->conns = cs;
+        *socket_context = cs;
+        return;
+    }
+    if (cs == NULL)
+        return;
+    if (cs->prev != NULL)
+        cs->prev->next = cs->next;
+    else
+        d->conns = cs->next;
+    if (cs->next != NULL)
+        cs->next->prev = cs->prev;
+    free(cs);
+    *socket_context = NULL;
+    d->rerun = 1;
+}
+
+/* Connections whose request head is overdue are shut down (not closed: the socket is
+ * MHD's), so that MHD sees the end of the stream and frees the slot on its next run. */
+static void
+shut_overdue(struct httpd *d, long long now)
+{
+    for (struct conn_state *cs = d->conns; cs != NULL; cs = cs->next) {
+        if (cs->head_due == 0 || cs->head_due > now)
+            continue;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(cs->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci != NULL)
+            shutdown(ci->connect_fd, SHUT_RDWR);
+        cs->head_due = 0;
+    }
+}
+
 static long
 on_loop_timeout(void *arg)
 {
@@ -292,10 +412,19 @@ on_loop_timeout(void *arg)
     MHD_UNSIGNED_LONG_LONG t;
     long ms = -1;
 
+    if (d->rerun)
+        return 0;
     if (MHD_get_timeout(d->mhd, &t) == MHD_YES)
         ms = t > (MHD_UNSIGNED_LONG_LONG)LONG_MAX ? LONG_MAX : (long)t;
+    long long now = loop_now_ms();
+    for (const struct conn_state *cs = d->conns; cs != NULL; cs = cs->next) {
+        if (cs->head_due == 0)
+            continue;
+        long left = cs->head_due > now ? (long)(cs->head_due - now) : 0;
+        if (ms < 0 || left < ms)
+            ms = left;
+    }
     if (d->pending != NULL) {
-        long long now = loop_now_ms();
         for (struct request_state *rs = d->pending; rs != NULL; rs = rs->next_pending) {
             long left = rs->due > now ? (long)(rs->due - now) : 0;
             if (ms < 0 || left < ms)
@@ -323,8 +452,29 @@ on_loop_ready(void *arg, short revents)
             p = &rs->next_pending;
         }
     }
+    shut_overdue(d, now);
     /* Also after a plain timeout: MHD must run once its own timeout has passed. */
+    d->rerun = 0;
     MHD_run(d->mhd);
+}
+
+/* The connection limits, kept within what the process may open: MHD would otherwise fail
+ * accept() with EMFILE, and nothing else (a journal, a transfer) could open a file. */
+static void
+connection_limits(const struct httpd_opts *o, unsigned *total, unsigned *per_ip)
+{
+    struct rlimit rl;
+    *total = o->max_conns ? o->max_conns : HTTPD_DEFAULT_MAX_CONNS;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        rlim_t room = rl.rlim_cur > 2 * HTTPD_FD_RESERVE ? rl.rlim_cur - HTTPD_FD_RESERVE
+                                                         : rl.rlim_cur / 2;
+        if (room < *total)
+            *total = room > 2 ? (unsigned)room : 2;
+    }
+    *per_ip = o->max_per_ip ? o->max_per_ip : HTTPD_DEFAULT_MAX_PER_IP;
+    /* One address never fills every slot. */
+    if (*per_ip > *total / 2)
+        *per_ip = *total / 2 > 0 ? *total / 2 : 1;
 }
 
 static int
@@ -383,6 +533,12 @@ httpd_new(struct loop *l, const struct httpd_opts *o, httpd_handler h, void *arg
     d->handler = h;
     d->arg = arg;
     d->max_body = o->max_body ? o->max_body : HTTPD_DEFAULT_MAX_BODY;
+    unsigned timeout_s = o->timeout_s ? o->timeout_s : HTTPD_DEFAULT_TIMEOUT_S;
+    unsigned head_s = o->head_timeout_s ? o->head_timeout_s : HTTPD_DEFAULT_HEAD_TIMEOUT_S;
+    d->idle_ms = (long)timeout_s * 1000;
+    d->head_ms = (long)(head_s < timeout_s ? head_s : timeout_s) * 1000;
+    unsigned max_conns, max_per_ip;
+    connection_limits(o, &max_conns, &max_per_ip);
 
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (v6)
@@ -402,10 +558,12 @@ httpd_new(struct loop *l, const struct httpd_opts *o, httpd_handler h, void *arg
         flags, (uint16_t)o->port, NULL, NULL, on_access, d,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, d,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_CONNECTION_LIMIT, o->max_conns ? o->max_conns : HTTPD_DEFAULT_MAX_CONNS,
-        MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s ? o->timeout_s : HTTPD_DEFAULT_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_LIMIT, max_conns,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, max_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_CONN_MEMORY,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
         MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_END);
     if (d->mhd == NULL) {

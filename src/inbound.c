@@ -1,24 +1,26 @@
 /* The inbound listener: Jelou's signed events, verified on the raw body, journaled, deduped. */
 #include "jelou/inbound.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "jelou/event.h"
 #include "jelou/httpd.h"
 #include "jelou/record.h"
 #include "jelou/sign.h"
+#include "jelou/utf8.h"
 #include "jelou/xalloc.h"
 
 #define INBOUND_DEFAULT_ADDR "127.0.0.1"
 #define INBOUND_DEFAULT_MAX_BODY (1024 * 1024)
-/* Jelou is one client: a few connections at a time. The cap bounds what a flood of
- * unsigned requests can hold open; the short timeout frees slots held by idle peers. */
-#define INBOUND_MAX_CONNS 64
+/* Jelou keeps a few connections at a time: the short idle timeout frees slots held by
+ * idle peers (httpd's limits per address and head deadline do the rest). */
 #define INBOUND_TIMEOUT_S 10
 /* How many event keys are remembered to spot a redelivery. A retry comes within minutes,
  * so the recent past is enough, and memory stays bounded however long the listener runs. */
@@ -37,10 +39,13 @@ struct inbound {
     char *secret;
     char *token;
     char *journal;
+    char *quarantine;
     inbound_fn fn;
+    inbound_notice_fn notice;
     void *arg;
     struct inbound_stats stats;
     int journal_failing;        /* the last journal write failed (and was reported) */
+    int quarantine_failing;     /* likewise for the quarantine file */
     /* The seen keys: a ring in arrival order (the oldest goes first) plus hash chains. */
     struct seen_entry ring[SEEN_MAX];
     size_t ring_next;
@@ -132,12 +137,34 @@ token_equal(const char *got, const char *want)
     return d == 0;
 }
 
+static const char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Standard base64 (with padding) of n bytes, newly allocated. */
+static char *
+base64_encode(const char *p, size_t n)
+{
+    char *out = xmalloc((n + 2) / 3 * 4 + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)(unsigned char)p[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned)(unsigned char)p[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)p[i + 2];
+        out[o++] = alphabet[(v >> 18) & 63];
+        out[o++] = alphabet[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? alphabet[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? alphabet[v & 63] : '=';
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* Standard base64 of s into a new string; NULL when s is not base64 or hides a NUL. */
 static char *
 base64_decode(const char *s)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t n = strlen(s);
     char *out = xmalloc(n / 4 * 3 + 4);
     size_t o = 0;
@@ -208,6 +235,16 @@ unix_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* What the listener has to say (a journal that fails, an event it could not read) goes to
+ * the caller, never to stderr: stderr may be under a full-screen UI. */
+static void
+notify(struct inbound *in, char *text)
+{
+    if (in->notice != NULL)
+        in->notice(in->arg, text);
+    free(text);
+}
+
 /* Written and synced before the 200: once Jelou has its answer, the event is on disk. */
 static int
 journal(struct inbound *in, const struct event *ev, const struct httpd_request *req)
@@ -225,11 +262,48 @@ journal(struct inbound *in, const struct event *ev, const struct httpd_request *
     char *line = record_finish(r);
     char *cause = NULL;
     int rc = record_append_file(in->journal, line, 1, &cause);
-    /* Nobody else learns why (Jelou only sees the 500): say it on stderr, like the sandbox
-     * does with its log, once per run of failures rather than once per retry. */
+    /* Nobody else learns why (Jelou only sees the 500): say it once per run of failures
+     * rather than once per retry, and say when it works again. */
     if (rc != 0 && !in->journal_failing)
-        fprintf(stderr, "jelou-console: inbound: %s\n", cause ? cause : "cannot journal");
+        notify(in, xasprintf("cannot journal Jelou's events (answering 500 so that Jelou "
+                             "retries): %s", cause ? cause : "unknown error"));
+    else if (rc == 0 && in->journal_failing)
+        notify(in, xasprintf("the event journal %s works again", in->journal));
     in->journal_failing = rc != 0;
+    free(cause);
+    free(line);
+    return rc;
+}
+
+/* A signed body the console cannot read: kept, exact bytes and all, before anything is
+ * answered, because a 4xx would make Jelou drop the user's words. Returns 0 or -1. */
+static int
+quarantine(struct inbound *in, const struct httpd_request *req, const char *reason)
+{
+    struct record *r = record_new();
+    record_int(r, "time", unix_ms());
+    record_str(r, "reason", reason);
+    record_strn(r, "body", req->body, req->body_len);
+    /* "body" is text: bytes that are not UTF-8 (or a NUL) are only exact in base64. */
+    int exact = utf8_valid(req->body, req->body_len) &&
+                memchr(req->body, '\0', req->body_len) == NULL;
+    char *b64 = exact ? NULL : base64_encode(req->body, req->body_len);
+    if (b64 != NULL)
+        record_str(r, "body_base64", b64);
+    free(b64);
+    char *line = record_finish(r);
+    char *cause = NULL;
+    int rc = in->quarantine == NULL ? -1 : record_append_file(in->quarantine, line, 1, &cause);
+    if (in->quarantine == NULL)
+        cause = xstrdup("there is no quarantine file");
+    if (rc == 0)
+        notify(in, xasprintf("an event could not be read (%s); its body is kept in %s",
+                             reason, in->quarantine));
+    else if (!in->quarantine_failing)
+        notify(in, xasprintf("an event could not be read (%s) nor kept (answering 500 so "
+                             "that Jelou retries): %s", reason,
+                             cause ? cause : "unknown error"));
+    in->quarantine_failing = rc != 0;
     free(cause);
     free(line);
     return rc;
@@ -284,8 +358,20 @@ on_request(void *arg, const struct httpd_request *req, struct httpd_response *re
     struct event *ev = NULL;
     char *cause = NULL;
     if (event_parse(req->body, req->body_len, &ev, &cause) != 0) {
-        in->stats.rejected++;
-        answer(resp, 400, cause ? cause : "not an event");
+        const char *reason = cause ? cause : "not an event";
+        if (quarantine(in, req, reason) != 0) {
+            answer(resp, 500, "cannot keep the unreadable event");
+        } else {
+            /* Kept and announced: a retry would bring the same bytes, so Jelou need not. */
+            in->stats.unreadable++;
+            struct record *r = record_new();
+            record_bool(r, "ok", 1);
+            record_str(r, "unreadable", reason);
+            resp->status = 200;
+            resp->content_type = "application/json";
+            resp->body = record_finish(r);
+            resp->body_len = strlen(resp->body);
+        }
         free(cause);
         return;
     }
@@ -316,6 +402,30 @@ on_request(void *arg, const struct httpd_request *req, struct httpd_response *re
     answer(resp, 200, NULL);
 }
 
+/* A journal must be a regular file or not exist yet: opening a FIFO would block the loop
+ * for good, and a device would swallow the events. Returns 0 or -1 with *cause. */
+static int
+check_journal_path(const char *what, const char *path, char **cause)
+{
+    struct stat st;
+    if (path == NULL || path[0] == '\0') {
+        if (path != NULL)
+            *cause = xasprintf("the %s path is empty", what);
+        return path != NULL ? -1 : 0;
+    }
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        *cause = xasprintf("the %s %s: %s", what, path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        *cause = xasprintf("the %s %s is not a regular file", what, path);
+        return -1;
+    }
+    return 0;
+}
+
 struct inbound *
 inbound_new(struct loop *l, const struct inbound_opts *o, inbound_fn fn, void *arg,
             char **cause)
@@ -334,19 +444,24 @@ inbound_new(struct loop *l, const struct inbound_opts *o, inbound_fn fn, void *a
         return NULL;
     }
 
+    if (check_journal_path("journal", o->journal, cause) != 0 ||
+        check_journal_path("quarantine file", o->quarantine, cause) != 0)
+        return NULL;
+
     struct inbound *in = xcalloc(1, sizeof *in);
     in->path = xstrdup(path);
     in->secret = xstrdup(o->secret);
     in->token = o->token ? xstrdup(o->token) : NULL;
     in->journal = o->journal ? xstrdup(o->journal) : NULL;
+    in->quarantine = o->quarantine ? xstrdup(o->quarantine) : NULL;
     in->fn = fn;
+    in->notice = o->notice;
     in->arg = arg;
 
     struct httpd_opts ho = {
         .addr = o->addr ? o->addr : INBOUND_DEFAULT_ADDR,
         .port = o->port,
         .max_body = o->max_body ? o->max_body : INBOUND_DEFAULT_MAX_BODY,
-        .max_conns = INBOUND_MAX_CONNS,
         .timeout_s = INBOUND_TIMEOUT_S,
     };
     in->httpd = httpd_new(l, &ho, on_request, in, cause);
@@ -393,5 +508,6 @@ inbound_free(struct inbound *in)
     wipe_free(in->secret);
     wipe_free(in->token);
     free(in->journal);
+    free(in->quarantine);
     free(in);
 }

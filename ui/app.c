@@ -58,6 +58,7 @@ struct app {
     char *history_path;
     char *events_path;
     struct restore_opts restore; /* where earlier sessions are read back from */
+    char *unread_path;      /* signed events that could not be read, kept as they came */
     struct replies replies;
     struct catalog cat;
     char *agent;
@@ -1261,6 +1262,14 @@ open_journal(struct app *a, const struct app_opts *o)
     free(dir);
 }
 
+/* The listener's journal errors and unreadable events: the status line, never stderr,
+ * which is under the screen. */
+static void
+on_inbound_notice(void *arg, const char *text)
+{
+    set_status(arg, 1, "%s", text);
+}
+
 /* Listens for Jelou's events; a listener that cannot start leaves the console usable for
  * sending, with the reason in the status line. *emit_to gets the listener's URL. */
 static void
@@ -1287,6 +1296,8 @@ start_inbound(struct app *a, const struct app_opts *o, char **emit_to)
         .secret = a->st->secret,
         .token = o->demo ? NULL : a->st->inbound_token,
         .journal = a->events_path,
+        .quarantine = a->unread_path,
+        .notice = on_inbound_notice,
     };
     a->in = inbound_new(a->loop, &io, on_event, a, &cause);
     if (a->in == NULL) {
@@ -1436,6 +1447,7 @@ app_run(const struct app_opts *o)
         *slash = '\0';
         a->history_path = xasprintf("%s/%shistory.jsonl", hist, o->demo ? "demo-" : "");
         a->events_path = xasprintf("%s/%sevents.jsonl", hist, o->demo ? "demo-" : "");
+        a->unread_path = xasprintf("%s/%sunread-events.jsonl", hist, o->demo ? "demo-" : "");
         free(hist);
     }
 
@@ -1563,6 +1575,7 @@ done:
     free(a->u.link);
     free(a->history_path);
     free(a->events_path);
+    free(a->unread_path);
     free(a->u.inbound);
     free(a->agent);
     free(a);

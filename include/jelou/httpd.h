@@ -30,6 +30,9 @@ struct httpd_response {
     long delay_ms;          /* answer this much later, without blocking the loop */
 };
 
+/* Answered by the server itself: 413 beyond max_body, 400 for a head with two
+ * Content-Length headers or Content-Length with Transfer-Encoding. */
+
 /* Called once per complete request. Fill resp; status 0 means 500. A HEAD request is
  * answered like a GET (same status and headers, Content-Length of the body) without the body. */
 typedef void (*httpd_handler)(void *arg, const struct httpd_request *req,
@@ -39,8 +42,11 @@ struct httpd_opts {
     const char *addr;        /* IPv4 or IPv6 literal; "127.0.0.1" by default */
     unsigned port;           /* 0 picks a free port */
     size_t max_body;         /* 413 beyond; default 1 MiB */
-    unsigned max_conns;      /* default 64 */
+    unsigned max_conns;      /* default 512, less when RLIMIT_NOFILE is low */
+    unsigned max_per_ip;     /* connections from one address; default 32, at most half */
     unsigned timeout_s;      /* idle connection timeout; default 30 */
+    unsigned head_timeout_s; /* a request head must be complete this soon after the
+                                connection opened (default 5, at most timeout_s) */
     const char *tls_cert_pem; /* PEM text, or NULL for plain HTTP */
     const char *tls_key_pem;
 };

@@ -11,6 +11,9 @@ struct inbound;
 #define INBOUND_DEFAULT_LISTEN "127.0.0.1:8787"
 #define INBOUND_DEFAULT_PATH "/jelou/webhook"
 
+/* What the listener has to tell a person, one line without a newline. */
+typedef void (*inbound_notice_fn)(void *arg, const char *text);
+
 struct inbound_opts {
     const char *addr;        /* default 127.0.0.1 */
     unsigned port;           /* 0 picks a free port */
@@ -21,8 +24,16 @@ struct inbound_opts {
                                 when it is "user:password" (constant-time compare) */
     const char *journal;     /* append every accepted event (raw body + verdict), fsync,
                                 before answering 200; NULL for none */
+    const char *quarantine;  /* every signed body that is not a readable event is
+                                appended here (raw bytes, base64 when not UTF-8, and the
+                                reason), fsync, before it is answered 200; NULL: 500 */
     size_t max_body;         /* default 1 MiB (413 beyond) */
+    /* What the listener has to tell a person (a journal that fails or works again, an
+     * event kept unread), one line without a newline; called with inbound_new's arg.
+     * NULL drops them. The listener itself never writes to stdout or stderr. */
+    inbound_notice_fn notice;
 };
+
 
 /* Called for every accepted event, before the 200 goes out; duplicate is set when an
  * event with the same value.id (a conversation event: the same name, conversation and
@@ -33,11 +44,14 @@ struct inbound_stats {
     unsigned long accepted;   /* 200 */
     unsigned long duplicates; /* of those, repeats */
     unsigned long unknown;    /* of those, unknown event kinds */
-    unsigned long rejected;   /* 401, 404, 405, 400 (a 413 is answered by httpd unseen) */
+    unsigned long rejected;   /* 401, 404, 405 (a 413 or 400 is answered by httpd unseen) */
+    unsigned long unreadable; /* signed, not an event: kept in the quarantine file, 200 */
 };
 
 /* Starts listening. Only POST on path is served: 401 for a missing or bad signature (the
- * body is not parsed), 400 for a signed body that is not an event, 404/405 otherwise.
+ * body is not parsed), 200 for a signed body that is not an event once it is kept in the
+ * quarantine file (500 when it cannot be), 404/405 otherwise. A journal or quarantine file
+ * that exists and is not a regular file is refused.
  * Returns NULL with *cause ("cannot listen on 127.0.0.1:8787: Address already in use"). */
 struct inbound *inbound_new(struct loop *l, const struct inbound_opts *o, inbound_fn fn,
                             void *arg, char **cause);
