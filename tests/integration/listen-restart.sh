@@ -1,6 +1,6 @@
 # jelou-console listen --journal across a restart: an event journaled by an earlier run is a
-# duplicate when Jelou delivers it again (printed as such, journaled once); a journal that
-# cannot be read back is said once on stderr.
+# duplicate when Jelou delivers it again (printed as such, journaled once); a journal that is
+# not a regular file is refused at start.
 . "${top_srcdir}/tests/lib.sh"
 set -e
 
@@ -30,10 +30,13 @@ assert_eq "journal: each event once" "M1 M2" \
 stop_listen
 ok "an event journaled before a restart is a duplicate after it, journaled once"
 
-# A journal that cannot be read back (a directory here) is said once; events still come in.
+# A journal that is not a regular file (a directory here) is refused before listening: it
+# could neither be read back nor appended to.
 mkdir "$T/jdir"
-start_listen listen --journal "$T/jdir"
-assert_eq "the listener runs" "listen: earlier events not read back, a redelivery of one would be journaled again: cannot read $T/jdir: Is a directory" \
-    "$(cat "$T/listen.err")"
-stop_listen
-ok "a journal that cannot be read back is said on stderr, and listening goes on"
+rc=0
+"$JELOU" listen --listen 127.0.0.1:0 --journal "$T/jdir" > "$T/dir.out" 2> "$T/dir.err" || rc=$?
+assert_eq "exit code" 2 "$rc"
+assert_eq "one line naming the journal" \
+    "jelou-console: listen: the journal $T/jdir is not a regular file" "$(cat "$T/dir.err")"
+assert_eq "nothing printed on stdout" "" "$(cat "$T/dir.out")"
+ok "a journal that is not a regular file is refused with one line"
