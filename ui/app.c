@@ -1538,16 +1538,17 @@ app_run(const struct app_opts *o)
     loop_after(a->loop, 15000, on_tick, a);
     a->dirty = 1;
     while (!a->quit) {
+        /* Before drawing: a journal failure it reports shows in this turn's status line. */
+        char *jcause = NULL;
+        if (outbox_flush(a->ob, &jcause) != 0) {
+            set_status(a, 1, "%s", jcause);
+            free(jcause);
+        }
         if (a->dirty) {
             a->u.now_ms = wall_ms();
             a->u.outbox_busy = outbox_busy(a->ob);
             ui_draw(&a->u, &a->term);
             a->dirty = 0;
-        }
-        char *jcause = NULL;
-        if (outbox_flush(a->ob, &jcause) != 0) {
-            set_status(a, 1, "%s", jcause);
-            free(jcause);
         }
         loop_run_once(a->loop, -1);
     }
