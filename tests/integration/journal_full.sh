@@ -13,6 +13,24 @@ accepted_ids() {
     jq -r 'select(.verdict == "accepted") | .id' < "$MOCK_LOG" | sort
 }
 
+# mock_seen N: the mock has logged at least N requests.
+mock_seen() {
+    [ "$(grep -c . "$MOCK_LOG" 2> /dev/null || echo 0)" -ge "$1" ]
+}
+
+# fill_after NAME N SEND-OPTIONS...: the batch in the background (stdout and stderr in
+# $T/NAME.out, .err; its pid in $pid), and the disk filled once the mock has seen N.
+fill_after() {
+    local name=$1 n=$2
+    shift 2
+    "$JELOU" send --endpoint "$MOCK_URL" --batch "$T/batch.jsonl" "$@" \
+        > "$T/$name.out" 2> "$T/$name.err" &
+    pid=$!
+    PIDS="$PIDS $pid"
+    wait_for 30 mock_seen "$n" || fail "the batch did not get going"
+    fill_state 0
+}
+
 # once_each N: the mock accepted N distinct ids, none of them twice.
 once_each() {
     assert_eq "no id accepted twice" "" "$(accepted_ids | uniq -d)"
@@ -59,13 +77,7 @@ stop_mock
 
 # 3. The disk fills while the batch is sending.
 start_mock midway --delay-ms 300
-"$JELOU" send --endpoint "$MOCK_URL" --batch "$T/batch.jsonl" --parallel 4 \
-    > "$T/midway.out" 2> "$T/midway.err" &
-pid=$!
-PIDS="$PIDS $pid"
-wait_for 30 sh -c "[ \$(grep -c . '$MOCK_LOG' 2>/dev/null || echo 0) -ge 8 ]" \
-    || fail "the batch did not get going"
-fill_state 0
+fill_after midway 8 --parallel 4
 set +e
 wait "$pid"
 RC=$?
@@ -85,14 +97,8 @@ stop_mock
 # 4. The same, killed with -9 after the disk filled: what the journal could not append is
 # marked in place, so a resume still knows which ones got their 2xx.
 start_mock killed --delay-ms 150
-"$JELOU" send --endpoint "$MOCK_URL" --batch "$T/batch.jsonl" --parallel 1 \
-    > "$T/killed.out" 2> "$T/killed.err" &
-pid=$!
-PIDS="$PIDS $pid"
-wait_for 30 sh -c "[ \$(grep -c . '$MOCK_LOG' 2>/dev/null || echo 0) -ge 5 ]" \
-    || fail "the batch did not get going"
-fill_state 0
-wait_for 30 sh -c "[ \$(grep -c . '$MOCK_LOG') -ge 15 ]" || fail "the batch stalled"
+fill_after killed 5 --parallel 1
+wait_for 30 mock_seen 15 || fail "the batch stalled"
 kill -9 "$pid"
 wait "$pid" 2> /dev/null || true
 ls "$JDIR"/outbox-*.jsonl > /dev/null 2>&1 || fail "no journal was left by the killed batch"

@@ -1,5 +1,6 @@
 /* Unit tests for the outbox journal under real write failures (RLIMIT_FSIZE): torn lines,
- * final states that cannot be appended, and a resume that cannot write its own journal. */
+ * final states that cannot be appended, a resume that cannot write its own journal; and,
+ * with fsync failing on demand, the rewrite of a journal that says less than memory. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,10 +14,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <errno.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "jelou/journal.h"
+
+/* A disk that fails on write-back (EIO) cannot be had without root and a device mapper:
+ * this definition takes the place of libc's inside the test binary. */
+static int fail_fsync;
+
+int
+fsync(int fd)
+{
+    if (fail_fsync) {
+        errno = EIO;
+        return -1;
+    }
+    return (int)syscall(SYS_fsync, fd);
+}
 
 /* The journal's bodies are the bytes a resume sends: short texts are enough here. */
 #define BODY(id) "{\"value\":{\"id\":\"" id "\"}}"
@@ -302,6 +319,90 @@ test_resume_on_a_full_disk(void **state)
     free(path);
 }
 
+/* The file's text. */
+static char *
+slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char *text = calloc(1, 4096);
+    size_t n = fread(text, 1, 4095, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+/* A failed fsync may have lost what it was to write back: the journal is rewritten from
+ * memory (unfinished messages only) at the next sync, and marks in place keep working on
+ * the new file. */
+static void
+test_failed_sync_rewrites(void **state)
+{
+    struct fixture *fx = *state;
+    struct journal *j = journal_open(fx->dir, NULL);
+    assert_non_null(j);
+    queue(j, "a", BODY("a"));
+    queue(j, "b", BODY("b"));
+    assert_int_equal(journal_state(j, "a", "accepted", 1, 200, NULL), 0);
+    fail_fsync = 1;
+    char *cause = NULL;
+    assert_int_equal(journal_sync(j, &cause), -1);
+    assert_non_null(strstr(cause, "cannot sync the outbox journal"));
+    assert_non_null(strstr(cause, "Input/output error"));
+    free(cause);
+    fail_fsync = 0;
+    cause = NULL;
+    assert_int_equal(journal_sync(j, &cause), 0);
+    char *path = only_file(fx->dir, NULL);
+    assert_non_null(path);
+    char *text = slurp(path);
+    assert_non_null(strstr(text, "\"op\":\"queued\""));
+    assert_non_null(strstr(text, "\"id\":\"b\""));
+    assert_null(strstr(text, "\"id\":\"a\""));
+    assert_int_equal(strchr(text, '\n') - text + 1, (long)strlen(text)); /* one line */
+    free(text);
+
+    off_t size;
+    free(only_file(fx->dir, &size));
+    limit_files((rlim_t)size);
+    assert_int_equal(journal_state(j, "b", "accepted", 1, 200, NULL), -1);
+    unlimit_files();
+    text = slurp(path);
+    assert_non_null(strstr(text, "{\"op\":\"sentok\""));
+    free(text);
+    journal_close(j);
+    assert_null(only_file(fx->dir, NULL)); /* nothing unfinished: gone */
+    free(path);
+}
+
+/* When even a rewrite cannot be made durable, the file is removed rather than left to make
+ * a resume send accepted messages again, and that is said. */
+static void
+test_unrepairable_journal_is_removed(void **state)
+{
+    struct fixture *fx = *state;
+    struct journal *j = journal_open(fx->dir, NULL);
+    assert_non_null(j);
+    queue(j, "a", BODY("a"));
+    queue(j, "b", BODY("b"));
+    assert_int_equal(journal_state(j, "a", "accepted", 1, 200, NULL), 0);
+    fail_fsync = 1;
+    char *cause = NULL;
+    assert_int_equal(journal_finish(j, &cause), -1);
+    fail_fsync = 0;
+    assert_non_null(strstr(cause, "could not record every answer and was removed; 1 message "
+                                  "still in flight will not be offered by a resume"));
+    free(cause);
+    assert_null(only_file(fx->dir, NULL));
+    DIR *d = opendir(fx->dir);
+    int entries = 0;
+    while (readdir(d) != NULL)
+        entries++;
+    closedir(d);
+    assert_int_equal(entries, 2); /* . and ..: no temporary file left either */
+    journal_close(j);
+}
+
 int
 main(void)
 {
@@ -314,6 +415,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_accepted_not_written_is_not_resent, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_resume_on_a_full_disk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_sync_rewrites, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unrepairable_journal_is_removed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
