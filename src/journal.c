@@ -172,10 +172,10 @@ write_failed(struct journal *j, int err, char **cause)
                                        strerror(err)));
 }
 
-/* Appends line and a newline at the end of the file (ending a torn line first). *op_at
- * gets where line's text starts. Takes line. Returns 0 or -1 with *cause. */
+/* Appends line and a newline at the end of the file (ending a torn line first). *at gets
+ * where line starts in the file. Takes line. Returns 0 or -1 with *cause. */
 static int
-append(struct journal *j, char *line, off_t *op_at, char **cause)
+append(struct journal *j, char *line, off_t *at, char **cause)
 {
     const char *lead = j->torn ? TORN_END : "";
     char *buf = xasprintf("%s%s\n", lead, line);
@@ -191,7 +191,7 @@ append(struct journal *j, char *line, off_t *op_at, char **cause)
     }
     if (err != 0)
         return write_failed(j, err, cause);
-    *op_at = start + (off_t)strlen(lead);
+    *at = start + (off_t)strlen(lead);
     return 0;
 }
 

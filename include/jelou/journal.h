@@ -22,7 +22,7 @@ char *journal_default_dir(char **cause);
  * for as long as the process lives: a lock that can be taken means its owner is gone. */
 struct journal *journal_open(const char *dir, char **cause);
 
-/* Appends a record with write(2) at once, so a killed process loses nothing; journal_sync
+/* Appends a record with one pwrite(2) at once, so a killed process loses nothing; journal_sync
  * makes them durable (fsync), once per loop turn, before the loop waits. Returns 0 or -1
  * with *cause. A queued record that fails means the message must not be sent. A final
  * state that fails is kept in memory and marked on the queued record in place, so that no
