@@ -16,24 +16,10 @@
 #include <sys/resource.h>
 #include <errno.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fsync_fault.h"
 #include "jelou/journal.h"
-
-/* A disk that fails on write-back (EIO) cannot be had without root and a device mapper:
- * this definition takes the place of libc's inside the test binary. */
-static int fail_fsync;
-
-int
-fsync(int fd)
-{
-    if (fail_fsync) {
-        errno = EIO;
-        return -1;
-    }
-    return (int)syscall(SYS_fsync, fd);
-}
 
 /* The journal's bodies are the bytes a resume sends: short texts are enough here. */
 #define BODY(id) "{\"value\":{\"id\":\"" id "\"}}"

@@ -11,28 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fsync_fault.h"
 #include "jelou/journal.h"
 #include "jelou/message.h"
 #include "jelou/outbox.h"
 #include "jelou/transport.h"
 #include "jelou/xalloc.h"
-
-/* A disk that fails on write-back (EIO) cannot be had without root and a device mapper:
- * this definition takes the place of libc's inside the test binary. */
-static int fail_fsync;
-
-int
-fsync(int fd)
-{
-    if (fail_fsync) {
-        errno = EIO;
-        return -1;
-    }
-    return (int)syscall(SYS_fsync, fd);
-}
 
 struct fixture {
     char dir[64];
