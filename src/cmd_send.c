@@ -55,6 +55,7 @@ struct send_ctx {
     int dry_run;
     int dry_run_printed;
     int progress;
+    int journal_failed;      /* a journal write failed: the exit status says so */
     size_t accepted, failed, invalid, network;
 };
 
@@ -86,8 +87,9 @@ static const char send_usage[] =
     "                     finished (its outbox journal), with the same ids and bytes\n"
     "\n" CLI_COMMON_HELP
     "\n"
-    "Exit status: 0 sent (2xx), 1 refused or failed after retries, 2 bad input or\n"
-    "configuration (nothing sent), 3 network failure.\n";
+    "Exit status: 0 sent (2xx), 1 refused or failed after retries, or the outbox journal\n"
+    "could not be written (said on stderr; a message it could not record is not sent),\n"
+    "2 bad input or configuration (nothing sent), 3 network failure.\n";
 
 enum {
     OPT_ROOM = OPT_FIRST_COMMAND_OPTION,
@@ -236,19 +238,32 @@ print_dry_run(struct send_ctx *c, const char *body, const char *sig)
            c->st.endpoint, sig, body);
 }
 
+/* After outbox_add_raw: bytes already sealed can only be refused by the journal, and a
+ * message it could not record is failed, never sent. */
+static void
+admitted(struct job *j, char *cause)
+{
+    if (j->entry == NULL) {
+        finish(j, JOB_FAILED, xasprintf("not sent: %s", cause));
+        free(cause);
+        return;
+    }
+    j->entry->user = j;
+}
+
 static void
 submit(struct job *j)
 {
     struct send_ctx *c = j->ctx;
     char *cause = NULL;
+    char *body;
+    size_t len;
+    char sig[SIGN_HEADER_LEN + 1];
+    if (outbox_seal(j->msg, c->st.secret, &body, &len, sig, &cause) != 0) {
+        invalid(j, cause);
+        return;
+    }
     if (c->dry_run) {
-        char *body;
-        size_t len;
-        char sig[SIGN_HEADER_LEN + 1];
-        if (outbox_seal(j->msg, c->st.secret, &body, &len, sig, &cause) != 0) {
-            invalid(j, cause);
-            return;
-        }
         print_dry_run(c, body, sig);
         free(body);
         finish(j, JOB_ACCEPTED, NULL);
@@ -257,12 +272,9 @@ submit(struct job *j)
     struct message *m = j->msg;
     remember(j, m);
     j->msg = NULL;
-    j->entry = outbox_add(c->ob, m, &cause);
-    if (j->entry == NULL) {
-        invalid(j, cause);
-        return;
-    }
-    j->entry->user = j;
+    j->entry = outbox_add_raw(c->ob, m, body, len, &cause);
+    free(body);
+    admitted(j, cause);
 }
 
 static void
@@ -315,10 +327,7 @@ start_job(struct job *j)
         remember(j, m);
         j->msg = NULL;
         j->entry = outbox_add_raw(c->ob, m, j->raw, j->raw_len, &cause);
-        if (j->entry == NULL)
-            invalid(j, cause);
-        else
-            j->entry->user = j;
+        admitted(j, cause);
         return;
     }
     if (m->project == NULL)
@@ -667,17 +676,29 @@ cmd_send(int argc, char **argv)
     c.ob = outbox_new(c.t, &oo, on_change, &c);
 
     pump(&c);
-    while (c.finished < c.njobs) {
+    for (;;) {
+        /* One fsync a turn covers everything the journal got during it (the messages
+         * queued in it go out only then), and one write of stdout all the results. */
+        if (outbox_flush(c.ob, &cause) != 0) {
+            cli_error("%s", cause);
+            free(cause);
+            cause = NULL;
+            c.journal_failed = 1;
+        }
+        fflush(stdout);
+        if (c.finished >= c.njobs)
+            break;
         if (transport_pending(c.t) == 0) {
             cli_error("internal error: %zu message(s) stuck with nothing in flight",
                       c.njobs - c.finished);
             break;
         }
-        /* One fsync a turn covers everything the journal got during it, and one write
-         * of stdout all the results that came in. */
-        outbox_flush(c.ob, NULL);
-        fflush(stdout);
         loop_run_once(c.loop, -1);
+    }
+    if (journal_finish(c.journal, &cause) != 0) {
+        cli_error("%s", cause);
+        free(cause);
+        c.journal_failed = 1;
     }
 
     int code;
@@ -692,6 +713,8 @@ cmd_send(int argc, char **argv)
     else if (c.network > 0)
         code = EXIT_NETWORK;
     else
+        code = EXIT_REFUSED;
+    if (c.journal_failed && code == EXIT_SENT)
         code = EXIT_REFUSED;
     free_ctx(&c);
     return code;

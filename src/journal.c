@@ -1,4 +1,45 @@
 /* The outbox journal: every message as queued, then each state, so none is lost or resent. */
+
+/*
+ * Design: what is where, and what happens when the disk says no.
+ *
+ * In memory (struct journal): every message of this process, whether it reached a final
+ * state (accepted, failed), and for an unfinished one its queued record and where in the
+ * file that record's op value lies. Memory is always right; the file may lag behind it.
+ *
+ * On disk (outbox-PID-TIME.jsonl, flock'ed while we live): a queued record (the exact bytes
+ * to send) per message and round, then its state records. A resume replays the files of
+ * processes that are gone and resends each message whose last queued record has no final
+ * state after it; an "accepted" anywhere is final for good (never resent).
+ *
+ * Where a write can fail (ENOSPC, EIO, EFBIG), and what then:
+ * - The queued record: the message is refused (the caller reports it as not sent) and
+ *   nothing reaches the wire. It is not durable either until the fsync of the loop turn
+ *   succeeds; the outbox holds its transfer back until then and fails it if that fsync
+ *   fails (journal_sync returns -1 exactly when what was appended may not be durable).
+ * - A final state record: memory moves on anyway, and the queued record is marked in place
+ *   instead: its op value "queued" is overwritten with "sentok" (accepted) or "failed",
+ *   six bytes over six bytes, which needs no new space on a full disk. A resume reads such
+ *   a record as that message finished. Only when that overwrite fails too (EIO) does the
+ *   file say less than memory ("lost"); then journal_sync rewrites it (unfinished messages
+ *   only, to a temporary file, fsync, rename) every few seconds until that works.
+ * - A non-final state (sending): nothing to repair; a resume treats sending as queued.
+ * - A partial write leaves a torn line. Before the next record, "#\n" ends it: the line
+ *   can then never parse as a record (not even a complete one that only lacked its
+ *   newline), a resume skips it as damaged, and the records after it read as written.
+ * - fsync: reported; the messages queued in that turn are not sent (see above), and the
+ *   file is treated as lost (rewritten when possible).
+ * - At the end (journal_finish): with nothing unfinished the file is removed, whatever
+ *   failed to be written before. With unfinished messages a lost file is rewritten; if that
+ *   is impossible it is removed, because a file that would resend accepted messages is
+ *   worse than one message still in flight not being offered again (that is reported).
+ * - kill -9 at any point: the page cache keeps every write and overwrite made so far, so
+ *   a resume sees what this process knew, up to the last 2xx not yet read from the socket.
+ *   A power loss can lose what was written since the last fsync: at most one loop turn.
+ * - A resume that hits a full disk: journal_recover copies the unfinished messages into
+ *   this process's journal and syncs before the old files go; when that fails it returns
+ *   -1, the old files stay as they were, this journal forgets the copies, nothing is sent.
+ */
 #include "jelou/journal.h"
 
 #include <dirent.h>
@@ -22,16 +63,34 @@
 #define PREFIX "outbox-"
 #define SUFFIX ".jsonl"
 
+/* Ends a torn line: '#' after any prefix of a record, even a whole one, is not JSON. */
+#define TORN_END "#\n"
+/* What a queued record's op value becomes when its final state could not be appended. */
+#define OP_QUEUED "queued"
+#define OP_SENT_OK "sentok"
+#define OP_FAILED "failed"
+/* Where the op value starts: record_finish writes keys in the order they were added. */
+#define OP_VALUE_AT ((off_t)(sizeof "{\"op\":\"" - 1))
+/* How often a journal that says less than memory is rewritten while that fails. */
+#define REWRITE_EVERY_MS 5000
+
 /* A message this journal has seen, and whether it reached a final state. */
 struct jmsg {
     char *id;
     int final;
+    char *line;               /* its queued record while unfinished: what a rewrite writes */
+    off_t at;                 /* where in the file that record's op value starts */
 };
 
 struct journal {
     int fd;
     char *path;
-    int dirty;
+    int dirty;                /* written to since the last fsync */
+    int torn;                 /* the file ends inside a record cut short by a failed write */
+    int lost;                 /* the file says less than memory: rewrite it */
+    int finished;             /* journal_finish ran: the file is gone or left for a resume */
+    off_t size;               /* bytes in the file, torn ones included */
+    long long rewrite_at;     /* monotonic ms of the next rewrite attempt while lost */
     struct jmsg **msgs;
     size_t n, cap;
     size_t unfinished;
@@ -62,7 +121,9 @@ journal_open(const char *dir, char **cause)
     clock_gettime(CLOCK_REALTIME, &ts);
     char *path = xasprintf("%s/" PREFIX "%ld-%lld%09ld" SUFFIX, dir, (long)getpid(),
                            (long long)ts.tv_sec, ts.tv_nsec);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+    /* Not O_APPEND: records go at offsets we track, so that a queued record can be
+     * overwritten in place (Linux ignores pwrite's offset on an O_APPEND descriptor). */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
         cause_fail(cause, xasprintf("cannot open the outbox journal %s: %s", path,
                                     strerror(errno)));
@@ -78,27 +139,59 @@ journal_open(const char *dir, char **cause)
     return j;
 }
 
-static int
-append(struct journal *j, char *line, char **cause)
+static long long
+mono_ms(void)
 {
-    size_t len = strlen(line);
-    line = xrealloc(line, len + 2);
-    line[len++] = '\n';
-    line[len] = '\0';
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(j->fd, line + done, len - done);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Writes len bytes at off; *done says how many made it. 0, or an errno value. */
+static int
+write_at(int fd, const char *buf, size_t len, off_t off, size_t *done)
+{
+    *done = 0;
+    while (*done < len) {
+        ssize_t w = pwrite(fd, buf + *done, len - *done, off + (off_t)*done);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0) {
-            free(line);
-            return cause_fail(cause, xasprintf("cannot write the outbox journal %s: %s",
-                                               j->path, strerror(errno)));
-        }
-        done += (size_t)w;
+        if (w < 0)
+            return errno;
+        if (w == 0)
+            return ENOSPC; /* a regular file takes nothing only when there is no room */
+        *done += (size_t)w;
     }
+    return 0;
+}
+
+static int
+write_failed(struct journal *j, int err, char **cause)
+{
+    return cause_fail(cause, xasprintf("cannot write the outbox journal %s: %s", j->path,
+                                       strerror(err)));
+}
+
+/* Appends line and a newline at the end of the file (ending a torn line first). *at gets
+ * where line starts in the file. Takes line. Returns 0 or -1 with *cause. */
+static int
+append(struct journal *j, char *line, off_t *at, char **cause)
+{
+    const char *lead = j->torn ? TORN_END : "";
+    char *buf = xasprintf("%s%s\n", lead, line);
+    size_t len = strlen(buf), done;
+    off_t start = j->size;
+    int err = write_at(j->fd, buf, len, start, &done);
+    free(buf);
     free(line);
-    j->dirty = 1;
+    j->size += (off_t)done;
+    if (done > 0) {
+        j->dirty = 1;
+        j->torn = done < len;
+    }
+    if (err != 0)
+        return write_failed(j, err, cause);
+    *at = start + (off_t)strlen(lead);
     return 0;
 }
 
@@ -115,30 +208,39 @@ journal_queued(struct journal *j, const char *id, const char *room, const char *
                const char *type, const char *body, size_t len, char **cause)
 {
     struct record *r = record_new();
-    record_str(r, "op", "queued");
+    record_str(r, "op", OP_QUEUED);
     record_int(r, "time", now_ms());
     record_str(r, "id", id);
     record_str(r, "room", room);
     record_str(r, "user", user);
     record_str(r, "type", type);
     record_strn(r, "body", body, len);
-    if (append(j, record_finish(r), cause) != 0)
+    char *line = record_finish(r);
+    char *kept = xstrdup(line);
+    off_t at;
+    if (append(j, line, &at, cause) != 0) {
+        free(kept);
         return -1;
-    struct jmsg *seen = idmap_get(j->by_id, id);
-    if (seen != NULL && seen->final) {
-        seen->final = 0; /* queued again: /retry */
-        j->unfinished++;
-    } else if (seen == NULL) {
-        struct jmsg *m = xcalloc(1, sizeof *m);
+    }
+    struct jmsg *m = idmap_get(j->by_id, id);
+    if (m == NULL) {
+        m = xcalloc(1, sizeof *m);
         m->id = xstrdup(id);
+        m->final = 1;
         if (j->n == j->cap) {
             j->cap = j->cap ? j->cap * 2 : 64;
             j->msgs = xrealloc(j->msgs, j->cap * sizeof *j->msgs);
         }
         j->msgs[j->n++] = m;
         idmap_put(j->by_id, m->id, m);
+    }
+    if (m->final) {
+        m->final = 0; /* new, or queued again: /retry */
         j->unfinished++;
     }
+    free(m->line);
+    m->line = kept;
+    m->at = at + OP_VALUE_AT;
     return 0;
 }
 
@@ -162,29 +264,140 @@ journal_state(struct journal *j, const char *id, const char *state, int attempt,
         record_int(r, "http_status", http_status);
     else
         record_str(r, "http_status", NULL);
-    if (append(j, record_finish(r), cause) != 0)
-        return -1;
+    off_t at;
+    int rc = append(j, record_finish(r), &at, cause);
     struct jmsg *m = idmap_get(j->by_id, id);
-    if (m != NULL && m->final != is_final(state)) {
-        m->final = is_final(state);
-        if (m->final)
-            j->unfinished--;
-        else
-            j->unfinished++; /* sent again (/retry) */
+    if (m == NULL || m->final == is_final(state))
+        return rc;
+    /* Memory follows the state whatever the file got: it decides what journal_finish
+     * keeps, and what a rewrite writes. */
+    m->final = is_final(state);
+    if (!m->final) {
+        j->unfinished++; /* sent again (/retry) */
+        return rc;
     }
-    return 0;
+    j->unfinished--;
+    if (rc != 0) {
+        /* Six bytes over six: the queued record itself says the message is done. */
+        const char *op = strcmp(state, "accepted") == 0 ? OP_SENT_OK : OP_FAILED;
+        size_t done;
+        if (write_at(j->fd, op, strlen(op), m->at, &done) == 0)
+            j->dirty = 1;
+        else
+            j->lost = 1;
+    }
+    free(m->line);
+    m->line = NULL;
+    return rc;
+}
+
+/* Replaces the file with the queued records of the unfinished messages, atomically: a
+ * temporary file (a name recovery does not read), fsync, rename, fsync of the directory. */
+static int
+rewrite(struct journal *j, char **cause)
+{
+    char *slash = strrchr(j->path, '/');
+    char *dir = xstrndup(j->path, (size_t)(slash - j->path));
+    char *tmp = xasprintf("%s/.%s.new", dir, slash + 1);
+    off_t *at = xcalloc(j->n ? j->n : 1, sizeof *at);
+    off_t size = 0;
+    int err = 0;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0)
+        err = errno;
+    for (size_t i = 0; i < j->n && err == 0; i++) {
+        struct jmsg *m = j->msgs[i];
+        if (m->final)
+            continue;
+        char *buf = xasprintf("%s\n", m->line);
+        size_t done;
+        at[i] = size + OP_VALUE_AT;
+        err = write_at(fd, buf, strlen(buf), size, &done);
+        size += (off_t)done;
+        free(buf);
+    }
+    if (err == 0 && fsync(fd) != 0)
+        err = errno;
+    if (err == 0 && rename(tmp, j->path) != 0)
+        err = errno;
+    if (err == 0) {
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+        close(j->fd);
+        j->fd = fd;
+        j->size = size;
+        j->torn = 0;
+        j->dirty = 0;
+        j->lost = 0;
+        for (size_t i = 0; i < j->n; i++) {
+            if (!j->msgs[i]->final)
+                j->msgs[i]->at = at[i];
+        }
+    } else {
+        if (fd >= 0) {
+            unlink(tmp);
+            close(fd);
+        }
+        cause_fail(cause, xasprintf("cannot rewrite the outbox journal %s: %s", j->path,
+                                    strerror(err)));
+    }
+    free(at);
+    free(tmp);
+    free(dir);
+    return err == 0 ? 0 : -1;
 }
 
 int
 journal_sync(struct journal *j, char **cause)
 {
-    if (j == NULL || !j->dirty)
+    if (j == NULL)
         return 0;
-    if (fsync(j->fd) != 0)
+    if (j->lost && mono_ms() >= j->rewrite_at) {
+        /* Already reported when it happened: only the next attempt is scheduled here. */
+        if (rewrite(j, NULL) != 0)
+            j->rewrite_at = mono_ms() + REWRITE_EVERY_MS;
+    }
+    if (!j->dirty)
+        return 0;
+    if (fsync(j->fd) != 0) {
+        /* What fsync could not write back may be gone from the cache too. */
+        j->lost = 1;
         return cause_fail(cause, xasprintf("cannot sync the outbox journal %s: %s", j->path,
                                            strerror(errno)));
+    }
     j->dirty = 0;
     return 0;
+}
+
+int
+journal_finish(struct journal *j, char **cause)
+{
+    if (j == NULL || j->finished)
+        return 0;
+    j->finished = 1;
+    int rc = 0;
+    if (j->unfinished == 0) {
+        /* Nothing left to send: the next start has nothing to offer from this file, and
+         * whatever it failed to record no longer matters. */
+        unlink(j->path);
+    } else {
+        /* A failed fsync marks the file lost, like a failed overwrite. */
+        journal_sync(j, NULL);
+        if (j->lost && rewrite(j, NULL) != 0) {
+            /* It would make a resume send accepted messages again: worse than not
+             * offering the ones still in flight. */
+            unlink(j->path);
+            rc = cause_fail(cause, xasprintf("the outbox journal %s could not record every "
+                                             "answer and was removed; %zu message%s still "
+                                             "in flight will not be offered by a resume",
+                                             j->path, j->unfinished,
+                                             j->unfinished == 1 ? "" : "s"));
+        }
+    }
+    return rc;
 }
 
 void
@@ -192,13 +405,11 @@ journal_close(struct journal *j)
 {
     if (j == NULL)
         return;
-    journal_sync(j, NULL);
-    /* Nothing left to send: the next start has nothing to offer from this file. */
-    if (j->unfinished == 0)
-        unlink(j->path);
+    journal_finish(j, NULL);
     close(j->fd);
     for (size_t i = 0; i < j->n; i++) {
         free(j->msgs[i]->id);
+        free(j->msgs[i]->line);
         free(j->msgs[i]);
     }
     free(j->msgs);
@@ -225,10 +436,33 @@ journal_pending_free(struct journal_pending *p, size_t n)
 struct replay {
     struct journal_pending *v;
     int *final;
+    int *acked;               /* a 2xx was recorded: final for good, whatever follows */
     size_t n, cap;
     struct idmap *by_id;      /* id -> index + 1 */
     size_t skipped;
 };
+
+/* The slot of id, made (without a body yet) when it is new. */
+static size_t
+replay_slot(struct replay *rp, const char *id)
+{
+    uintptr_t slot = (uintptr_t)idmap_get(rp->by_id, id);
+    if (slot != 0)
+        return slot - 1;
+    if (rp->n == rp->cap) {
+        rp->cap = rp->cap ? rp->cap * 2 : 64;
+        rp->v = xrealloc(rp->v, rp->cap * sizeof *rp->v);
+        rp->final = xrealloc(rp->final, rp->cap * sizeof *rp->final);
+        rp->acked = xrealloc(rp->acked, rp->cap * sizeof *rp->acked);
+    }
+    struct journal_pending *p = &rp->v[rp->n];
+    memset(p, 0, sizeof *p);
+    p->id = xstrdup(id);
+    rp->final[rp->n] = 1;
+    rp->acked[rp->n] = 0;
+    idmap_put(rp->by_id, p->id, (void *)(uintptr_t)(rp->n + 1));
+    return rp->n++;
+}
 
 static void
 replay_line(struct replay *rp, const char *line, size_t len)
@@ -236,42 +470,36 @@ replay_line(struct replay *rp, const char *line, size_t len)
     struct record_view *v = record_parse(line, len, NULL);
     const char *op = v ? record_get_str(v, "op") : NULL;
     const char *id = v ? record_get_str(v, "id") : NULL;
-    if (op == NULL || id == NULL) {
+    const char *body = v ? record_get_str(v, "body") : NULL;
+    const char *state = v ? record_get_str(v, "state") : NULL;
+    /* A queued record, or one marked in place as finished (see the top of this file). */
+    int queued = op != NULL && body != NULL &&
+                 (strcmp(op, OP_QUEUED) == 0 || strcmp(op, OP_SENT_OK) == 0 ||
+                  strcmp(op, OP_FAILED) == 0);
+    if (id == NULL || !(queued || (op != NULL && strcmp(op, "state") == 0 && state))) {
         rp->skipped++;
         record_view_free(v);
         return;
     }
-    uintptr_t slot = (uintptr_t)idmap_get(rp->by_id, id);
-    if (strcmp(op, "queued") == 0 && record_get_str(v, "body") != NULL) {
-        if (slot == 0) {
-            if (rp->n == rp->cap) {
-                rp->cap = rp->cap ? rp->cap * 2 : 64;
-                rp->v = xrealloc(rp->v, rp->cap * sizeof *rp->v);
-                rp->final = xrealloc(rp->final, rp->cap * sizeof *rp->final);
-            }
-            struct journal_pending *p = &rp->v[rp->n];
-            memset(p, 0, sizeof *p);
-            const char *body = record_get_str(v, "body");
-            p->id = xstrdup(id);
+    size_t i = replay_slot(rp, id);
+    struct journal_pending *p = &rp->v[i];
+    if (queued) {
+        if (p->body == NULL) {
+            const char *s;
             p->body = xstrdup(body);
             p->body_len = strlen(body);
-            const char *s;
             p->room = (s = record_get_str(v, "room")) ? xstrdup(s) : NULL;
             p->user = (s = record_get_str(v, "user")) ? xstrdup(s) : NULL;
             p->type = (s = record_get_str(v, "type")) ? xstrdup(s) : NULL;
             record_get_int(v, "time", &p->time_ms);
-            rp->final[rp->n] = 0;
-            rp->n++;
-            idmap_put(rp->by_id, p->id, (void *)(uintptr_t)rp->n);
-        } else {
-            rp->final[slot - 1] = 0; /* queued again: a retry */
         }
-    } else if (strcmp(op, "state") == 0 && slot != 0) {
-        const char *state = record_get_str(v, "state");
-        rp->final[slot - 1] = state != NULL && is_final(state);
+        rp->final[i] = strcmp(op, OP_QUEUED) != 0; /* queued again: a retry */
+        rp->acked[i] |= strcmp(op, OP_SENT_OK) == 0;
     } else {
-        rp->skipped++;
+        rp->final[i] = is_final(state);
+        rp->acked[i] |= strcmp(state, "accepted") == 0;
     }
+    rp->final[i] |= rp->acked[i];
     record_view_free(v);
 }
 
@@ -297,6 +525,26 @@ replay_file(struct replay *rp, FILE *f)
         replay_line(rp, line, len);
     }
     free(line);
+}
+
+/* Back to an empty journal, as journal_open left it. */
+static void
+journal_forget(struct journal *j)
+{
+    for (size_t i = 0; i < j->n; i++) {
+        free(j->msgs[i]->id);
+        free(j->msgs[i]->line);
+        free(j->msgs[i]);
+    }
+    j->n = 0;
+    j->unfinished = 0;
+    idmap_free(j->by_id);
+    j->by_id = idmap_new();
+    if (ftruncate(j->fd, 0) == 0) {
+        j->size = 0;
+        j->torn = 0;
+        j->lost = 0;
+    }
 }
 
 int
@@ -346,7 +594,7 @@ journal_recover(struct journal *j, const char *dir, struct journal_pending **out
     /* Keep only the unfinished ones, in the order they were queued. */
     size_t k = 0;
     for (size_t i = 0; i < rp.n; i++) {
-        if (rp.final[i]) {
+        if (rp.final[i] || rp.v[i].body == NULL) {
             free(rp.v[i].id);
             free(rp.v[i].room);
             free(rp.v[i].user);
@@ -372,8 +620,12 @@ journal_recover(struct journal *j, const char *dir, struct journal_pending **out
     free(fds);
     free(paths);
     free(rp.final);
+    free(rp.acked);
     idmap_free(rp.by_id);
     if (rc != 0) {
+        /* The old files stay; copies half made here must not be offered a second time. */
+        if (j != NULL)
+            journal_forget(j);
         journal_pending_free(rp.v, k);
         return -1;
     }

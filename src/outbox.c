@@ -27,7 +27,10 @@ struct outbox {
     size_t n, cap;
     struct outbox_entry **queue; /* waiting for a free slot, FIFO */
     size_t qhead, qlen, qcap;
+    size_t fresh;                /* the queue's last ones: journaled, not yet durable */
     int inflight;
+    char *journal_error;         /* a journal failure outbox_flush has not reported yet */
+    int journal_failing;         /* the last journal write failed: say so once */
 };
 
 const char *
@@ -96,6 +99,7 @@ outbox_free(struct outbox *ob)
         entry_free(ob->all[i]);
     free(ob->all);
     free(ob->queue);
+    free(ob->journal_error);
     if (ob->secret)
         explicit_bzero(ob->secret, strlen(ob->secret));
     free(ob->secret);
@@ -103,13 +107,34 @@ outbox_free(struct outbox *ob)
     free(ob);
 }
 
+/* Keeps the first journal failure of a run of them for outbox_flush to report; takes
+ * cause. A write that works again ends the run. */
+static void
+journal_note(struct outbox *ob, int rc, char *cause)
+{
+    if (rc == 0) {
+        ob->journal_failing = 0;
+        return;
+    }
+    if (!ob->journal_failing && ob->journal_error == NULL) {
+        ob->journal_error = cause;
+        cause = NULL;
+    }
+    ob->journal_failing = 1;
+    free(cause);
+}
+
 static void
 notify(struct outbox *ob, struct outbox_entry *e)
 {
-    /* The journal follows every state after queued; a write error is not a send error. */
-    if (ob->journal && e->state != SEND_QUEUED)
-        journal_state(ob->journal, e->msg->id, send_state_name(e->state), e->attempt,
-                      e->http_status, NULL);
+    /* The journal follows every state after queued. A write error is not a send error:
+     * the journal keeps the state in memory and repairs the file (see journal.c). */
+    if (ob->journal && e->state != SEND_QUEUED) {
+        char *cause = NULL;
+        int rc = journal_state(ob->journal, e->msg->id, send_state_name(e->state),
+                               e->attempt, e->http_status, &cause);
+        journal_note(ob, rc, cause);
+    }
     if (ob->change)
         ob->change(ob->arg, e);
 }
@@ -221,7 +246,8 @@ start(struct outbox *ob, struct outbox_entry *e)
 static void
 pump(struct outbox *ob)
 {
-    while (ob->inflight < ob->parallel && ob->qlen > 0) {
+    /* The fresh ones wait for outbox_flush: nothing goes out before it is durable. */
+    while (ob->inflight < ob->parallel && ob->qlen > ob->fresh) {
         struct outbox_entry *e = ob->queue[ob->qhead];
         ob->qhead = (ob->qhead + 1) % ob->qcap;
         ob->qlen--;
@@ -244,20 +270,32 @@ enqueue(struct outbox *ob, struct outbox_entry *e)
     }
     ob->queue[(ob->qhead + ob->qlen) % ob->qcap] = e;
     ob->qlen++;
+    if (ob->journal)
+        ob->fresh++;
     e->state = SEND_QUEUED;
     e->attempt = 0;
     notify(ob, e);
     pump(ob);
 }
 
+/* Journals e as queued; a failure is also kept for outbox_flush to report. */
+static int
+journal_queue(struct outbox *ob, struct outbox_entry *e, char **cause)
+{
+    struct message *m = e->msg;
+    if (ob->journal == NULL)
+        return 0;
+    int rc = journal_queued(ob->journal, m->id, m->room, m->user, msg_type_name(m->type),
+                            e->body, e->body_len, cause);
+    journal_note(ob, rc, rc != 0 ? xstrdup(*cause) : NULL);
+    return rc;
+}
+
 /* Files e, journals it as queued and queues it. Takes e; NULL with *cause. */
 static struct outbox_entry *
 admit(struct outbox *ob, struct outbox_entry *e, char **cause)
 {
-    struct message *m = e->msg;
-    if (ob->journal && journal_queued(ob->journal, m->id, m->room, m->user,
-                                      msg_type_name(m->type), e->body, e->body_len,
-                                      cause) != 0) {
+    if (journal_queue(ob, e, cause) != 0) {
         /* Unjournaled, a crash could lose it silently: better not to send it at all. */
         entry_free(e);
         return NULL;
@@ -303,10 +341,47 @@ outbox_add_raw(struct outbox *ob, struct message *m, const char *body, size_t le
     return admit(ob, e, cause);
 }
 
+/* Takes the fresh entries off the queue's tail and fails them: not durable, not sent. */
+static void
+fail_fresh(struct outbox *ob, const char *why)
+{
+    size_t n = ob->fresh;
+    struct outbox_entry **v = xcalloc(n ? n : 1, sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = ob->queue[(ob->qhead + ob->qlen - n + i) % ob->qcap];
+    ob->qlen -= n;
+    ob->fresh = 0;
+    /* Callbacks may queue more: those are the next turn's fresh ones. */
+    for (size_t i = 0; i < n; i++) {
+        struct outbox_entry *e = v[i];
+        e->state = SEND_FAILED;
+        e->network_error = 0;
+        e->http_status = 0;
+        free(e->error);
+        e->error = xasprintf("not sent: %s", why);
+        notify(ob, e);
+    }
+    free(v);
+}
+
 int
 outbox_flush(struct outbox *ob, char **cause)
 {
-    return ob->journal ? journal_sync(ob->journal, cause) : 0;
+    if (ob->journal == NULL)
+        return 0;
+    char *why = NULL;
+    if (journal_sync(ob->journal, &why) != 0) {
+        fail_fresh(ob, why);
+        journal_note(ob, -1, why);
+    } else {
+        ob->fresh = 0;
+        pump(ob);
+    }
+    if (ob->journal_error == NULL)
+        return 0;
+    *cause = ob->journal_error;
+    ob->journal_error = NULL;
+    return -1;
 }
 
 int
@@ -318,9 +393,7 @@ outbox_retry(struct outbox *ob, struct outbox_entry *e, char **cause)
         return -1;
     }
     /* The same bytes and signature go out again, so the id is the same too. */
-    if (ob->journal && journal_queued(ob->journal, e->msg->id, e->msg->room, e->msg->user,
-                                      msg_type_name(e->msg->type), e->body, e->body_len,
-                                      cause) != 0)
+    if (journal_queue(ob, e, cause) != 0)
         return -1;
     free(e->error);
     e->error = NULL;

@@ -1525,6 +1525,12 @@ app_run(const struct app_opts *o)
     loop_after(a->loop, 15000, on_tick, a);
     a->dirty = 1;
     while (!a->quit) {
+        /* Before drawing: a journal failure it reports shows in this turn's status line. */
+        char *jcause = NULL;
+        if (outbox_flush(a->ob, &jcause) != 0) {
+            set_status(a, 1, "%s", jcause);
+            free(jcause);
+        }
         /* Nothing is drawn while the editor owns the terminal. */
         if (a->dirty && a->editor == NULL) {
             a->u.now_ms = wall_ms();
@@ -1535,11 +1541,6 @@ app_run(const struct app_opts *o)
         if (a->u.older_wanted) {
             load_older(a, a->u.older_wanted);
             a->u.older_wanted = NULL;
-        }
-        char *jcause = NULL;
-        if (outbox_flush(a->ob, &jcause) != 0) {
-            set_status(a, 1, "%s", jcause);
-            free(jcause);
         }
         loop_run_once(a->loop, -1);
     }

@@ -22,23 +22,32 @@ char *journal_default_dir(char **cause);
  * for as long as the process lives: a lock that can be taken means its owner is gone. */
 struct journal *journal_open(const char *dir, char **cause);
 
-/* Appends a record with write(2) at once, so a killed process loses nothing; journal_sync
- * makes them durable (fsync), once per loop turn, before the loop waits. Returns 0 or -1. */
+/* Appends a record with one pwrite(2) at once, so a killed process loses nothing; journal_sync
+ * makes them durable (fsync), once per loop turn, before the loop waits. Returns 0 or -1
+ * with *cause. A queued record that fails means the message must not be sent. A final
+ * state that fails is kept in memory and marked on the queued record in place, so that no
+ * resume sends an accepted message again (the design is at the top of journal.c). */
 int journal_queued(struct journal *j, const char *id, const char *room, const char *user,
                    const char *type, const char *body, size_t len, char **cause);
 int journal_state(struct journal *j, const char *id, const char *state, int attempt,
                   long http_status, char **cause);
+/* -1 with *cause exactly when what was appended since the last call may not be durable
+ * (fsync failed): the messages queued meanwhile must not be sent. */
 int journal_sync(struct journal *j, char **cause);
 
-/* Closes the journal; its file is removed when none of its messages is still queued or
- * sending (otherwise the next start offers them again). */
+/* Ends the journal's run: its file is removed when none of its messages is still queued or
+ * sending (otherwise the next start offers them again; a file that could not record every
+ * answer is rewritten first). -1 with *cause when the file had to be removed with messages
+ * still in flight. journal_close does this when it was not done. */
+int journal_finish(struct journal *j, char **cause);
 void journal_close(struct journal *j);
 
 /* Takes over the journals of processes that are gone: fills *out with their unfinished
  * messages (queued or sending; accepted and failed ones are final) in the order they were
  * queued, counts damaged lines (torn, garbage) in *skipped, and removes those files once
  * the caller's own journal j holds the messages again (journal_queued + journal_sync are
- * done here). Returns 0 or -1 with *cause. */
+ * done here). Call it on a journal just opened. Returns 0 or -1 with *cause; then the old
+ * files are untouched and j is empty again (a full disk: nothing to send yet). */
 int journal_recover(struct journal *j, const char *dir, struct journal_pending **out,
                     size_t *n, size_t *skipped, char **cause);
 void journal_pending_free(struct journal_pending *p, size_t n);

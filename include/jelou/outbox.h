@@ -63,7 +63,9 @@ struct outbox *outbox_new(struct transport *t, const struct outbox_opts *o,
 void outbox_free(struct outbox *ob);
 
 /* Takes ownership of m (validated and serialized here). Returns the entry, or NULL with
- * *cause when the message is refused (m is then freed and nothing is sent). */
+ * *cause when the message is refused (m is then freed and nothing is sent): invalid, or
+ * its queued record could not be journaled. With a journal, it goes out from the next
+ * outbox_flush on. */
 struct outbox_entry *outbox_add(struct outbox *ob, struct message *m, char **cause);
 
 /* Sends bytes a stopped process had queued (journal_recover) again, as they were: m says
@@ -71,7 +73,10 @@ struct outbox_entry *outbox_add(struct outbox *ob, struct message *m, char **cau
 struct outbox_entry *outbox_add_raw(struct outbox *ob, struct message *m, const char *body,
                                     size_t len, char **cause);
 
-/* Makes what the journal got so far durable; call once per loop turn. */
+/* Makes what the journal got so far durable, then starts the messages queued since (none
+ * goes out before its queued record is durable; when the fsync fails they are failed,
+ * "not sent"). Call once per loop turn, before the loop waits. -1 with *cause reports a
+ * journal failure, once for a run of them: show it and let it change the exit status. */
 int outbox_flush(struct outbox *ob, char **cause);
 
 /* Sends a failed entry again with the same id and the same bytes. Returns 0 or -1. */
