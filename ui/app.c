@@ -1539,8 +1539,10 @@ app_run(const struct app_opts *o)
             a->dirty = 0;
         }
         if (a->u.older_wanted) {
+            /* The frame just drawn asked for them: read, then draw again before waiting. */
             load_older(a, a->u.older_wanted);
             a->u.older_wanted = NULL;
+            continue;
         }
         loop_run_once(a->loop, -1);
     }
