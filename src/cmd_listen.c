@@ -344,7 +344,7 @@ cmd_listen(int argc, char **argv)
     }
     io.addr = addr;
     if (token_file != NULL)
-        token = settings_read_private_file(token_file, "token file", &cause);
+        token = settings_read_private_file(token_file, "token", &cause);
     else if (settings_load_inbound_token(&st, &cause) == 0 && st.inbound_token != NULL)
         token = xstrdup(st.inbound_token);
     if (cause != NULL || (token != NULL && token[0] == '\0')) {

@@ -19,7 +19,7 @@ start_mock ed --delay-ms 4000
 E2E_ENV="EDITOR=$T/editor.sh VISUAL="
 console_start 24 80 --endpoint "$MOCK_URL" --listen 127.0.0.1:0
 wait_screen "in 127.0.0.1:"
-IN="http://$(tm capture-pane -p -t console | grep -o 'in 127\.0\.0\.1:[0-9]*' | sed 's/^in //')/jelou/webhook"
+inbound_url
 
 type_text "/open room-1 user-1 Ana"
 keys Enter

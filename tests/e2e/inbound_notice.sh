@@ -7,13 +7,8 @@ start_mock jelou
 console_start 24 100 --endpoint "$MOCK_URL" --listen 127.0.0.1:0
 wait_screen "No conversation open"
 wait_screen "in 127.0.0.1:"
-IN="http://$(tm capture-pane -p -t console | grep -o 'in 127\.0\.0\.1:[0-9]*' | sed 's/^in //')/jelou/webhook"
+inbound_url
 
-post_event() {
-    printf '%s' "$1" > "$T/event"
-    curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
-        -H "X-Jelou-Signature: sha256=$(hmac "$T/event")" --data-binary @"$T/event" "$IN"
-}
 msg='{"field":"messages","object":"message_event","event_type":"message","timestamp":1776134278574,"project_id":"proj-1","room_id":"r-1","contact":{"id":"u-1","name":"Ana"},"bot":{"id":"bot-1"},"value":{"id":"m-1","type":"text","content":{"body":"Hola"}}}'
 
 # The journal becomes unwritable while the console runs.
