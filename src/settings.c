@@ -140,8 +140,8 @@ read_line(char *str, int num, void *stream)
 
 /* Relative paths in a config file are relative to the file, not to wherever the console
  * happens to be started; "~/" is the user's home. */
-static char *
-config_relative_path(const char *config_path, const char *value)
+char *
+settings_resolve_path(const char *config_path, const char *value)
 {
     const char *home = getenv("HOME");
     if (value[0] == '~' && value[1] == '/' && home != NULL && *home != '\0')
@@ -192,7 +192,7 @@ on_key(void *user, const char *section, const char *name, const char *value)
     cfg->lines[k] = c->lineno;
     if (k == K_SECRET_FILE || k == K_CACERT || k == K_API_KEY_FILE ||
         k == K_INBOUND_TOKEN_FILE)
-        cfg->values[k] = config_relative_path(cfg->path, value);
+        cfg->values[k] = settings_resolve_path(cfg->path, value);
     else
         cfg->values[k] = xstrdup(value);
     return 1;
@@ -668,6 +668,14 @@ out:
     explicit_bzero(data, sizeof data);
     close(fd);
     return result;
+}
+
+char *
+settings_config_path(const struct settings_flags *f)
+{
+    if (f != NULL && f->config != NULL)
+        return xstrdup(f->config);
+    return default_config_path();
 }
 
 void

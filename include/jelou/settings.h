@@ -69,6 +69,14 @@ int settings_load_inbound_token(struct settings *s, char **cause);
  * mode rules. Returns a new string or NULL with *cause naming the path. */
 char *settings_read_private_file(const char *path, const char *what, char **cause);
 
+/* The config file settings_load reads: --config, else the XDG default (NULL without a
+ * home). Newly allocated. */
+char *settings_config_path(const struct settings_flags *f);
+
+/* A path as written in the config file at config_path: "~/" is the home directory and a
+ * relative path is relative to the file. Newly allocated. */
+char *settings_resolve_path(const char *config_path, const char *value);
+
 void settings_clear(struct settings *s);
 
 #endif
