@@ -137,7 +137,8 @@ take_fields(struct mock_integration *mi, const char *body, size_t len, int creat
     if (status == 0) {
         if (url != NULL)
             xstrset(&mi->webhook_url, url);
-        xstrset(&mi->auth_type, eff);
+        if (eff != mi->auth_type)
+            xstrset(&mi->auth_type, eff);
         if (strcmp(eff, "no_auth") == 0)
             token = NULL;
         if (token != NULL || strcmp(eff, "no_auth") == 0) {
