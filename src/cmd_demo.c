@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "jelou/cli.h"
+#include "jelou/demo.h"
 #include "jelou/loop.h"
 #include "jelou/message.h"
 #include "jelou/mock.h"
@@ -12,7 +13,7 @@
 #include "jelou/transport.h"
 #include "jelou/xalloc.h"
 
-struct demo {
+struct demo_run {
     int done;
     int accepted;
 };
@@ -20,7 +21,7 @@ struct demo {
 static void
 on_change(void *arg, struct outbox_entry *e)
 {
-    struct demo *d = arg;
+    struct demo_run *d = arg;
     const struct message *m = e->msg;
     switch (e->state) {
     case SEND_QUEUED:
@@ -74,6 +75,12 @@ cmd_demo(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf(secret + 2 * i, 3, "%02x", raw[i]);
+    /* The screen would need these: the self-check proves an install has them. */
+    if (demo_check_dir(demo_dir(), &cause) != 0) {
+        cli_error("demo: %s (set JELOU_DATADIR to the installed data directory)", cause);
+        free(cause);
+        return EXIT_BADINPUT;
+    }
 
     struct transport_opts to = {.max_attempts = 3, .timeout_ms = 10000};
     struct transport *t = transport_new(&to, &cause);
@@ -93,11 +100,12 @@ cmd_demo(int argc, char **argv)
         return EXIT_BADINPUT;
     }
     char *endpoint = xasprintf("http://127.0.0.1:%u%s", mock_port(mock), MOCK_WEBHOOK_PATH);
+    printf("jelou-console demo: demo data in %s\n", demo_dir());
     printf("jelou-console demo: sandbox on %s (secret generated for this run)\n"
            "sending one message of each type through the real pipeline:\n", endpoint);
     fflush(stdout);
 
-    struct demo d = {0};
+    struct demo_run d = {0};
     struct outbox_opts oo = {.endpoint = endpoint, .secret = secret, .max_attempts = 3};
     struct outbox *ob = outbox_new(t, &oo, on_change, &d);
     struct message *msgs[] = {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "jelou/catalog.h"
 #include "jelou/message.h"
@@ -35,9 +36,38 @@ demo_dir(void)
     const char *env = getenv("JELOU_DEMO_DIR");
     if (env && env[0])
         return env;
+    /* An install under DESTDIR, or moved: the data dir it lives in, and no fallback that
+     * would hide missing files behind the source tree's. */
+    static char *from_datadir;
+    const char *datadir = getenv("JELOU_DATADIR");
+    if (datadir && datadir[0]) {
+        if (from_datadir == NULL)
+            from_datadir = xasprintf("%s/demo", datadir);
+        return from_datadir;
+    }
     if (is_dir(JELOU_DATADIR "/demo"))
         return JELOU_DATADIR "/demo";
     return JELOU_SRCDIR "/assets/demo";
+}
+
+int
+demo_check_dir(const char *dir, char **cause)
+{
+    static const char *const files[] = {
+        "rooms.jsonl", "media.catalog", "script.jsonl", "media/photo.jpg", "media/clip.mp4",
+        "media/note.mp3", "media/guide.pdf", "../replies.example",
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *path = xasprintf("%s/%s", dir, files[i]);
+        int rc = access(path, R_OK);
+        if (rc != 0) {
+            *cause = xasprintf("demo data %s: %s", path, strerror(errno));
+            free(path);
+            return -1;
+        }
+        free(path);
+    }
+    return 0;
 }
 
 static int

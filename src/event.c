@@ -547,6 +547,14 @@ event_parse_rest_answer(const char *body, size_t len, struct rest_answer *out, c
     out->bot = rest_id(get(get(data, "Bot"), "id"));
     out->start_at = rest_time(get(data, "startAt"));
     out->end_at = rest_time(get(data, "endAt"));
+    /* The integration's answer is documented without the envelope; either shape is read. */
+    const cJSON *in = cJSON_IsObject(data) ? data : root;
+    out->integration = rest_id(get(in, "id"));
+    out->webhook_url = rest_str(get(in, "webhookUrl"));
+    out->auth_type = rest_str(get(in, "authType"));
+    out->signing_secret = rest_str(get(in, "signingSecret"));
+    out->created_at = rest_str(get(in, "createdAt"));
+    out->updated_at = rest_str(get(in, "updatedAt"));
     cJSON_Delete(root);
     return 0;
 }
@@ -564,5 +572,13 @@ rest_answer_clear(struct rest_answer *a)
     free(a->user);
     free(a->user_name);
     free(a->bot);
+    free(a->integration);
+    free(a->webhook_url);
+    free(a->auth_type);
+    if (a->signing_secret != NULL)
+        explicit_bzero(a->signing_secret, strlen(a->signing_secret));
+    free(a->signing_secret);
+    free(a->created_at);
+    free(a->updated_at);
     memset(a, 0, sizeof *a);
 }

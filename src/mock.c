@@ -1,5 +1,6 @@
 /* The sandbox: Jelou's webhook, REST API and events, offline; faults; HTTPS media. */
 #include "jelou/mock.h"
+#include "jelou/mock_integration.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +40,7 @@ static const char accepted_body[] = "{\"message\":[\"received\"],\"status\":1}";
 struct mock {
     struct httpd *httpd;
     char *secret;
+    struct mock_integration *integration; /* the project's, on the REST base itself */
     char *log_path;
     int fail_first;
     double fail_rate;
@@ -737,6 +739,9 @@ rest_error(int status, const char *description)
     case 405:
         message = "Method Not Allowed", code = "METHOD_NOT_ALLOWED", key = "method_not_allowed";
         break;
+    case 409:
+        message = "Conflict", code = "CONFLICT", key = "conflict";
+        break;
     default:
         message = "Unprocessable Entity", code = "VALIDATION_ERROR", key = "validation_error";
         break;
@@ -1025,14 +1030,15 @@ rest_judge(struct mock *m, const struct httpd_request *req, const char *rest,
     const char *conv = "/conversations/";
     const char *what = slash ? slash + strlen(conv) : NULL;
 
-    if (slash == NULL || slash == rest || strncmp(slash, conv, strlen(conv)) != 0 ||
-        *what == '\0' || strchr(what, '/') != NULL) {
+    int base = slash == NULL && *rest != '\0'; /* the integration, on the base itself */
+    if (!base && (slash == NULL || slash == rest || strncmp(slash, conv, strlen(conv)) != 0 ||
+                  *what == '\0' || strchr(what, '/') != NULL)) {
         rest_refuse(v, 404, xstrdup("no such endpoint"));
         return;
     }
-    int start = strcmp(what, "start") == 0, close = strcmp(what, "close") == 0;
-    v->action = start ? "start" : close ? "close" : "get";
-    if (strcmp(req->method, start || close ? "POST" : "GET") != 0) {
+    int start = !base && strcmp(what, "start") == 0, close = !base && strcmp(what, "close") == 0;
+    v->action = base ? "integration" : start ? "start" : close ? "close" : "get";
+    if (!base && strcmp(req->method, start || close ? "POST" : "GET") != 0) {
         rest_refuse(v, 405, xasprintf("%s wants %s", v->action, start || close ? "POST"
                                                                                : "GET"));
         return;
@@ -1055,11 +1061,19 @@ rest_judge(struct mock *m, const struct httpd_request *req, const char *rest,
         return;
     }
     v->api_key = "ok";
-    size_t plen = (size_t)(slash - rest);
+    size_t plen = base ? strlen(rest) : (size_t)(slash - rest);
     if (strlen(m->project) != plen || strncmp(rest, m->project, plen) != 0) {
         char *e = cause_excerpt(rest, plen);
         rest_refuse(v, 404, xasprintf("project %s not found", e));
         free(e);
+        return;
+    }
+    if (base) {
+        char *why = NULL;
+        v->status = mock_integration_answer(m->integration, req->method, req->body,
+                                            req->body_len, m->secret, &v->body, &why);
+        if (v->body == NULL)
+            rest_refuse(v, v->status, why);
         return;
     }
     if (start || close) {
@@ -1352,6 +1366,7 @@ mock_new(struct loop *l, const struct mock_opts *o, char **cause)
         return NULL;
     }
     m->secret = xstrdup(o->secret);
+    m->integration = mock_integration_new();
     m->log_path = o->log_path ? xstrdup(o->log_path) : NULL;
     m->fail_first = o->fail_first;
     m->fail_rate = o->fail_rate;
@@ -1465,6 +1480,7 @@ mock_free(struct mock *m)
     }
     free(m->media_cert);
     free(m->media_dir);
+    mock_integration_free(m->integration);
     /* The secret should not linger in freed memory. */
     if (m->secret != NULL) {
         explicit_bzero(m->secret, strlen(m->secret));

@@ -1,4 +1,5 @@
-/* The REST conversation API (start, close, get) over the transport, with x-api-key. */
+/* The REST API over the transport, with x-api-key: conversations (start, close, get) and the
+ * integration (get, create, update, delete). */
 #include "jelou/rest.h"
 
 #include <stdio.h>
@@ -120,8 +121,8 @@ check_base(const char *base, char **cause)
 }
 
 static int
-submit(struct transport *t, const char *method, const char *url, const char *api_key,
-       const char *body, rest_fn fn, void *arg, char **cause)
+submit_once(struct transport *t, const char *method, const char *url, const char *api_key,
+            const char *body, int retry, rest_fn fn, void *arg, char **cause)
 {
     char *key_header = xasprintf("x-api-key: %s", api_key);
     const char *headers[] = {
@@ -140,7 +141,7 @@ submit(struct transport *t, const char *method, const char *url, const char *api
         .body = body,
         .body_len = body ? strlen(body) : 0,
         .keep_bytes = REST_KEEP_BYTES,
-        .retry = 1,
+        .retry = retry,
         .on_done = on_done,
         .arg = c,
     };
@@ -150,6 +151,13 @@ submit(struct transport *t, const char *method, const char *url, const char *api
     explicit_bzero(key_header, strlen(key_header));
     free(key_header);
     return rc;
+}
+
+static int
+submit(struct transport *t, const char *method, const char *url, const char *api_key,
+       const char *body, rest_fn fn, void *arg, char **cause)
+{
+    return submit_once(t, method, url, api_key, body, 1, fn, arg, cause);
 }
 
 static int
@@ -239,4 +247,60 @@ rest_get(struct transport *t, const char *base, const char *api_key,
     int rc = submit(t, "GET", url, api_key, NULL, fn, arg, cause);
     free(url);
     return rc;
+}
+
+static char *
+integration_body(const struct rest_integration *in)
+{
+    struct record *r = record_new();
+    if (in->webhook_url != NULL)
+        record_str(r, "webhookUrl", in->webhook_url);
+    if (in->auth_type != NULL)
+        record_str(r, "authType", in->auth_type);
+    if (in->authorization != NULL)
+        record_str(r, "authorization", in->authorization);
+    return record_finish(r);
+}
+
+static int
+on_base(struct transport *t, const char *method, const char *base, const char *api_key,
+        const struct rest_integration *in, rest_fn fn, void *arg, char **cause)
+{
+    if (check_base(base, cause) != 0 || check_key(api_key, cause) != 0)
+        return -1;
+    char *body = in != NULL ? integration_body(in) : NULL;
+    int rc = submit_once(t, method, base, api_key, body, strcmp(method, "POST") != 0, fn, arg,
+                         cause);
+    if (body != NULL)
+        explicit_bzero(body, strlen(body));
+    free(body);
+    return rc;
+}
+
+int
+rest_integration_get(struct transport *t, const char *base, const char *api_key, rest_fn fn,
+                     void *arg, char **cause)
+{
+    return on_base(t, "GET", base, api_key, NULL, fn, arg, cause);
+}
+
+int
+rest_integration_create(struct transport *t, const char *base, const char *api_key,
+                        const struct rest_integration *in, rest_fn fn, void *arg, char **cause)
+{
+    return on_base(t, "POST", base, api_key, in, fn, arg, cause);
+}
+
+int
+rest_integration_update(struct transport *t, const char *base, const char *api_key,
+                        const struct rest_integration *in, rest_fn fn, void *arg, char **cause)
+{
+    return on_base(t, "PATCH", base, api_key, in, fn, arg, cause);
+}
+
+int
+rest_integration_delete(struct transport *t, const char *base, const char *api_key,
+                        rest_fn fn, void *arg, char **cause)
+{
+    return on_base(t, "DELETE", base, api_key, NULL, fn, arg, cause);
 }

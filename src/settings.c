@@ -140,8 +140,8 @@ read_line(char *str, int num, void *stream)
 
 /* Relative paths in a config file are relative to the file, not to wherever the console
  * happens to be started; "~/" is the user's home. */
-static char *
-config_relative_path(const char *config_path, const char *value)
+char *
+settings_resolve_path(const char *config_path, const char *value)
 {
     const char *home = getenv("HOME");
     if (value[0] == '~' && value[1] == '/' && home != NULL && *home != '\0')
@@ -192,7 +192,7 @@ on_key(void *user, const char *section, const char *name, const char *value)
     cfg->lines[k] = c->lineno;
     if (k == K_SECRET_FILE || k == K_CACERT || k == K_API_KEY_FILE ||
         k == K_INBOUND_TOKEN_FILE)
-        cfg->values[k] = config_relative_path(cfg->path, value);
+        cfg->values[k] = settings_resolve_path(cfg->path, value);
     else
         cfg->values[k] = xstrdup(value);
     return 1;
@@ -530,6 +530,8 @@ private_from_env(const char *name, const char *what, char **cause)
     return result;
 }
 
+static char *credential_path(const char *name);
+
 int
 settings_load_secret(struct settings *s, char **cause)
 {
@@ -543,6 +545,8 @@ settings_load_secret(struct settings *s, char **cause)
         s->secret = private_from_env("JELOU_SIGNING_SECRET", "secret", cause);
         return s->secret != NULL ? 0 : -1;
     }
+    if ((s->secret_file = credential_path(SETTINGS_CREDENTIAL_SECRET)) != NULL)
+        return settings_load_secret(s, cause);
     return cause_fail(cause, xstrdup("no signing secret: set JELOU_SIGNING_SECRET, "
                                "JELOU_SIGNING_SECRET_FILE or --secret-file"));
 }
@@ -560,6 +564,8 @@ settings_load_api_key(struct settings *s, char **cause)
         s->api_key = private_from_env("JELOU_API_KEY", "API key", cause);
         return s->api_key != NULL ? 0 : -1;
     }
+    if ((s->api_key_file = credential_path(SETTINGS_CREDENTIAL_API_KEY)) != NULL)
+        return settings_load_api_key(s, cause);
     return cause_fail(cause, xstrdup("no API key: set JELOU_API_KEY, or api_key_file in the "
                                      "config, or --api-key-file"));
 }
@@ -602,6 +608,43 @@ read_all(int fd, char *buf, size_t max)
     return (ssize_t)len;
 }
 
+/* 1 when path lies directly in $CREDENTIALS_DIRECTORY (systemd's credentials). */
+static int
+in_credentials_dir(const char *path)
+{
+    const char *creds = getenv("CREDENTIALS_DIRECTORY");
+    if (creds == NULL || creds[0] != '/')
+        return 0;
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL) {
+        free(dir);
+        return 0;
+    }
+    *slash = '\0';
+    char *a = realpath(dir[0] != '\0' ? dir : "/", NULL), *b = realpath(creds, NULL);
+    int same = a != NULL && b != NULL && strcmp(a, b) == 0;
+    free(a);
+    free(b);
+    free(dir);
+    return same;
+}
+
+/* $CREDENTIALS_DIRECTORY/name when it exists: the last source, after every configured one,
+ * so that a unit's LoadCredential= works without naming the file. NULL otherwise. */
+static char *
+credential_path(const char *name)
+{
+    const char *creds = getenv("CREDENTIALS_DIRECTORY");
+    if (creds == NULL || creds[0] != '/')
+        return NULL;
+    char *path = xasprintf("%s/%s", creds, name);
+    if (access(path, F_OK) == 0)
+        return path;
+    free(path);
+    return NULL;
+}
+
 char *
 settings_read_private_file(const char *path, const char *what, char **cause)
 {
@@ -626,11 +669,14 @@ settings_read_private_file(const char *path, const char *what, char **cause)
         cause_fail(cause, xasprintf("%s file %s is not a regular file", what, path));
         goto out;
     }
-    if (st.st_uid != geteuid()) {
+    /* systemd's LoadCredential= hands the file over as 0400 or 0440, owned by the service
+     * user or by root with an ACL, in a directory only the service can read. */
+    int credential = in_credentials_dir(path);
+    if (st.st_uid != geteuid() && !(credential && st.st_uid == 0)) {
         cause_fail(cause, xasprintf("%s file %s is owned by another user", what, path));
         goto out;
     }
-    if ((st.st_mode & 077) != 0) {
+    if ((st.st_mode & (credential ? 027 : 077)) != 0) {
         cause_fail(cause, xasprintf("%s file %s is readable by group or others: run chmod 600 %s",
                               what, path, path));
         goto out;
@@ -668,6 +714,14 @@ out:
     explicit_bzero(data, sizeof data);
     close(fd);
     return result;
+}
+
+char *
+settings_config_path(const struct settings_flags *f)
+{
+    if (f != NULL && f->config != NULL)
+        return xstrdup(f->config);
+    return default_config_path();
 }
 
 void

@@ -21,6 +21,9 @@ static const char usage[] =
     "       jelou-console mock --listen ADDR:PORT [...]      sandbox endpoint\n"
     "       jelou-console listen [--listen ADDR:PORT] [...]  receive Jelou's events\n"
     "       jelou-console conversation start|close --user U | get --id C   REST API\n"
+    "       jelou-console integration get|create|update|delete [...]  the webhook\n"
+    "       jelou-console setup [--non-interactive ...]      first run on a real project\n"
+    "       jelou-console doctor [--json]                    check the configuration\n"
     "       jelou-console --version | --help\n"
     "\n"
     "Each command has its own --help. Settings come from flags, then the environment\n"
@@ -147,6 +150,12 @@ main(int argc, char **argv)
             return cmd_listen(argc - 1, argv + 1);
         if (strcmp(cmd, "conversation") == 0)
             return cmd_conversation(argc - 1, argv + 1);
+        if (strcmp(cmd, "integration") == 0)
+            return cmd_integration(argc - 1, argv + 1);
+        if (strcmp(cmd, "doctor") == 0)
+            return cmd_doctor(argc - 1, argv + 1);
+        if (strcmp(cmd, "setup") == 0)
+            return cmd_setup(argc - 1, argv + 1);
         if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
             printf("jelou-console %s\n", PACKAGE_VERSION);
             return EXIT_SENT;

@@ -96,5 +96,10 @@ int cmd_mock(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_conversation(int argc, char **argv);
+int cmd_integration(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+/* doctor's checks on the settings f leads to, printed (json: one array); the exit code. */
+int doctor_run(const struct settings_flags *f, int json);
+int cmd_setup(int argc, char **argv);
 
 #endif

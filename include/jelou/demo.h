@@ -25,6 +25,8 @@ struct demo {
 /* Where the demo data lives: $JELOU_DEMO_DIR, else the installed copy, else the source
  * tree's assets/demo. */
 const char *demo_dir(void);
+/* 0 when dir holds every file the demo reads, else -1 with *cause naming the first missing. */
+int demo_check_dir(const char *dir, char **cause);
 
 /* Makes up the secret and API key of this run (before anything listens with them). */
 int demo_prepare(struct demo *d, char **cause);

@@ -55,6 +55,13 @@ struct rest_answer {
     char *user_name;        /* data.User.names */
     char *bot;              /* data.Bot.id */
     long long start_at, end_at; /* ms, 0 when absent (ISO dates and numbers accepted) */
+    /* The integration calls' data (or the answer itself when it has no data). */
+    char *integration;      /* id */
+    char *webhook_url;      /* webhookUrl */
+    char *auth_type;        /* authType */
+    char *signing_secret;   /* signingSecret: only in a create answer; wiped when cleared */
+    char *created_at;       /* createdAt / updatedAt, as Jelou wrote them */
+    char *updated_at;
 };
 
 /* Parses a REST answer body (tolerant: any field may be missing). 0, or -1 with *cause

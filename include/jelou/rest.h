@@ -1,4 +1,4 @@
-/* The REST conversation API (start, close, get) through the transport, with x-api-key. */
+/* The REST API through the transport, with x-api-key: conversations and the integration. */
 #ifndef JELOU_REST_H
 #define JELOU_REST_H
 
@@ -34,5 +34,26 @@ int rest_close(struct transport *t, const char *base, const char *api_key, const
 /* GET {base}/conversations/{conversation}. */
 int rest_get(struct transport *t, const char *base, const char *api_key,
              const char *conversation, rest_fn fn, void *arg, char **cause);
+
+/* What an integration create or update sets; NULL fields are left out of the body. */
+struct rest_integration {
+    const char *webhook_url;   /* webhookUrl */
+    const char *auth_type;     /* authType: bearer, basic, api_key or no_auth */
+    const char *authorization; /* the token Jelou sends with its events; never printed */
+};
+
+/* The integration of the project, on the base itself: GET reads it, POST creates it (the
+ * only answer that shows signingSecret), PATCH updates it, DELETE removes it. A POST is
+ * never retried: a second create after a lost answer would fail or mint a second secret. */
+int rest_integration_get(struct transport *t, const char *base, const char *api_key,
+                         rest_fn fn, void *arg, char **cause);
+int rest_integration_create(struct transport *t, const char *base, const char *api_key,
+                            const struct rest_integration *in, rest_fn fn, void *arg,
+                            char **cause);
+int rest_integration_update(struct transport *t, const char *base, const char *api_key,
+                            const struct rest_integration *in, rest_fn fn, void *arg,
+                            char **cause);
+int rest_integration_delete(struct transport *t, const char *base, const char *api_key,
+                            rest_fn fn, void *arg, char **cause);
 
 #endif

@@ -8,6 +8,11 @@
 #define SETTINGS_DEFAULT_LISTEN "127.0.0.1:8787"
 #define SETTINGS_DEFAULT_WEBHOOK_PATH "/jelou/webhook"
 
+/* The credential names a systemd unit gives with LoadCredential=: read from
+ * $CREDENTIALS_DIRECTORY when nothing else names the secret or the key. */
+#define SETTINGS_CREDENTIAL_SECRET "signing-secret"
+#define SETTINGS_CREDENTIAL_API_KEY "api-key"
+
 /* What the command line gave; NULL means "not given". */
 struct settings_flags {
     const char *endpoint;
@@ -53,12 +58,14 @@ struct settings {
 int settings_load(struct settings *s, const struct settings_flags *f, char **cause);
 
 /* Reads the signing secret: --secret-file > JELOU_SIGNING_SECRET >
- * JELOU_SIGNING_SECRET_FILE > config secret_file. A file must be a regular file owned by
- * the user with no group/other permission bits. Returns 0 or -1 with *cause. */
+ * JELOU_SIGNING_SECRET_FILE > config secret_file > $CREDENTIALS_DIRECTORY/signing-secret.
+ * A file must be a regular file owned by the user with no group/other permission bits (in
+ * $CREDENTIALS_DIRECTORY: owned by the user or root, group read allowed, as systemd makes
+ * credentials). Returns 0 or -1 with *cause. */
 int settings_load_secret(struct settings *s, char **cause);
 
-/* Reads the REST API key: --api-key-file > JELOU_API_KEY > config api_key_file, with the
- * secret file rules. The key never appears in a cause. Returns 0 or -1 with *cause. */
+/* Reads the REST API key: --api-key-file > JELOU_API_KEY > config api_key_file >
+ * $CREDENTIALS_DIRECTORY/api-key, with the secret file rules. The key never appears in a cause. Returns 0 or -1 with *cause. */
 int settings_load_api_key(struct settings *s, char **cause);
 
 /* Reads config inbound_token_file (secret file rules) into s->inbound_token. Without one
@@ -68,6 +75,14 @@ int settings_load_inbound_token(struct settings *s, char **cause);
 /* Reads a secret-like file (trailing whitespace trimmed) with the same ownership and
  * mode rules. Returns a new string or NULL with *cause naming the path. */
 char *settings_read_private_file(const char *path, const char *what, char **cause);
+
+/* The config file settings_load reads: --config, else the XDG default (NULL without a
+ * home). Newly allocated. */
+char *settings_config_path(const struct settings_flags *f);
+
+/* A path as written in the config file at config_path: "~/" is the home directory and a
+ * relative path is relative to the file. Newly allocated. */
+char *settings_resolve_path(const char *config_path, const char *value);
 
 void settings_clear(struct settings *s);
 
