@@ -61,3 +61,20 @@ integration integration-1 already sends events to https://hooks.example.com/jelo
 config $D/config unchanged
 EOS
 ok "a second run offers the saved values and changes nothing"
+
+# Ctrl-C at the hidden prompt: setup ends and the terminal echoes again (the shell around it
+# catches SIGINT so that it lives on to look at the terminal).
+tm respawn-pane -k -t console "trap : INT; env LANG=C.UTF-8 TERM=tmux-256color HOME=$HOME \
+XDG_CONFIG_HOME=$XDG_CONFIG_HOME XDG_STATE_HOME=$XDG_STATE_HOME $JELOU setup \
+--rest-base '$BASE' --endpoint '$MOCK_URL' 2> $T/console.err; echo \"exit=\$?\" > $T/ctrlc; \
+stty -a > $T/stty; sleep 600"
+wait_screen "Jelou project id [proj-7]:"
+keys Enter
+wait_screen "Bot id [bot-7]:"
+keys Enter
+wait_screen "API key (hidden; Enter keeps the saved one):"
+keys C-c
+wait_for 10 test -s "$T/stty" || fail "setup did not end on Ctrl-C"
+assert_eq "killed by SIGINT" "exit=130" "$(cat "$T/ctrlc")"
+grep -qE '(^| )echo( |$)' "$T/stty" || fail "echo left off after Ctrl-C: $(cat "$T/stty")"
+ok "Ctrl-C at the hidden prompt leaves the terminal echoing"
