@@ -167,13 +167,12 @@ mock_emit(struct mock *m, const struct event *ev)
     emit_pump(m);
 }
 
-void
-mock_emit_conv(struct mock *m, const struct conv *c, enum event_kind kind, const char *message)
+struct event
+mock_conv_event(const struct mock *m, const struct conv *c, enum event_kind kind, char *name)
 {
-    char start[] = "conversation.start", close[] = "conversation.close";
     struct event ev = {
         .kind = kind,
-        .name = kind == EV_CONV_START ? start : close,
+        .name = name,
         .timestamp_ms = mock_now_ms(),
         .project = m->project,
         .room = c->room,
@@ -182,6 +181,14 @@ mock_emit_conv(struct mock *m, const struct conv *c, enum event_kind kind, const
         .user_name = c->user_name,
         .conversation = c->id,
     };
+    return ev;
+}
+
+void
+mock_emit_conv(struct mock *m, const struct conv *c, enum event_kind kind, const char *message)
+{
+    char start[] = "conversation.start", close[] = "conversation.close";
+    struct event ev = mock_conv_event(m, c, kind, kind == EV_CONV_START ? start : close);
     if (kind == EV_CONV_CLOSE) {
         ev.close_reason = c->reason;
         ev.close_message = (char *)message;

@@ -99,13 +99,9 @@ answer_body(const struct verdict *v)
 static void
 log_request(struct mock *m, const struct httpd_request *req, const struct verdict *v)
 {
-    if (m->log_path == NULL)
+    struct record *r = mock_log_request(m, req);
+    if (r == NULL)
         return;
-    struct record *r = record_new();
-    record_int(r, "seq", (long long)m->seq);
-    record_int(r, "time", mock_now_ms());
-    record_str(r, "method", req->method);
-    record_str(r, "path", req->path);
     record_str(r, "signature", httpd_header(req, "X-Jelou-Signature"));
     record_int(r, "status", v->status);
     record_str(r, "verdict", v->name);

@@ -226,13 +226,9 @@ serve_media(struct mock *m, const struct httpd_request *req, struct httpd_respon
 static void
 log_media(struct mock *m, const struct httpd_request *req, int status, const char *reason)
 {
-    if (m->log_path == NULL)
+    struct record *r = mock_log_request(m, req);
+    if (r == NULL)
         return;
-    struct record *r = record_new();
-    record_int(r, "seq", (long long)m->seq);
-    record_int(r, "time", mock_now_ms());
-    record_str(r, "method", req->method);
-    record_str(r, "path", req->path);
     record_str(r, "range", httpd_header(req, "Range"));
     record_int(r, "status", status);
     record_str(r, "verdict", "media");

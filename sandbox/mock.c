@@ -33,6 +33,19 @@ mock_error_body(const char *text)
     return record_finish(r);
 }
 
+struct record *
+mock_log_request(const struct mock *m, const struct httpd_request *req)
+{
+    if (m->log_path == NULL)
+        return NULL;
+    struct record *r = record_new();
+    record_int(r, "seq", (long long)m->seq);
+    record_int(r, "time", mock_now_ms());
+    record_str(r, "method", req->method);
+    record_str(r, "path", req->path);
+    return r;
+}
+
 /* Says what went wrong where the embedder wants it: stderr for the mock command, the status
  * line for the console's demo, whose screen stderr would scroll. */
 void

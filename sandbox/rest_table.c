@@ -379,12 +379,8 @@ mock_rest(struct mock *m, const struct httpd_request *req, const char *rest,
     struct rest_verdict v = {0};
 
     rest_judge(m, req, rest, &v);
-    if (m->log_path != NULL) {
-        struct record *r = record_new();
-        record_int(r, "seq", (long long)m->seq);
-        record_int(r, "time", mock_now_ms());
-        record_str(r, "method", req->method);
-        record_str(r, "path", req->path);
+    struct record *r = mock_log_request(m, req);
+    if (r != NULL) {
         record_str(r, "api_key", v.api_key);
         record_int(r, "status", v.status);
         record_str(r, "verdict", "rest");

@@ -12,6 +12,7 @@ struct emission;
 struct httpd;
 struct httpd_request;
 struct httpd_response;
+struct record;
 struct script_line;
 
 /* One struct for all five pieces: they share the log's sequence, the loop and the
@@ -71,6 +72,9 @@ long long mock_now_ms(void);
 void mock_complain(struct mock *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends line (taken) to the log, synced before the answer leaves. */
 void mock_write_log(struct mock *m, char *line);
+/* A request's log line with the fields every line of a request starts with (seq, time,
+ * method, path), for the caller to finish and hand to mock_write_log; NULL without a log. */
+struct record *mock_log_request(const struct mock *m, const struct httpd_request *req);
 /* {"error":"..."}: the answer of a refused webhook or media request. */
 char *mock_error_body(const char *text);
 
@@ -102,6 +106,9 @@ void mock_convs_free(struct mock *m);
 /* emit.c: events to the console's listener, one at a time, retried while it starts. */
 /* Serializes and signs ev once, then queues those bytes; nothing without emit_to. */
 void mock_emit(struct mock *m, const struct event *ev);
+/* What every event about c carries (name is kept, not copied); the caller adds the rest. */
+struct event mock_conv_event(const struct mock *m, const struct conv *c, enum event_kind kind,
+                             char *name);
 void mock_emit_conv(struct mock *m, const struct conv *c, enum event_kind kind,
                     const char *message);
 void mock_emit_stop(struct mock *m);

@@ -165,18 +165,8 @@ script_emit(struct mock *m, const struct record_view *v)
     msg.mime = (char *)(mime ? mime : url ? mock_media_type(url) : NULL);
     msg.caption = (char *)record_get_str(v, "caption");
     msg.filename = (char *)record_get_str(v, "filename");
-    struct event ev = {
-        .kind = EV_MESSAGE,
-        .name = ev_name,
-        .timestamp_ms = mock_now_ms(),
-        .project = m->project,
-        .room = c->room,
-        .bot = c->bot,
-        .user = c->user,
-        .user_name = c->user_name,
-        .conversation = c->id,
-        .msg = &msg,
-    };
+    struct event ev = mock_conv_event(m, c, EV_MESSAGE, ev_name);
+    ev.msg = &msg;
     mock_emit(m, &ev);
     free(msg.id);
     free(url);
