@@ -4,12 +4,16 @@ top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top" || exit 1
 status=0
 
-# only_in PATTERN ALLOWED...: files under src/ include/ ui/ that include PATTERN must be allowed.
+# Every folder of C code, and the part of it that is the core (no ui/ headers there).
+code_dirs="src sandbox include ui"
+core_dirs="src sandbox include"
+
+# only_in PATTERN ALLOWED...: files under $code_dirs that include PATTERN must be allowed.
 only_in() {
     local pattern=$1
     shift
     local f allowed a
-    for f in $(grep -rlE "#[[:space:]]*include[[:space:]]*[<\"]($pattern)" src include ui 2>/dev/null); do
+    for f in $(grep -rlE "#[[:space:]]*include[[:space:]]*[<\"]($pattern)" $code_dirs 2>/dev/null); do
         allowed=0
         for a in "$@"; do
             case "$f" in $a) allowed=1 ;; esac
@@ -29,8 +33,8 @@ only_in 'microhttpd\.h' 'src/httpd.c'
 only_in 'ini\.h' 'src/settings.c'
 only_in 'cjson/|cJSON\.h' 'src/message.c' 'src/record.c' 'src/event.c'
 
-# src/ never reaches into ui/.
-if grep -rnE '#[[:space:]]*include[[:space:]]*"(\.\./)?ui/' src include 2>/dev/null; then
+# src/ and sandbox/ never reach into ui/.
+if grep -rnE '#[[:space:]]*include[[:space:]]*"(\.\./)?ui/' $core_dirs 2>/dev/null; then
     echo "FAIL: the core includes ui/ headers"
     status=1
 fi

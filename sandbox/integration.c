@@ -1,5 +1,5 @@
 /* The sandbox's integration calls: one integration per project, kept in memory. */
-#include "jelou/mock_integration.h"
+#include "integration.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* The sandbox's integration of its one project: what Jelou's GET/POST/PATCH/DELETE on the
  * REST base do, with the signing secret shown only in the create answer. */
-#ifndef JELOU_MOCK_INTEGRATION_H
-#define JELOU_MOCK_INTEGRATION_H
+#ifndef JELOU_SANDBOX_INTEGRATION_H
+#define JELOU_SANDBOX_INTEGRATION_H
 
 #include <stddef.h>
 
