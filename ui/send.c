@@ -64,6 +64,21 @@ on_outbox_change(void *arg, struct outbox_entry *e)
                    e->error ? e->error : "unknown error");
 }
 
+/* The transcript's copy of an outgoing message, sent at time_ms. */
+static struct chat_msg *
+chat_msg_of(const struct message *m, long long time_ms)
+{
+    struct chat_msg *c = chat_msg_new(CHAT_OUT, m->type);
+    xstrset(&c->id, m->id);
+    xstrset(&c->text, m->body);
+    xstrset(&c->url, m->url);
+    xstrset(&c->mime, m->mime);
+    xstrset(&c->caption, m->caption);
+    xstrset(&c->filename, m->filename);
+    c->time_ms = time_ms;
+    return c;
+}
+
 /* Sends m to room r and shows it in the transcript. Takes m. Returns 0 or -1 (status set). */
 static int
 send_message(struct app *a, struct room *r, struct message *m)
@@ -75,14 +90,7 @@ send_message(struct app *a, struct room *r, struct message *m)
     xstrset(&m->bot, r->bot ? r->bot : a->st->bot);
     if (m->id == NULL)
         m->id = sign_uuid4();
-    struct chat_msg *c = chat_msg_new(CHAT_OUT, m->type);
-    xstrset(&c->id, m->id);
-    xstrset(&c->text, m->body);
-    xstrset(&c->url, m->url);
-    xstrset(&c->mime, m->mime);
-    xstrset(&c->caption, m->caption);
-    xstrset(&c->filename, m->filename);
-    c->time_ms = wall_ms();
+    struct chat_msg *c = chat_msg_of(m, wall_ms());
     struct outbox_entry *e = outbox_add(a->ob, m, &cause);
     if (e == NULL) {
         set_status(a, 1, "not sent: %s", cause);
@@ -306,14 +314,7 @@ resume_pending(struct app *a)
             cause = NULL;
             continue;
         }
-        struct chat_msg *c = chat_msg_new(CHAT_OUT, shown->type);
-        xstrset(&c->id, shown->id);
-        xstrset(&c->text, shown->body);
-        xstrset(&c->url, shown->url);
-        xstrset(&c->mime, shown->mime);
-        xstrset(&c->caption, shown->caption);
-        xstrset(&c->filename, shown->filename);
-        c->time_ms = p->time_ms;
+        struct chat_msg *c = chat_msg_of(shown, p->time_ms);
         struct outbox_entry *e = outbox_add_raw(a->ob, shown, p->body, p->body_len, &cause);
         if (e == NULL) {
             set_status(a, 1, "not resent: %s", cause);
