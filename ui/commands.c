@@ -64,92 +64,187 @@ on_child(void *arg, int signo)
     a->dirty = 1;
 }
 
-static void
-run_command(struct app *a, struct slash *sl)
+/* A command's effect. Returns 1 when the command is done with the draft, which then goes;
+ * 0 keeps it (an attachment card waits for Enter, a reply or the editor fills the box, a
+ * refusal leaves the line to correct). */
+typedef int command_fn(struct app *a, const struct slash *sl);
+
+static int
+run_image(struct app *a, const struct slash *sl)
+{
+    attach_start(a, MSG_IMAGE, sl->arg, sl->rest);
+    return 0;
+}
+
+static int
+run_video(struct app *a, const struct slash *sl)
+{
+    attach_start(a, MSG_VIDEO, sl->arg, sl->rest);
+    return 0;
+}
+
+static int
+run_audio(struct app *a, const struct slash *sl)
+{
+    attach_start(a, MSG_AUDIO, sl->arg, NULL);
+    return 0;
+}
+
+static int
+run_doc(struct app *a, const struct slash *sl)
+{
+    attach_start(a, MSG_DOCUMENT, sl->arg, sl->rest);
+    return 0;
+}
+
+static int
+run_attach(struct app *a, const struct slash *sl)
+{
+    attach_start(a, MSG_NONE, sl->arg, sl->rest);
+    return 0;
+}
+
+static int
+run_media(struct app *a, const struct slash *sl)
+{
+    (void)sl;
+    a->u.mode = MODE_PICKER;
+    return 1;
+}
+
+static int
+run_history(struct app *a, const struct slash *sl)
+{
+    (void)sl;
+    a->u.mode = MODE_HISTORY;
+    a->u.hist_sel = 0;
+    return 1;
+}
+
+static int
+run_retry(struct app *a, const struct slash *sl)
+{
+    if (a->u.sel == NULL) {
+        set_status(a, 1, "no conversation open");
+        return 0;
+    }
+    retry_message(a, nth_failed(a->u.sel, sl->n));
+    return 1;
+}
+
+static int
+run_open(struct app *a, const struct slash *sl)
+{
+    struct room *o = session_open(a->u.s, sl->arg, sl->arg2, sl->rest);
+    if (o->user == NULL)
+        xstrset(&o->user, sl->arg2);
+    select_room(a, o);
+    set_status(a, 0, "opened room %s for user %s", o->id, o->user);
+    return 1;
+}
+
+static int
+run_reply(struct app *a, const struct slash *sl)
 {
     struct room *r = a->u.sel;
-    switch (sl->cmd) {
-    case SLASH_IMAGE:
-        attach_start(a, MSG_IMAGE, sl->arg, sl->rest);
-        return;
-    case SLASH_VIDEO:
-        attach_start(a, MSG_VIDEO, sl->arg, sl->rest);
-        return;
-    case SLASH_AUDIO:
-        attach_start(a, MSG_AUDIO, sl->arg, NULL);
-        return;
-    case SLASH_DOC:
-        attach_start(a, MSG_DOCUMENT, sl->arg, sl->rest);
-        return;
-    case SLASH_ATTACH:
-        attach_start(a, MSG_NONE, sl->arg, sl->rest);
-        return;
-    case SLASH_MEDIA:
-        a->u.mode = MODE_PICKER;
-        break;
-    case SLASH_HISTORY:
-        a->u.mode = MODE_HISTORY;
-        a->u.hist_sel = 0;
-        break;
-    case SLASH_RETRY:
-        if (r == NULL) {
-            set_status(a, 1, "no conversation open");
-            return;
-        }
-        retry_message(a, nth_failed(r, sl->n));
-        break;
-    case SLASH_OPEN: {
-        struct room *o = session_open(a->u.s, sl->arg, sl->arg2, sl->rest);
-        if (o->user == NULL)
-            xstrset(&o->user, sl->arg2);
-        select_room(a, o);
-        set_status(a, 0, "opened room %s for user %s", o->id, o->user);
-        break;
+    const struct reply *rep = replies_find(&a->replies, sl->arg);
+    if (rep == NULL) {
+        set_status(a, 1, "no canned reply named '%s' (Tab completes names)", sl->arg);
+        return 0;
     }
-    case SLASH_REPLY: {
-        const struct reply *rep = replies_find(&a->replies, sl->arg);
-        if (rep == NULL) {
-            set_status(a, 1, "no canned reply named '%s' (Tab completes names)", sl->arg);
-            return;
-        }
-        char *text = replies_expand(rep, r ? r->name : NULL, a->agent);
-        editbuf_set(ui_draft(&a->u), text);
-        free(text);
-        clear_status(a);
-        return; /* the reply is now the draft, to read and send */
+    char *text = replies_expand(rep, r ? r->name : NULL, a->agent);
+    editbuf_set(ui_draft(&a->u), text);
+    free(text);
+    clear_status(a);
+    return 0; /* the reply is now the draft, to read and send */
+}
+
+static int
+run_edit(struct app *a, const struct slash *sl)
+{
+    (void)sl;
+    edit_in_editor(a);
+    return 0;
+}
+
+static int
+run_sort(struct app *a, const struct slash *sl)
+{
+    if (sl->arg == NULL)
+        a->u.s->sort = a->u.s->sort == SORT_WAITING ? SORT_RECENT : SORT_WAITING;
+    else
+        a->u.s->sort = strcmp(sl->arg, "recent") == 0 ? SORT_RECENT : SORT_WAITING;
+    set_status(a, 0, "rooms sorted by %s",
+               a->u.s->sort == SORT_WAITING ? "longest wait" : "latest activity");
+    return 1;
+}
+
+static int
+run_mute(struct app *a, const struct slash *sl)
+{
+    (void)sl;
+    a->u.muted = !a->u.muted;
+    set_status(a, 0, "bell %s", a->u.muted ? "muted" : "on");
+    return 1;
+}
+
+static int
+run_close(struct app *a, const struct slash *sl)
+{
+    conversation_command(a, sl);
+    return 1;
+}
+
+static int
+run_start(struct app *a, const struct slash *sl)
+{
+    conversation_command(a, sl);
+    return 1;
+}
+
+static int
+run_info(struct app *a, const struct slash *sl)
+{
+    conversation_command(a, sl);
+    return 1;
+}
+
+static int
+run_resume(struct app *a, const struct slash *sl)
+{
+    (void)sl;
+    resume_pending(a);
+    return 1;
+}
+
+static int
+run_help(struct app *a, const struct slash *sl)
+{
+    (void)sl;
+    a->u.mode = MODE_HELP;
+    return 1;
+}
+
+static int
+run_quit(struct app *a, const struct slash *sl)
+{
+    (void)sl;
+    a->quit = 1;
+    return 1;
+}
+
+/* Each command's handler, bound by the one list in jelou/slash.h. */
+#define HANDLER_ITEM(id, name, ...) [SLASH_##id] = run_##name,
+static command_fn *const handlers[SLASH_COUNT] = {SLASH_COMMANDS(HANDLER_ITEM)};
+#undef HANDLER_ITEM
+
+static void
+run_command(struct app *a, const struct slash *sl)
+{
+    if (handlers[sl->cmd](a, sl)) {
+        draft_sent(a);
+        a->dirty = 1;
     }
-    case SLASH_EDIT:
-        edit_in_editor(a);
-        return;
-    case SLASH_SORT:
-        if (sl->arg == NULL)
-            a->u.s->sort = a->u.s->sort == SORT_WAITING ? SORT_RECENT : SORT_WAITING;
-        else
-            a->u.s->sort = strcmp(sl->arg, "recent") == 0 ? SORT_RECENT : SORT_WAITING;
-        set_status(a, 0, "rooms sorted by %s",
-                   a->u.s->sort == SORT_WAITING ? "longest wait" : "latest activity");
-        break;
-    case SLASH_MUTE:
-        a->u.muted = !a->u.muted;
-        set_status(a, 0, "bell %s", a->u.muted ? "muted" : "on");
-        break;
-    case SLASH_CLOSE:
-    case SLASH_START:
-    case SLASH_INFO:
-        conversation_command(a, sl);
-        break;
-    case SLASH_RESUME:
-        resume_pending(a);
-        break;
-    case SLASH_HELP:
-        a->u.mode = MODE_HELP;
-        break;
-    case SLASH_QUIT:
-        a->quit = 1;
-        break;
-    }
-    draft_sent(a);
-    a->dirty = 1;
 }
 
 void

@@ -7,6 +7,7 @@
 #include "jelou/session.h"
 #include "jelou/xalloc.h"
 #include "app_impl.h"
+#include "keymap.h"
 
 /* ---- keys ---- */
 
@@ -73,24 +74,24 @@ paste_key(struct app *a, const struct key *k)
     }
 }
 
+/* Whether a binding's alt wish fits the key. */
+static int
+alt_fits(int want, const struct key *k)
+{
+    return want == ALT_ANY || (want == ALT_YES) == (k->alt != 0);
+}
+
 static int
 edit_key(struct editbuf *b, const struct key *k)
 {
+#define EDIT_BINDING(code, alt, row, label, text, op) {code, alt, op},
     static const struct {
         int code, alt;
         enum edit_op op;
-    } map[] = {
-        {1, 0, EDIT_HOME},           {5, 0, EDIT_END},           {2, 0, EDIT_LEFT},
-        {6, 0, EDIT_RIGHT},          {23, 0, EDIT_KILL_WORD_BACK}, {21, 0, EDIT_KILL_TO_START},
-        {11, 0, EDIT_KILL_TO_END},   {25, 0, EDIT_YANK},         {31, 0, EDIT_UNDO},
-        {4, 0, EDIT_DELETE},         {K_BACKSPACE, 0, EDIT_BACKSPACE},
-        {K_DEL, 0, EDIT_DELETE},     {K_LEFT, 0, EDIT_LEFT},     {K_RIGHT, 0, EDIT_RIGHT},
-        {K_HOME, 0, EDIT_HOME},      {K_END, 0, EDIT_END},       {'b', 1, EDIT_WORD_LEFT},
-        {'f', 1, EDIT_WORD_RIGHT},   {K_LEFT, 1, EDIT_WORD_LEFT}, {K_RIGHT, 1, EDIT_WORD_RIGHT},
-        {K_BACKSPACE, 1, EDIT_KILL_WORD_BACK},
-    };
+    } map[] = {EDIT_KEYS(EDIT_BINDING)};
+#undef EDIT_BINDING
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
-        if (map[i].code == k->code && map[i].alt == k->alt) {
+        if (map[i].code == k->code && alt_fits(map[i].alt, k)) {
             editbuf_apply(b, map[i].op);
             return 1;
         }
@@ -124,107 +125,223 @@ request_quit(struct app *a)
                busy == 1 ? "it" : "them");
 }
 
+/* ---- the compose box's keys (MAIN_KEYS in keymap.h) ---- */
+
+static int
+key_enter(struct app *a, const struct key *k)
+{
+    struct editbuf *b = ui_draft(&a->u);
+    (void)k;
+    if (a->u.paste_guard && !a->u.confirm_pending) {
+        const char *text = editbuf_text(b);
+        size_t lines = 1, chars = 0;
+        for (const char *p = text; *p; p++) {
+            lines += *p == '\n';
+            chars += ((unsigned char)*p & 0xc0) != 0x80;
+        }
+        a->u.confirm_pending = 1;
+        set_status(a, 1, "pasted text of %zu line%s, %zu characters: Enter again sends it, "
+                   "Esc keeps editing", lines, lines == 1 ? "" : "s", chars);
+        return 0;
+    }
+    submit_draft(a);
+    return 0;
+}
+
+static int
+key_esc(struct app *a, const struct key *k)
+{
+    (void)k;
+    a->u.confirm_pending = 0;
+    clear_status(a);
+    return 0;
+}
+
+static int
+key_newline(struct app *a, const struct key *k)
+{
+    (void)k;
+    editbuf_insert(ui_draft(&a->u), "\n", 1);
+    return 1;
+}
+
+static int
+key_user_pane(struct app *a, const struct key *k)
+{
+    int rows, cols;
+    (void)k;
+    a->term.size(a->term.ctx, &rows, &cols);
+    int shown = a->u.user_pane < 0 ? cols >= 100 : a->u.user_pane;
+    a->u.user_pane = !shown;
+    return 1;
+}
+
+static int
+key_tab(struct app *a, const struct key *k)
+{
+    if (strncmp(editbuf_text(ui_draft(&a->u)), "/reply ", 7) == 0) {
+        complete_reply(a);
+        return 0; /* keep the list of candidates on screen */
+    }
+    return key_user_pane(a, k);
+}
+
+static int
+key_room_number(struct app *a, const struct key *k)
+{
+    select_nth(a, 0, k->code - '1');
+    return 1;
+}
+
+static int
+key_next_room(struct app *a, const struct key *k)
+{
+    (void)k;
+    select_nth(a, 1, -1);
+    return 1;
+}
+
+static int
+key_previous_room(struct app *a, const struct key *k)
+{
+    (void)k;
+    select_nth(a, -1, -1);
+    return 1;
+}
+
+static int
+key_scroll(struct app *a, const struct key *k)
+{
+    if (a->u.sel) {
+        int rows, cols;
+        a->term.size(a->term.ctx, &rows, &cols);
+        size_t page = rows > 8 ? (size_t)rows / 2 : 4;
+        if (k->code == K_PGUP)
+            a->u.sel->scroll += page;
+        else
+            a->u.sel->scroll = a->u.sel->scroll > page ? a->u.sel->scroll - page : 0;
+    }
+    return 1;
+}
+
+static int
+key_help(struct app *a, const struct key *k)
+{
+    (void)k;
+    a->u.mode = MODE_HELP;
+    return 1;
+}
+
+static int
+key_history(struct app *a, const struct key *k)
+{
+    (void)k;
+    a->u.mode = MODE_HISTORY;
+    a->u.hist_sel = 0;
+    return 1;
+}
+
+static int
+key_redraw(struct app *a, const struct key *k)
+{
+    (void)k;
+    /* Whatever else wrote on the terminal, or whatever it made of a cell, goes. */
+    if (a->term.repaint)
+        a->term.repaint(a->term.ctx);
+    a->dirty = 1;
+    return 1;
+}
+
+static int
+key_quit(struct app *a, const struct key *k)
+{
+    (void)k;
+    request_quit(a);
+    return 0;
+}
+
+static int
+key_ctrl_x(struct app *a, const struct key *k)
+{
+    (void)k;
+    a->ctrl_x = 1;
+    return 1;
+}
+
+static int
+key_up_down(struct app *a, const struct key *k)
+{
+    struct editbuf *b = ui_draft(&a->u);
+    int empty = editbuf_len(b) == 0 || a->recall_pos < a->nrecall;
+    if (empty)
+        recall(a, k->code == K_UP ? -1 : 1);
+    else
+        editbuf_apply(b, k->code == K_UP ? EDIT_LINE_UP : EDIT_LINE_DOWN);
+    return 1;
+}
+
+struct key_binding {
+    int first, last, alt;
+    int (*fn)(struct app *a, const struct key *k);
+};
+
+#define MAIN_BINDING(first, last, alt, row, label, text, fn) {first, last, alt, fn},
+static const struct key_binding main_keys[] = {MAIN_KEYS(MAIN_BINDING)};
+#undef MAIN_BINDING
+
+static const struct key_binding *
+main_binding(const struct key *k)
+{
+    for (size_t i = 0; i < sizeof main_keys / sizeof main_keys[0]; i++) {
+        const struct key_binding *kb = &main_keys[i];
+        if (k->code >= kb->first && k->code <= kb->last && alt_fits(kb->alt, k))
+            return kb;
+    }
+    return NULL;
+}
+
+/* The attachment card owns the keys until it is sent or dismissed. */
+static void
+card_key(struct app *a, const struct key *k)
+{
+    struct attach_card *card = &a->u.attach;
+    if (k->code == K_ESC) {
+        card_clear(a);
+        set_status(a, 0, "attachment not sent; the command is back in the box to edit");
+    } else if (k->code == K_ENTER && !k->alt && !card->checking) {
+        attach_send(a);
+    } else if (k->code == K_TAB && !card->checking) {
+        attach_cycle_type(a);
+    } else if (k->code == KEY_CTRL('c')) {
+        request_quit(a);
+    }
+}
+
 static void
 main_key(struct app *a, const struct key *k)
 {
     struct editbuf *b = ui_draft(&a->u);
-    struct attach_card *card = &a->u.attach;
 
     if (a->ctrl_x) {
         a->ctrl_x = 0;
-        if (k->code == 5 && !k->alt) {
+        if (k->code == KEY_CTRL('e') && !k->alt) {
             edit_in_editor(a);
             return;
         }
     }
-    if (k->code != 3)
+    if (k->code != KEY_CTRL('c'))
         a->quit_asked = 0;
-    if (card->active) {
-        if (k->code == K_ESC) {
-            card_clear(a);
-            set_status(a, 0, "attachment not sent; the command is back in the box to edit");
-        } else if (k->code == K_ENTER && !k->alt && !card->checking) {
-            attach_send(a);
-        } else if (k->code == K_TAB && !card->checking) {
-            attach_cycle_type(a);
-        } else if (k->code == 3) {
-            request_quit(a);
-        }
-        return; /* the card owns the keys until it is sent or dismissed */
-    }
-
-    if (k->code == K_ENTER && !k->alt) {
-        if (a->u.paste_guard && !a->u.confirm_pending) {
-            const char *text = editbuf_text(b);
-            size_t lines = 1, chars = 0;
-            for (const char *p = text; *p; p++) {
-                lines += *p == '\n';
-                chars += ((unsigned char)*p & 0xc0) != 0x80;
-            }
-            a->u.confirm_pending = 1;
-            set_status(a, 1, "pasted text of %zu line%s, %zu characters: Enter again sends it, "
-                       "Esc keeps editing", lines, lines == 1 ? "" : "s", chars);
-            return;
-        }
-        submit_draft(a);
+    if (a->u.attach.active) {
+        card_key(a, k);
         return;
     }
-    if (k->code == K_ESC) {
+    const struct key_binding *kb = main_binding(k);
+    /* Enter is the confirmation a pasted draft waits for; any other key withdraws it. */
+    if (kb == NULL || kb->fn != key_enter)
         a->u.confirm_pending = 0;
-        clear_status(a);
-        return;
-    }
-    a->u.confirm_pending = 0;
-    if ((k->code == K_ENTER && k->alt) || (k->code == '\n' && !k->alt)) {
-        editbuf_insert(b, "\n", 1);
-    } else if (k->code == K_TAB || (k->code == 'u' && k->alt)) {
-        if (k->code == K_TAB && strncmp(editbuf_text(b), "/reply ", 7) == 0) {
-            complete_reply(a);
-            return; /* keep the list of candidates on screen */
-        } else {
-            int cur = a->u.user_pane;
-            int rows, cols;
-            a->term.size(a->term.ctx, &rows, &cols);
-            int shown = cur < 0 ? cols >= 100 : cur;
-            a->u.user_pane = !shown;
-        }
-    } else if (k->alt && k->code >= '1' && k->code <= '9') {
-        select_nth(a, 0, k->code - '1');
-    } else if (k->code == 14 && !k->alt) {
-        select_nth(a, 1, -1);
-    } else if (k->code == 16 && !k->alt) {
-        select_nth(a, -1, -1);
-    } else if (k->code == K_PGUP || k->code == K_PGDN) {
-        if (a->u.sel) {
-            int rows, cols;
-            a->term.size(a->term.ctx, &rows, &cols);
-            size_t page = rows > 8 ? (size_t)rows / 2 : 4;
-            if (k->code == K_PGUP)
-                a->u.sel->scroll += page;
-            else
-                a->u.sel->scroll = a->u.sel->scroll > page ? a->u.sel->scroll - page : 0;
-        }
-    } else if (k->code == K_F1) {
-        a->u.mode = MODE_HELP;
-    } else if (k->code == K_F2) {
-        a->u.mode = MODE_HISTORY;
-        a->u.hist_sel = 0;
-    } else if (k->code == 12 && !k->alt) {
-        /* Whatever else wrote on the terminal, or whatever it made of a cell, goes. */
-        if (a->term.repaint)
-            a->term.repaint(a->term.ctx);
-        a->dirty = 1;
-    } else if (k->code == 3 && !k->alt) {
-        request_quit(a);
-        return;
-    } else if (k->code == 24 && !k->alt) {
-        a->ctrl_x = 1;
-    } else if ((k->code == K_UP || k->code == K_DOWN) && !k->alt) {
-        int empty = editbuf_len(b) == 0 || a->recall_pos < a->nrecall;
-        if (empty)
-            recall(a, k->code == K_UP ? -1 : 1);
-        else
-            editbuf_apply(b, k->code == K_UP ? EDIT_LINE_UP : EDIT_LINE_DOWN);
+    if (kb != NULL) {
+        if (!kb->fn(a, k))
+            return;
     } else if (edit_key(b, k)) {
         /* handled */
     } else if (printable(k->code) && !k->alt) {
