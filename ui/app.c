@@ -19,6 +19,7 @@
 #include "jelou/transport.h"
 #include "jelou/xalloc.h"
 #include "app_impl.h"
+#include "backend.h"
 
 long long
 wall_ms(void)
@@ -144,14 +145,14 @@ app_run(const struct app_opts *o)
     while (!a->quit) {
         /* Before drawing: a journal failure it reports shows in this turn's status line. */
         char *jcause = NULL;
-        if (outbox_flush(a->ob, &jcause) != 0) {
+        if (a->be->ops->flush(a->be->ctx, &jcause) != 0) {
             set_status(a, 1, "%s", jcause);
             free(jcause);
         }
         /* Nothing is drawn while the editor owns the terminal. */
         if (a->dirty && a->editor == NULL) {
             a->u.now_ms = wall_ms();
-            a->u.outbox_busy = outbox_busy(a->ob);
+            a->u.outbox_busy = a->be->ops->busy(a->be->ctx);
             ui_draw(&a->u, &a->term);
             a->dirty = 0;
         }
@@ -174,7 +175,7 @@ done:
     if (a->term_open)
         term_curses_close(&a->term);
     card_clear(a);
-    outbox_free(a->ob);
+    backend_free(a->be);
     journal_close(a->journal);
     journal_pending_free(a->pending, a->npending);
     inbound_free(a->in);

@@ -26,7 +26,7 @@ struct journal;
 struct journal_pending;
 struct loop;
 struct message;
-struct outbox;
+struct backend;
 struct outbox_entry;
 struct settings;
 struct transport;
@@ -38,7 +38,7 @@ struct app {
     struct settings *st;
     struct transport *t;
     struct loop *loop;
-    struct outbox *ob;
+    struct backend *be;       /* the way to Jelou: sends, retries, conversation control */
     struct inbound *in;
     struct demo demo;         /* the embedded sandbox with --demo, zeroed otherwise */
     struct journal *journal;

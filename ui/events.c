@@ -8,6 +8,7 @@
 #include "jelou/settings.h"
 #include "jelou/xalloc.h"
 #include "app_impl.h"
+#include "backend.h"
 
 /* ---- Jelou's events ---- */
 
@@ -101,29 +102,25 @@ conversation_command(struct app *a, const struct slash *sl)
         set_status(a, 1, "no conversation id known for this room yet (Jelou's events bring it)");
         return;
     }
-    if (a->st->api_key == NULL && settings_load_api_key(a->st, &cause) != 0) {
-        set_status(a, 1, "%s", cause);
-        free(cause);
-        return;
-    }
-    const char *project = r && r->project ? r->project : a->st->project;
-    const char *bot = r && r->bot ? r->bot : a->st->bot;
-    char *base = rest_base_url(a->st->rest_base, project);
+    struct conversation_ref ref = {
+        .project = r && r->project ? r->project : a->st->project,
+        .bot = r && r->bot ? r->bot : a->st->bot,
+        .conversation = r ? r->conversation : NULL,
+    };
     struct rest_call *call = xcalloc(1, sizeof *call);
     call->a = a;
     call->cmd = sl->cmd;
     call->room = r && sl->cmd != SLASH_START ? xstrdup(r->id) : NULL;
     call->user = xstrdup(sl->cmd == SLASH_START ? sl->arg : r->user ? r->user : "");
+    ref.user = call->user;
+    const struct backend_ops *be = a->be->ops;
     int rc;
     if (sl->cmd == SLASH_CLOSE)
-        rc = rest_close(a->t, base, a->st->api_key, bot, call->user, sl->rest, on_rest, call,
-                        &cause);
+        rc = be->close(a->be->ctx, &ref, sl->rest, on_rest, call, &cause);
     else if (sl->cmd == SLASH_START)
-        rc = rest_start(a->t, base, a->st->api_key, bot, call->user, sl->rest, on_rest, call,
-                        &cause);
+        rc = be->start(a->be->ctx, &ref, sl->rest, on_rest, call, &cause);
     else
-        rc = rest_get(a->t, base, a->st->api_key, r->conversation, on_rest, call, &cause);
-    free(base);
+        rc = be->info(a->be->ctx, &ref, on_rest, call, &cause);
     if (rc != 0) {
         set_status(a, 1, "%s", cause);
         free(cause);

@@ -7,6 +7,7 @@
 #include "jelou/session.h"
 #include "jelou/xalloc.h"
 #include "app_impl.h"
+#include "backend.h"
 #include "keymap.h"
 
 /* ---- keys ---- */
@@ -115,7 +116,7 @@ recall(struct app *a, int dir)
 static void
 request_quit(struct app *a)
 {
-    int busy = outbox_busy(a->ob);
+    int busy = a->be->ops->busy(a->be->ctx);
     if (busy == 0 || a->quit_asked) {
         a->quit = 1;
         return;

@@ -14,6 +14,7 @@
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
 #include "app_impl.h"
+#include "backend.h"
 
 /* ---- sending ---- */
 
@@ -22,7 +23,7 @@ on_outbox_change(void *arg, struct outbox_entry *e)
 {
     struct app *a = arg;
     struct chat_msg *m = e->user;
-    a->u.outbox_busy = outbox_busy(a->ob);
+    a->u.outbox_busy = a->be->ops->busy(a->be->ctx);
     a->dirty = 1;
     if (m == NULL)
         return; /* still inside outbox_add: the caller copies the state */
@@ -91,7 +92,7 @@ send_message(struct app *a, struct room *r, struct message *m)
     if (m->id == NULL)
         m->id = sign_uuid4();
     struct chat_msg *c = chat_msg_of(m, wall_ms());
-    struct outbox_entry *e = outbox_add(a->ob, m, &cause);
+    struct outbox_entry *e = a->be->ops->send(a->be->ctx, m, &cause);
     if (e == NULL) {
         set_status(a, 1, "not sent: %s", cause);
         free(cause);
@@ -107,7 +108,7 @@ send_message(struct app *a, struct room *r, struct message *m)
     r->scroll = 0;
     if (c->url)
         catalog_add(&a->cat, c->url, c->type, c->mime, NULL, c->caption, 1);
-    a->u.outbox_busy = outbox_busy(a->ob);
+    a->u.outbox_busy = a->be->ops->busy(a->be->ctx);
     a->dirty = 1;
     return 0;
 }
@@ -315,7 +316,8 @@ resume_pending(struct app *a)
             continue;
         }
         struct chat_msg *c = chat_msg_of(shown, p->time_ms);
-        struct outbox_entry *e = outbox_add_raw(a->ob, shown, p->body, p->body_len, &cause);
+        struct outbox_entry *e = a->be->ops->resend(a->be->ctx, shown, p->body, p->body_len,
+                                                   &cause);
         if (e == NULL) {
             set_status(a, 1, "not resent: %s", cause);
             free(cause);
@@ -353,7 +355,7 @@ retry_message(struct app *a, struct chat_msg *m)
         set_status(a, 1, "nothing to retry: no failed message from this session there");
         return;
     }
-    if (outbox_retry(a->ob, m->entry, &cause) != 0) {
+    if (a->be->ops->retry(a->be->ctx, m->entry, &cause) != 0) {
         set_status(a, 1, "%s", cause);
         free(cause);
         return;

@@ -18,6 +18,7 @@
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
 #include "app_impl.h"
+#include "backend.h"
 
 /* ---- start-up ---- */
 
@@ -299,14 +300,7 @@ app_start(struct app *a, const struct app_opts *o, char **cause)
     a->u.default_project = a->st->project;
     a->u.default_bot = a->st->bot;
     open_journal(a, o);
-    struct outbox_opts oo = {
-        .endpoint = a->st->endpoint,
-        .secret = a->st->secret,
-        .max_attempts = a->st->attempts,
-        .parallel = 8,
-        .journal = a->journal,
-    };
-    a->ob = outbox_new(a->t, &oo, on_outbox_change, a);
+    a->be = backend_direct_new(a->st, a->t, a->journal, on_outbox_change, a);
     if (a->u.s->nrooms > 0)
         select_nth(a, 0, 0);
     return 0;
