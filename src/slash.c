@@ -33,33 +33,13 @@ struct command {
     const char *usage;
 };
 
-static const struct command commands[] = {
-    {"image", SLASH_IMAGE, URL_REST, "/image URL [caption]"},
-    {"video", SLASH_VIDEO, URL_REST, "/video URL [caption]"},
-    {"audio", SLASH_AUDIO, URL_ONLY, "/audio URL"},
-    {"doc", SLASH_DOC, URL_REST, "/doc URL [filename]"},
-    {"attach", SLASH_ATTACH, URL_ONLY, "/attach URL"},
-    {"media", SLASH_MEDIA, NO_ARGS, "/media"},
-    {"history", SLASH_HISTORY, NO_ARGS, "/history"},
-    {"retry", SLASH_RETRY, RETRY, "/retry [n]"},
-    {"open", SLASH_OPEN, OPEN, "/open ROOM USER [name]"},
-    {"reply", SLASH_REPLY, ONE_NAME, "/reply NAME"},
-    {"edit", SLASH_EDIT, NO_ARGS, "/edit"},
-    {"sort", SLASH_SORT, SORT, "/sort [waiting|recent]"},
-    {"mute", SLASH_MUTE, NO_ARGS, "/mute"},
-    {"close", SLASH_CLOSE, TEXT_ONLY, "/close [message]"},
-    {"start", SLASH_START, USER_REST, "/start USER [message]"},
-    {"info", SLASH_INFO, NO_ARGS, "/info"},
-    {"resume", SLASH_RESUME, NO_ARGS, "/resume"},
-    {"help", SLASH_HELP, NO_ARGS, "/help"},
-    {"quit", SLASH_QUIT, NO_ARGS, "/quit"},
-};
+#define COMMAND_ITEM(id, name, shape, usage, ...) {#name, SLASH_##id, shape, usage},
+static const struct command commands[] = {SLASH_COMMANDS(COMMAND_ITEM)};
+#undef COMMAND_ITEM
 
-const char *const slash_names[] = {
-    "/image", "/video", "/audio", "/doc", "/attach", "/media", "/history", "/retry",
-    "/open", "/reply", "/edit", "/sort", "/mute", "/close", "/start", "/info", "/resume",
-    "/help", "/quit", NULL,
-};
+#define NAME_ITEM(id, name, ...) "/" #name,
+const char *const slash_names[] = {SLASH_COMMANDS(NAME_ITEM) NULL};
+#undef NAME_ITEM
 
 /* The next word at *p (advanced past it), newly allocated, or NULL at the end. */
 static char *

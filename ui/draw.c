@@ -10,37 +10,6 @@
 #include "jelou/xalloc.h"
 #include "ui.h"
 
-const char *const ui_help_lines[] = {
-    "Keys",
-    "  Enter            send the draft (or the confirmed attachment)",
-    "  Alt-Enter, C-j   new line in the draft",
-    "  C-a C-e C-b C-f  start/end of line, back/forward one character",
-    "  Alt-b Alt-f      back/forward one word",
-    "  C-w C-u C-k C-y  delete word / to start / to end, paste what was deleted",
-    "  C-_              undo",
-    "  Up Down          earlier sent texts (empty draft), or move between lines",
-    "  C-n C-p, Alt-1-9 next/previous room, room by number",
-    "  PgUp PgDn        scroll the conversation (past the top: older ones from disk)",
-    "  Tab, Alt-u       show/hide the user pane (Tab completes /reply names)",
-    "  C-x C-e          edit the draft in $EDITOR",
-    "  F1               this help        F2  send history        C-l  redraw",
-    "  C-c              quit (asks while messages are still sending)",
-    "Commands",
-    "  /image URL [caption]   /video URL [caption]   /audio URL   /doc URL [filename]",
-    "  /attach URL            type from the detected MIME type",
-    "  /media                 pick from the media catalog and this session's URLs",
-    "  /history               every message sent this session (F2)",
-    "  /retry [n]             resend the n-th last failed message, same id",
-    "  /open ROOM USER [name] open a conversation by hand",
-    "  /reply NAME            insert a canned reply ({name}, {agent} filled in)",
-    "  /sort waiting|recent   order of the rooms pane",
-    "  /close [msg] /start USER [msg] /info   close, start, look up the conversation",
-    "  /resume                send what a stopped console left unsent (same ids)",
-    "  /mute                  bell on/off for new user messages",
-    "  /edit  /help  /quit    start a line with // to send a literal /",
-    NULL,
-};
-
 struct editbuf *
 ui_draft(struct ui *u)
 {
@@ -386,10 +355,12 @@ static void
 draw_help(struct term *t, int rows, int cols)
 {
     put_fit(t, 0, 1, cols - 1, "Help · Esc closes", ST_TITLE);
-    for (int i = 0; ui_help_lines[i] && i + 2 < rows - 1; i++) {
-        const char *l = ui_help_lines[i];
+    char **lines = ui_help_lines_new();
+    for (int i = 0; lines[i] && i + 2 < rows - 1; i++) {
+        const char *l = lines[i];
         put_fit(t, i + 2, 1, cols - 1, l, l[0] != ' ' ? ST_TITLE : ST_NORMAL);
     }
+    ui_help_lines_free(lines);
 }
 
 static int

@@ -73,7 +73,9 @@ void ui_draw(struct ui *u, struct term *t);
  * syntax). Returns the count; *rows is newly allocated. */
 size_t ui_history_rows(struct ui *u, const char *filter, struct hist_row **rows);
 
-/* The text the help overlay shows, one entry per line. */
-extern const char *const ui_help_lines[];
+/* The text the help overlay shows, one line each, NULL-terminated (ui/help.c builds it
+ * from the key and command tables). Free with ui_help_lines_free. */
+char **ui_help_lines_new(void);
+void ui_help_lines_free(char **lines);
 
 #endif

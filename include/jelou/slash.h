@@ -2,27 +2,45 @@
 #ifndef JELOU_SLASH_H
 #define JELOU_SLASH_H
 
-enum slash_cmd {
-    SLASH_IMAGE,   /* /image URL [caption] */
-    SLASH_VIDEO,   /* /video URL [caption] */
-    SLASH_AUDIO,   /* /audio URL */
-    SLASH_DOC,     /* /doc URL [filename] */
-    SLASH_ATTACH,  /* /attach URL: type from MIME detection */
-    SLASH_MEDIA,   /* /media: the picker */
-    SLASH_HISTORY, /* /history */
-    SLASH_RETRY,   /* /retry [n]: n-th failed message from the end (default 1) */
-    SLASH_OPEN,    /* /open ROOM USER [name] */
-    SLASH_REPLY,   /* /reply NAME */
-    SLASH_EDIT,    /* /edit: $EDITOR on the draft */
-    SLASH_SORT,    /* /sort [waiting|recent] */
-    SLASH_MUTE,    /* /mute: toggle the bell */
-    SLASH_CLOSE,   /* /close [message]: close the conversation (REST) */
-    SLASH_START,   /* /start USER [message]: start a conversation (REST) */
-    SLASH_INFO,    /* /info: the conversation as Jelou sees it (REST) */
-    SLASH_RESUME,  /* /resume: send what a stopped console left unsent (same ids) */
-    SLASH_HELP,    /* /help */
-    SLASH_QUIT,    /* /quit */
-};
+/* Every slash command, once: X(ID, name, shape, usage, help_row, help_synopsis, help_text).
+ * From this list come enum slash_cmd, the parser's table and the completion names
+ * (src/slash.c), the help overlay's "Commands" lines (ui/help.c) and the binding to the
+ * handler run_<name> (ui/commands.c): a new command is one line here plus its handler.
+ * shape and usage: how src/slash.c reads the arguments and what it says when they are wrong.
+ * help_row: the overlay line the command is listed on. A synopsis without help_text shares
+ * its row with the next commands and ends with the gap that leads to them. */
+#define SLASH_COMMANDS(X) \
+    X(IMAGE, image, URL_REST, "/image URL [caption]", 0, "/image URL [caption]   ", NULL) \
+    X(VIDEO, video, URL_REST, "/video URL [caption]", 0, "/video URL [caption]   ", NULL) \
+    X(AUDIO, audio, URL_ONLY, "/audio URL", 0, "/audio URL   ", NULL) \
+    X(DOC, doc, URL_REST, "/doc URL [filename]", 0, "/doc URL [filename]", NULL) \
+    X(ATTACH, attach, URL_ONLY, "/attach URL", 1, "/attach URL", \
+      "type from the detected MIME type") \
+    X(MEDIA, media, NO_ARGS, "/media", 2, "/media", \
+      "pick from the media catalog and this session's URLs") \
+    X(HISTORY, history, NO_ARGS, "/history", 3, "/history", \
+      "every message sent this session (F2)") \
+    X(RETRY, retry, RETRY, "/retry [n]", 4, "/retry [n]", \
+      "resend the n-th last failed message, same id") \
+    X(OPEN, open, OPEN, "/open ROOM USER [name]", 5, "/open ROOM USER [name]", \
+      "open a conversation by hand") \
+    X(REPLY, reply, ONE_NAME, "/reply NAME", 6, "/reply NAME", \
+      "insert a canned reply ({name}, {agent} filled in)") \
+    X(EDIT, edit, NO_ARGS, "/edit", 11, "/edit  ", NULL) \
+    X(SORT, sort, SORT, "/sort [waiting|recent]", 7, "/sort waiting|recent", \
+      "order of the rooms pane") \
+    X(MUTE, mute, NO_ARGS, "/mute", 10, "/mute", "bell on/off for new user messages") \
+    X(CLOSE, close, TEXT_ONLY, "/close [message]", 8, "/close [msg] ", NULL) \
+    X(START, start, USER_REST, "/start USER [message]", 8, "/start USER [msg] ", NULL) \
+    X(INFO, info, NO_ARGS, "/info", 8, "/info", "close, start, look up the conversation") \
+    X(RESUME, resume, NO_ARGS, "/resume", 9, "/resume", \
+      "send what a stopped console left unsent (same ids)") \
+    X(HELP, help, NO_ARGS, "/help", 11, "/help  ", NULL) \
+    X(QUIT, quit, NO_ARGS, "/quit", 11, "/quit", "start a line with // to send a literal /")
+
+#define SLASH_ENUM_ITEM(id, ...) SLASH_##id,
+enum slash_cmd { SLASH_COMMANDS(SLASH_ENUM_ITEM) SLASH_COUNT };
+#undef SLASH_ENUM_ITEM
 
 struct slash {
     enum slash_cmd cmd;

@@ -261,6 +261,53 @@ test_help_and_history(void **state)
     teardown_ui(&f);
 }
 
+/* The whole help overlay, line by line: it is generated from the key and command tables,
+ * and must read exactly as the agent knows it. */
+static void
+test_help_overlay_whole(void **state)
+{
+    (void)state;
+    struct fixture f;
+    setup_ui(&f, 40, 100);
+    f.u.mode = MODE_HELP;
+    ui_draw(&f.u, f.t);
+    dump(f.t, 34);
+    static const char *const want[] = {
+        " Help · Esc closes",
+        "",
+        " Keys",
+        "   Enter            send the draft (or the confirmed attachment)",
+        "   Alt-Enter, C-j   new line in the draft",
+        "   C-a C-e C-b C-f  start/end of line, back/forward one character",
+        "   Alt-b Alt-f      back/forward one word",
+        "   C-w C-u C-k C-y  delete word / to start / to end, paste what was deleted",
+        "   C-_              undo",
+        "   Up Down          earlier sent texts (empty draft), or move between lines",
+        "   C-n C-p, Alt-1-9 next/previous room, room by number",
+        "   PgUp PgDn        scroll the conversation (past the top: older ones from disk)",
+        "   Tab, Alt-u       show/hide the user pane (Tab completes /reply names)",
+        "   C-x C-e          edit the draft in $EDITOR",
+        "   F1               this help        F2  send history        C-l  redraw",
+        "   C-c              quit (asks while messages are still sending)",
+        " Commands",
+        "   /image URL [caption]   /video URL [caption]   /audio URL   /doc URL [filename]",
+        "   /attach URL            type from the detected MIME type",
+        "   /media                 pick from the media catalog and this session's URLs",
+        "   /history               every message sent this session (F2)",
+        "   /retry [n]             resend the n-th last failed message, same id",
+        "   /open ROOM USER [name] open a conversation by hand",
+        "   /reply NAME            insert a canned reply ({name}, {agent} filled in)",
+        "   /sort waiting|recent   order of the rooms pane",
+        "   /close [msg] /start USER [msg] /info   close, start, look up the conversation",
+        "   /resume                send what a stopped console left unsent (same ids)",
+        "   /mute                  bell on/off for new user messages",
+        "   /edit  /help  /quit    start a line with // to send a literal /",
+        "",
+    };
+    assert_screen(f.t, want, (int)(sizeof want / sizeof want[0]));
+    teardown_ui(&f);
+}
+
 static void
 test_too_small_and_resize_keeps_draft(void **state)
 {
@@ -389,6 +436,7 @@ main(void)
         cmocka_unit_test(test_wide_screen_shows_user_pane_and_failure),
         cmocka_unit_test(test_remote_escapes_are_neutralised),
         cmocka_unit_test(test_help_and_history),
+        cmocka_unit_test(test_help_overlay_whole),
         cmocka_unit_test(test_too_small_and_resize_keeps_draft),
         cmocka_unit_test(test_too_small_says_the_size_needed),
         cmocka_unit_test(test_long_draft_scrolls_to_the_cursor),

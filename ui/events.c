@@ -1,0 +1,133 @@
+/* What Jelou tells the console: its events, and the answers to /close, /start, /info. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "jelou/event.h"
+#include "jelou/rest.h"
+#include "jelou/session.h"
+#include "jelou/settings.h"
+#include "jelou/xalloc.h"
+#include "app_impl.h"
+#include "backend.h"
+
+/* ---- Jelou's events ---- */
+
+void
+on_event(void *arg, const struct event *ev, int duplicate)
+{
+    struct app *a = arg;
+    long long when = ev->timestamp_ms ? ev->timestamp_ms : wall_ms();
+    if (duplicate)
+        return; /* shown the first time */
+    a->dirty = 1;
+    struct chat_msg *c = NULL;
+    struct room *r = session_apply_event(a->u.s, ev, when, &c);
+    if (r == NULL) {
+        set_status(a, 0, "Jelou sent %s%s; it is in the journal", ev->name ? ev->name : "an event",
+                   ev->room && ev->room[0] ? "" : " without a room");
+        return;
+    }
+    if (c != NULL) {
+        if (c->url)
+            catalog_add(&a->cat, c->url, c->type, c->mime, NULL, c->caption, 1);
+        if (a->u.sel == NULL)
+            select_room(a, r);
+        else if (r != a->u.sel)
+            r->unread++;
+        /* The bell also sets the terminal's urgent hint where it has one. */
+        if (!a->u.muted && a->term_open && a->editor == NULL)
+            a->term.bell(a->term.ctx);
+    }
+}
+
+/* ---- conversation control (REST) ---- */
+
+struct rest_call {
+    struct app *a;
+    enum slash_cmd cmd;
+    char *room;
+    char *user;
+};
+
+static void
+on_rest(void *arg, const struct rest_result *res)
+{
+    struct rest_call *call = arg;
+    struct app *a = call->a;
+    struct room *r = call->room ? session_room(a->u.s, call->room) : NULL;
+    const struct rest_answer *ans = res->answer;
+    const char *what = call->cmd == SLASH_CLOSE ? "close" : call->cmd == SLASH_START ? "start"
+                                                                                   : "info";
+    a->dirty = 1;
+    if (!res->ok) {
+        set_status(a, 1, "/%s failed: %s", what, res->error ? res->error : "unknown error");
+    } else if (call->cmd == SLASH_CLOSE && r != NULL) {
+        r->state = ROOM_CLOSED;
+        xstrset(&r->close_reason, "closed_by_operator");
+        room_add_note(r, wall_ms(), xstrdup("you closed the conversation"));
+        set_status(a, 0, "conversation with %s closed", r->name ? r->name : call->user);
+    } else if (call->cmd == SLASH_START) {
+        if (ans && ans->room) {
+            struct room *o = session_open(a->u.s, ans->room, call->user, ans->user_name);
+            o->state = ROOM_ACTIVE;
+            xstrset(&o->conversation, ans->conversation);
+            select_room(a, o);
+        }
+        set_status(a, 0, "conversation started with %s%s", call->user,
+                   ans && ans->room ? "" : "; its room appears with Jelou's event");
+    } else if (call->cmd == SLASH_INFO && r != NULL && ans != NULL) {
+        if (ans->state)
+            r->state = strcmp(ans->state, "closed") == 0 ? ROOM_CLOSED : ROOM_ACTIVE;
+        if (ans->ended_reason)
+            xstrset(&r->close_reason, ans->ended_reason);
+        set_status(a, 0, "conversation %s: %s%s%s", ans->conversation ? ans->conversation : "?",
+                   ans->state ? ans->state : "state unknown", ans->ended_reason ? ", " : "",
+                   ans->ended_reason ? ans->ended_reason : "");
+    }
+    free(call->room);
+    free(call->user);
+    free(call);
+}
+
+void
+conversation_command(struct app *a, const struct slash *sl)
+{
+    struct room *r = a->u.sel;
+    char *cause = NULL;
+    if (sl->cmd != SLASH_START && r == NULL) {
+        set_status(a, 1, "no conversation open");
+        return;
+    }
+    if (sl->cmd == SLASH_INFO && r->conversation == NULL) {
+        set_status(a, 1, "no conversation id known for this room yet (Jelou's events bring it)");
+        return;
+    }
+    struct conversation_ref ref = {
+        .project = r && r->project ? r->project : a->st->project,
+        .bot = r && r->bot ? r->bot : a->st->bot,
+        .conversation = r ? r->conversation : NULL,
+    };
+    struct rest_call *call = xcalloc(1, sizeof *call);
+    call->a = a;
+    call->cmd = sl->cmd;
+    call->room = r && sl->cmd != SLASH_START ? xstrdup(r->id) : NULL;
+    call->user = xstrdup(sl->cmd == SLASH_START ? sl->arg : r->user ? r->user : "");
+    ref.user = call->user;
+    const struct backend_ops *be = a->be->ops;
+    int rc;
+    if (sl->cmd == SLASH_CLOSE)
+        rc = be->close(a->be->ctx, &ref, sl->rest, on_rest, call, &cause);
+    else if (sl->cmd == SLASH_START)
+        rc = be->start(a->be->ctx, &ref, sl->rest, on_rest, call, &cause);
+    else
+        rc = be->info(a->be->ctx, &ref, on_rest, call, &cause);
+    if (rc != 0) {
+        set_status(a, 1, "%s", cause);
+        free(cause);
+        free(call->room);
+        free(call->user);
+        free(call);
+        return;
+    }
+    set_status(a, 0, "asking Jelou…");
+}
