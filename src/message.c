@@ -42,6 +42,22 @@ msg_type_name(enum msg_type t)
     return type_names[t];
 }
 
+const char *
+send_state_name(enum send_state s)
+{
+    switch (s) {
+    case SEND_QUEUED:
+        return "queued";
+    case SEND_SENDING:
+        return "sending";
+    case SEND_ACCEPTED:
+        return "accepted";
+    case SEND_FAILED:
+        return "failed";
+    }
+    return "?";
+}
+
 enum msg_type
 msg_type_parse(const char *s)
 {

@@ -33,22 +33,6 @@ struct outbox {
     int journal_failing;         /* the last journal write failed: say so once */
 };
 
-const char *
-send_state_name(enum send_state s)
-{
-    switch (s) {
-    case SEND_QUEUED:
-        return "queued";
-    case SEND_SENDING:
-        return "sending";
-    case SEND_ACCEPTED:
-        return "accepted";
-    case SEND_FAILED:
-        return "failed";
-    }
-    return "?";
-}
-
 int
 outbox_seal(const struct message *m, const char *secret, char **body, size_t *len,
             char sig[SIGN_HEADER_LEN + 1], char **cause)

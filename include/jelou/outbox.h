@@ -10,15 +10,6 @@
 struct transport;
 struct outbox;
 
-enum send_state {
-    SEND_QUEUED,
-    SEND_SENDING,
-    SEND_ACCEPTED, /* a 2xx arrived: never sent again */
-    SEND_FAILED,   /* non-2xx or network failure after the allowed attempts */
-};
-
-const char *send_state_name(enum send_state s);
-
 struct outbox_entry {
     struct message *msg;
     char *body;          /* the exact bytes signed and sent */
