@@ -8,8 +8,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 
+#include "jelou/clock.h"
 #include "jelou/event.h"
 #include "jelou/httpd.h"
 #include "jelou/record.h"
@@ -227,14 +227,6 @@ token_ok(const struct inbound *in, const struct httpd_request *req)
     return ok;
 }
 
-static long long
-unix_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* What the listener has to say (a journal that fails, an event it could not read) goes to
  * the caller, never to stderr: stderr may be under a full-screen UI. */
 static void
@@ -253,7 +245,7 @@ journal(struct inbound *in, const struct event *ev, const struct httpd_request *
         return 0;
     const char *id = ev->kind == EV_MESSAGE && ev->msg ? ev->msg->id : ev->conversation;
     struct record *r = record_new();
-    record_int(r, "time", unix_ms());
+    record_int(r, "time", clock_wall_ms());
     record_str(r, "event", ev->name);
     record_str(r, "id", id);
     record_str(r, "room", ev->room);
@@ -281,7 +273,7 @@ static int
 quarantine(struct inbound *in, const struct httpd_request *req, const char *reason)
 {
     struct record *r = record_new();
-    record_int(r, "time", unix_ms());
+    record_int(r, "time", clock_wall_ms());
     record_str(r, "reason", reason);
     record_strn(r, "body", req->body, req->body_len);
     /* "body" is text: bytes that are not UTF-8 (or a NUL) are only exact in base64. */

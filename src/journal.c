@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include "jelou/cause.h"
+#include "jelou/clock.h"
 #include "jelou/history.h"
 #include "jelou/idmap.h"
 #include "jelou/record.h"
@@ -139,14 +140,6 @@ journal_open(const char *dir, char **cause)
     return j;
 }
 
-static long long
-mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Writes len bytes at off; *done says how many made it. 0, or an errno value. */
 static int
 write_at(int fd, const char *buf, size_t len, off_t off, size_t *done)
@@ -195,21 +188,13 @@ append(struct journal *j, char *line, off_t *at, char **cause)
     return 0;
 }
 
-static long long
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 journal_queued(struct journal *j, const char *id, const char *room, const char *user,
                const char *type, const char *body, size_t len, char **cause)
 {
     struct record *r = record_new();
     record_str(r, "op", OP_QUEUED);
-    record_int(r, "time", now_ms());
+    record_int(r, "time", clock_wall_ms());
     record_str(r, "id", id);
     record_str(r, "room", room);
     record_str(r, "user", user);
@@ -256,7 +241,7 @@ journal_state(struct journal *j, const char *id, const char *state, int attempt,
 {
     struct record *r = record_new();
     record_str(r, "op", "state");
-    record_int(r, "time", now_ms());
+    record_int(r, "time", clock_wall_ms());
     record_str(r, "id", id);
     record_str(r, "state", state);
     record_int(r, "attempt", attempt);
@@ -355,10 +340,10 @@ journal_sync(struct journal *j, char **cause)
 {
     if (j == NULL)
         return 0;
-    if (j->lost && mono_ms() >= j->rewrite_at) {
+    if (j->lost && clock_mono_ms() >= j->rewrite_at) {
         /* Already reported when it happened: only the next attempt is scheduled here. */
         if (rewrite(j, NULL) != 0)
-            j->rewrite_at = mono_ms() + REWRITE_EVERY_MS;
+            j->rewrite_at = clock_mono_ms() + REWRITE_EVERY_MS;
     }
     if (!j->dirty)
         return 0;

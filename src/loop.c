@@ -7,9 +7,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "jelou/clock.h"
 #include "jelou/transport.h"
 #include "jelou/xalloc.h"
 
@@ -45,14 +45,6 @@ struct loop {
 
 /* A signal handler can only reach the loop through a global: one process, one loop. */
 static int sig_pipe[2] = {-1, -1};
-
-long long
-loop_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct loop *
 loop_new(struct transport *t)
@@ -123,7 +115,7 @@ loop_after(struct loop *l, long ms, void (*fn)(void *arg), void *arg)
 {
     int id = loop_add(l, -1, 0, NULL, NULL, arg);
     struct source *s = find_source(l, id);
-    s->due = loop_now_ms() + (ms > 0 ? ms : 0);
+    s->due = clock_mono_ms() + (ms > 0 ? ms : 0);
     s->after = fn;
     return id;
 }
@@ -216,7 +208,7 @@ compact(struct loop *l)
 void
 loop_run_once(struct loop *l, long max_wait_ms)
 {
-    long long now = loop_now_ms();
+    long long now = clock_mono_ms();
     long wait = min_timeout(max_wait_ms, transport_timeout_ms(l->t));
     size_t nfd = 0;
 
@@ -257,7 +249,7 @@ loop_run_once(struct loop *l, long max_wait_ms)
     free(revents);
     free(ids);
 
-    now = loop_now_ms();
+    now = clock_mono_ms();
     size_t n = l->n;
     for (size_t i = 0; i < n && i < l->n; i++) {
         struct source *s = &l->src[i];

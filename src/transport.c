@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "jelou/loop.h"
+#include "jelou/clock.h"
 #include "jelou/text.h"
 #include "jelou/xalloc.h"
 
@@ -153,7 +153,7 @@ transport_new(const struct transport_opts *o, char **cause)
         return NULL;
     }
     transport_set_ca_pem(t, o ? o->ca_pem : NULL);
-    t->seed = (unsigned int)(loop_now_ms() ^ (long long)getpid());
+    t->seed = (unsigned int)(clock_mono_ms() ^ (long long)getpid());
     /* Keep a few connections per host open so consecutive sends reuse them. */
     curl_multi_setopt(t->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
     curl_multi_setopt(t->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
@@ -272,9 +272,7 @@ parse_retry_after(const char *v, size_t len)
     time_t when = curl_getdate(text, NULL);
     if (when == (time_t)-1)
         return -1;
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    long long ms = (long long)(when - now.tv_sec) * 1000 - now.tv_nsec / 1000000;
+    long long ms = (long long)when * 1000 - clock_wall_ms();
     return ms <= 0 ? 0 : ms > day_ms ? day_ms : (long)ms;
 }
 
@@ -469,7 +467,7 @@ transport_wake(struct transport *t)
 long
 transport_timeout_ms(struct transport *t)
 {
-    long long now = loop_now_ms();
+    long long now = clock_mono_ms();
     long best = -1;
     for (struct treq *q = t->reqs; q; q = q->next) {
         if (q->due == 0)
@@ -540,7 +538,7 @@ finish(struct treq *q, CURLcode code)
         long delay = backoff_ms(t, q->attempts);
         if (asked > delay)
             delay = asked;
-        q->due = loop_now_ms() + delay;
+        q->due = clock_mono_ms() + delay;
         if (q->on_wait) {
             struct transport_wait w = {
                 .attempt = q->attempts,
@@ -614,7 +612,7 @@ transport_perform(struct transport *t)
             }
         }
 
-        long long now = loop_now_ms();
+        long long now = clock_mono_ms();
         int started = 0;
         for (struct treq *q = t->reqs; q; q = q->next) {
             if (q->due != 0 && q->due <= now) {

@@ -33,7 +33,4 @@ void loop_run_once(struct loop *l, long max_wait_ms);
 /* Makes a loop_run_once that is waiting return early (safe from handlers). */
 void loop_wake(struct loop *l);
 
-/* Monotonic milliseconds. */
-long long loop_now_ms(void);
-
 #endif
