@@ -82,7 +82,8 @@ cmd_demo(int argc, char **argv)
         free(cause);
         return EXIT_BADINPUT;
     }
-    struct loop *l = loop_new(t);
+    struct loop *l = loop_new();
+    transport_attach(t, l);
     struct mock_opts mo = {.addr = "127.0.0.1", .secret = secret, .fail_status = 500};
     struct mock *mock = mock_new(l, &mo, &cause);
     if (mock == NULL) {

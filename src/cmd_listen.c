@@ -16,7 +16,6 @@
 #include "jelou/loop.h"
 #include "jelou/record.h"
 #include "jelou/restore.h"
-#include "jelou/transport.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
 
@@ -376,13 +375,11 @@ cmd_listen(int argc, char **argv)
         io.quarantine = quarantine;
     }
 
-    struct transport_opts to = {0};
-    struct transport *t = transport_new(&to, &cause);
-    struct loop *l = t ? loop_new(t) : NULL;
+    /* Nothing goes out: the loop waits with poll(2), no curl handle needed. */
+    struct loop *l = loop_new();
     struct out out;
-    if (l != NULL)
-        out_init(&out, l, io.journal);
-    struct inbound *in = l ? inbound_new(l, &io, on_event, &out, &cause) : NULL;
+    out_init(&out, l, io.journal);
+    struct inbound *in = inbound_new(l, &io, on_event, &out, &cause);
     int code = EXIT_SENT;
     if (in != NULL && io.journal != NULL &&
         restore_events_each(io.journal, seed_seen, in, NULL, &cause) != 0) {
@@ -416,11 +413,9 @@ cmd_listen(int argc, char **argv)
                 s->accepted == 1 ? "" : "s", s->rejected, unread);
     }
     inbound_free(in);
-    if (l != NULL)
-        out_clear(&out);
+    out_clear(&out);
     free(quarantine);
     loop_free(l);
-    transport_free(t);
     wipe_free(token);
     settings_clear(&st);
     free(addr);

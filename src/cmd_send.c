@@ -665,7 +665,8 @@ cmd_send(int argc, char **argv)
         free_ctx(&c);
         return EXIT_BADINPUT;
     }
-    c.loop = loop_new(c.t);
+    c.loop = loop_new();
+    transport_attach(c.t, c.loop);
     struct outbox_opts oo = {
         .endpoint = c.st.endpoint,
         .secret = c.st.secret,

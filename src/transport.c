@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "jelou/clock.h"
+#include "jelou/loop.h"
 #include "jelou/text.h"
 #include "jelou/xalloc.h"
 
@@ -440,10 +441,11 @@ from_curl_events(short c)
     return ev;
 }
 
-int
-transport_wait(struct transport *t, const int *fds, const short *events, short *revents,
-               unsigned n, long timeout_ms)
+static int
+transport_wait(void *arg, const int *fds, const short *events, short *revents, unsigned n,
+               long timeout_ms)
 {
+    struct transport *t = arg;
     struct curl_waitfd *w = xcalloc(n, sizeof *w);
     for (unsigned i = 0; i < n; i++) {
         w[i].fd = fds[i];
@@ -458,15 +460,17 @@ transport_wait(struct transport *t, const int *fds, const short *events, short *
     return rc == CURLM_OK ? 0 : -1;
 }
 
-void
-transport_wake(struct transport *t)
+static void
+transport_wake(void *arg)
 {
+    struct transport *t = arg;
     curl_multi_wakeup(t->multi);
 }
 
-long
-transport_timeout_ms(struct transport *t)
+static long
+transport_timeout_ms(void *arg)
 {
+    const struct transport *t = arg;
     long long now = clock_mono_ms();
     long best = -1;
     for (struct treq *q = t->reqs; q; q = q->next) {
@@ -589,9 +593,10 @@ finish(struct treq *q, CURLcode code)
     treq_free(q);
 }
 
-void
-transport_perform(struct transport *t)
+static void
+transport_perform(void *arg)
 {
+    struct transport *t = arg;
     /* Until nothing changes: a transfer that ends in the perform after a retry starts must
      * be read now, or the loop would wait on a transfer that is already over. */
     for (;;) {
@@ -623,4 +628,17 @@ transport_perform(struct transport *t)
         if (!started && !done)
             return;
     }
+}
+
+void
+transport_attach(struct transport *t, struct loop *l)
+{
+    const struct loop_poller p = {
+        .wait = transport_wait,
+        .wake = transport_wake,
+        .timeout_ms = transport_timeout_ms,
+        .perform = transport_perform,
+        .arg = t,
+    };
+    loop_set_poller(l, &p);
 }

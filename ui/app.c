@@ -1434,7 +1434,8 @@ app_run(const struct app_opts *o)
     a->t = transport_new(&to, &cause);
     if (a->t == NULL)
         goto fail;
-    a->loop = loop_new(a->t);
+    a->loop = loop_new();
+    transport_attach(a->t, a->loop);
 
     /* History and the event journal live in the state directory; the demo keeps its own. */
     char *hist = history_default_path(&cause);
