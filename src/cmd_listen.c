@@ -11,7 +11,7 @@
 
 #include "jelou/cli.h"
 #include "jelou/event.h"
-#include "jelou/history.h"
+#include "jelou/paths.h"
 #include "jelou/inbound.h"
 #include "jelou/loop.h"
 #include "jelou/record.h"
@@ -359,8 +359,8 @@ cmd_listen(int argc, char **argv)
     io.notice = on_notice;
     char *quarantine = NULL;
     if (io.quarantine == NULL) {
-        char *hist = history_default_path(&cause);
-        if (hist == NULL) {
+        quarantine = paths_state_file("unread-events.jsonl", "the quarantine file", &cause);
+        if (quarantine == NULL) {
             cli_error("listen: cannot place the quarantine file (use --quarantine FILE): %s",
                       cause);
             free(cause);
@@ -369,9 +369,6 @@ cmd_listen(int argc, char **argv)
             free(addr);
             return EXIT_BADINPUT;
         }
-        *strrchr(hist, '/') = '\0';
-        quarantine = xasprintf("%s/unread-events.jsonl", hist);
-        free(hist);
         io.quarantine = quarantine;
     }
 

@@ -56,7 +56,7 @@
 
 #include "jelou/cause.h"
 #include "jelou/clock.h"
-#include "jelou/history.h"
+#include "jelou/paths.h"
 #include "jelou/idmap.h"
 #include "jelou/record.h"
 #include "jelou/xalloc.h"
@@ -101,12 +101,9 @@ struct journal {
 char *
 journal_default_dir(char **cause)
 {
-    char *hist = history_default_path(cause);
-    if (hist == NULL)
+    char *dir = paths_state_file("outbox", "the outbox journal", cause);
+    if (dir == NULL)
         return NULL;
-    *strrchr(hist, '/') = '\0';
-    char *dir = xasprintf("%s/outbox", hist);
-    free(hist);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         cause_fail(cause, xasprintf("cannot create %s: %s", dir, strerror(errno)));
         free(dir);

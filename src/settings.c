@@ -17,6 +17,7 @@
 
 #include "jelou/url.h"
 #include "jelou/cause.h"
+#include "jelou/paths.h"
 #include "jelou/rest.h"
 #include "jelou/xalloc.h"
 
@@ -143,8 +144,8 @@ read_line(char *str, int num, void *stream)
 static char *
 config_relative_path(const char *config_path, const char *value)
 {
-    const char *home = getenv("HOME");
-    if (value[0] == '~' && value[1] == '/' && home != NULL && *home != '\0')
+    const char *home = paths_home();
+    if (value[0] == '~' && value[1] == '/' && home != NULL)
         return xasprintf("%s%s", home, value + 1);
     const char *slash = strrchr(config_path, '/');
     if (value[0] == '/' || slash == NULL)
@@ -251,19 +252,6 @@ config_read(struct config *cfg, const char *path, int must_exist, char **cause)
     if (c.error != NULL)
         return cause_fail(cause, c.error);
     return 0;
-}
-
-static char *
-default_config_path(void)
-{
-    /* XDG says relative values are invalid and are to be ignored. */
-    const char *xdg = getenv("XDG_CONFIG_HOME");
-    if (xdg != NULL && xdg[0] == '/')
-        return xasprintf("%s/jelou-console/config", xdg);
-    const char *home = getenv("HOME");
-    if (home != NULL && *home != '\0')
-        return xasprintf("%s/.config/jelou-console/config", home);
-    return NULL;
 }
 
 /* The highest-precedence source that gives a value: flag, then environment, then config. */
@@ -460,7 +448,7 @@ settings_load(struct settings *s, const struct settings_flags *f, char **cause)
     if (f->config != NULL) {
         rc = config_read(&cfg, f->config, 1, cause);
     } else {
-        char *path = default_config_path();
+        char *path = paths_config_file("config");
         rc = path != NULL ? config_read(&cfg, path, 0, cause) : 0;
         free(path);
     }
