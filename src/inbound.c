@@ -2,7 +2,6 @@
 #include "jelou/inbound.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "jelou/clock.h"
 #include "jelou/event.h"
 #include "jelou/httpd.h"
+#include "jelou/idmap.h"
 #include "jelou/record.h"
 #include "jelou/sign.h"
 #include "jelou/utf8.h"
@@ -25,13 +25,6 @@
 /* How many event keys are remembered to spot a redelivery. A retry comes within minutes,
  * so the recent past is enough, and memory stays bounded however long the listener runs. */
 #define SEEN_MAX 10000
-#define SEEN_BUCKETS 16384
-
-struct seen_entry {
-    char *key;
-    uint64_t hash;
-    struct seen_entry *next;    /* in its bucket */
-};
 
 struct inbound {
     struct httpd *httpd;
@@ -46,54 +39,32 @@ struct inbound {
     struct inbound_stats stats;
     int journal_failing;        /* the last journal write failed (and was reported) */
     int quarantine_failing;     /* likewise for the quarantine file */
-    /* The seen keys: a ring in arrival order (the oldest goes first) plus hash chains. */
-    struct seen_entry ring[SEEN_MAX];
+    /* The seen keys: a ring in arrival order (the oldest goes first), indexed by seen. */
+    char *ring[SEEN_MAX];
     size_t ring_next;
     size_t ring_len;
-    struct seen_entry *buckets[SEEN_BUCKETS];
+    struct idmap *seen;
 };
-
-/* FNV-1a. Only signed bodies reach the table, so nobody can choose keys to flood it. */
-static uint64_t
-hash_key(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s != '\0'; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
 
 static int
 seen_has(const struct inbound *in, const char *key)
 {
-    uint64_t h = hash_key(key);
-    for (const struct seen_entry *e = in->buckets[h % SEEN_BUCKETS]; e != NULL; e = e->next) {
-        if (e->hash == h && strcmp(e->key, key) == 0)
-            return 1;
-    }
-    return 0;
+    return idmap_get(in->seen, key) != NULL;
 }
 
 static void
 seen_add(struct inbound *in, const char *key)
 {
-    struct seen_entry *slot = &in->ring[in->ring_next];
+    char **slot = &in->ring[in->ring_next];
 
     if (in->ring_len == SEEN_MAX) {
-        struct seen_entry **p = &in->buckets[slot->hash % SEEN_BUCKETS];
-        while (*p != slot)
-            p = &(*p)->next;
-        *p = slot->next;
-        free(slot->key);
+        idmap_del(in->seen, *slot);
+        free(*slot);
     } else {
         in->ring_len++;
     }
-    slot->key = xstrdup(key);
-    slot->hash = hash_key(key);
-    slot->next = in->buckets[slot->hash % SEEN_BUCKETS];
-    in->buckets[slot->hash % SEEN_BUCKETS] = slot;
+    *slot = xstrdup(key);
+    idmap_put(in->seen, *slot, *slot);
     in->ring_next = (in->ring_next + 1) % SEEN_MAX;
 }
 
@@ -449,6 +420,7 @@ inbound_new(struct loop *l, const struct inbound_opts *o, inbound_fn fn, void *a
     in->fn = fn;
     in->notice = o->notice;
     in->arg = arg;
+    in->seen = idmap_new();
 
     struct httpd_opts ho = {
         .addr = o->addr ? o->addr : INBOUND_DEFAULT_ADDR,
@@ -495,7 +467,8 @@ inbound_free(struct inbound *in)
         return;
     httpd_free(in->httpd);
     for (size_t i = 0; i < in->ring_len; i++)
-        free(in->ring[i].key);
+        free(in->ring[i]);
+    idmap_free(in->seen);
     free(in->path);
     wipe_free(in->secret);
     wipe_free(in->token);
