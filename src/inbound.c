@@ -96,18 +96,6 @@ inbound_seen(struct inbound *in, const struct event *ev)
     return known;
 }
 
-/* Equal strings, in a time that does not depend on where they differ. */
-static int
-token_equal(const char *got, const char *want)
-{
-    size_t gl = strlen(got), wl = strlen(want);
-    volatile unsigned char d = gl != wl;
-
-    for (size_t i = 0; i < wl; i++)
-        d |= (unsigned char)want[i] ^ (unsigned char)(i < gl ? got[i] : 0);
-    return d == 0;
-}
-
 static const char alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -180,7 +168,7 @@ token_ok(const struct inbound *in, const struct httpd_request *req)
         auth += 7;
         while (*auth == ' ')
             auth++;
-        ok |= token_equal(auth, in->token);
+        ok |= sign_equal(auth, in->token);
     } else if (auth != NULL && strncasecmp(auth, "Basic ", 6) == 0) {
         /* A token of the form user:password also stands for Basic credentials. */
         auth += 6;
@@ -188,13 +176,13 @@ token_ok(const struct inbound *in, const struct httpd_request *req)
             auth++;
         char *plain = base64_decode(auth);
         if (plain != NULL) {
-            ok |= token_equal(plain, in->token);
+            ok |= sign_equal(plain, in->token);
             explicit_bzero(plain, strlen(plain));
             free(plain);
         }
     }
     if (key != NULL)
-        ok |= token_equal(key, in->token);
+        ok |= sign_equal(key, in->token);
     return ok;
 }
 
