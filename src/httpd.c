@@ -102,6 +102,29 @@ httpd_header(const struct httpd_request *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+/* Wiped: credentials should not linger in freed memory. */
+static void
+mhd_wipe_free(char *s)
+{
+    if (s != NULL) {
+        explicit_bzero(s, strlen(s));
+        MHD_free(s);
+    }
+}
+
+char *
+httpd_basic_credentials(const struct httpd_request *req)
+{
+    if (req == NULL || req->conn == NULL)
+        return NULL;
+    char *password = NULL;
+    char *user = MHD_basic_auth_get_username_password(req->conn, &password);
+    char *both = user != NULL && password != NULL ? xasprintf("%s:%s", user, password) : NULL;
+    mhd_wipe_free(user);
+    mhd_wipe_free(password);
+    return both;
+}
+
 static void
 pending_unlink(struct httpd *d, struct request_state *rs)
 {

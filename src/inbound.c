@@ -120,43 +120,6 @@ base64_encode(const char *p, size_t n)
     return out;
 }
 
-/* Standard base64 of s into a new string; NULL when s is not base64 or hides a NUL. */
-static char *
-base64_decode(const char *s)
-{
-    size_t n = strlen(s);
-    char *out = xmalloc(n / 4 * 3 + 4);
-    size_t o = 0;
-    unsigned bits = 0, nbits = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '=') {
-            /* Padding ends the data: only more padding may follow. */
-            if (strspn(s + i, "=") != n - i) {
-                free(out);
-                return NULL;
-            }
-            break;
-        }
-        const char *p = strchr(alphabet, s[i]);
-        if (p == NULL) {
-            free(out);
-            return NULL;
-        }
-        bits = (bits << 6) | (unsigned)(p - alphabet);
-        nbits += 6;
-        if (nbits >= 8) {
-            nbits -= 8;
-            out[o++] = (char)((bits >> nbits) & 0xff);
-        }
-    }
-    out[o] = '\0';
-    if (memchr(out, '\0', o) != NULL) {
-        free(out);
-        return NULL;
-    }
-    return out;
-}
-
 static int
 token_ok(const struct inbound *in, const struct httpd_request *req)
 {
@@ -171,10 +134,7 @@ token_ok(const struct inbound *in, const struct httpd_request *req)
         ok |= sign_equal(auth, in->token);
     } else if (auth != NULL && strncasecmp(auth, "Basic ", 6) == 0) {
         /* A token of the form user:password also stands for Basic credentials. */
-        auth += 6;
-        while (*auth == ' ')
-            auth++;
-        char *plain = base64_decode(auth);
+        char *plain = httpd_basic_credentials(req);
         if (plain != NULL) {
             ok |= sign_equal(plain, in->token);
             explicit_bzero(plain, strlen(plain));
