@@ -75,7 +75,7 @@ cmd_demo(int argc, char **argv)
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf(secret + 2 * i, 3, "%02x", raw[i]);
 
-    struct transport_opts to = {.max_attempts = 3, .timeout_ms = 10000};
+    struct transport_opts to = {.max_attempts = SETTINGS_DEFAULT_ATTEMPTS, .timeout_ms = 10000};
     struct transport *t = transport_new(&to, &cause);
     if (t == NULL) {
         cli_error("demo: %s", cause);
@@ -99,7 +99,9 @@ cmd_demo(int argc, char **argv)
     fflush(stdout);
 
     struct demo d = {0};
-    struct outbox_opts oo = {.endpoint = endpoint, .secret = secret, .max_attempts = 3};
+    struct outbox_opts oo = {
+        .endpoint = endpoint, .secret = secret, .max_attempts = SETTINGS_DEFAULT_ATTEMPTS,
+    };
     struct outbox *ob = outbox_new(t, &oo, on_change, &d);
     struct message *msgs[] = {
         demo_message(MSG_TEXT, "Hola Ana, soy Laura del equipo de soporte. ¿En qué te ayudo?",

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jelou/journal.h"
+#include "jelou/settings.h"
 #include "jelou/sign.h"
 #include "jelou/text.h"
 #include "jelou/transport.h"
@@ -57,7 +58,7 @@ outbox_new(struct transport *t, const struct outbox_opts *o, outbox_change_fn ch
     ob->endpoint = xstrdup(o->endpoint);
     ob->secret = xstrdup(o->secret);
     ob->max_attempts = o->max_attempts > 0 ? o->max_attempts : 1;
-    ob->parallel = o->parallel > 0 ? o->parallel : 8;
+    ob->parallel = o->parallel > 0 ? o->parallel : SETTINGS_DEFAULT_PARALLEL;
     ob->change = change;
     ob->arg = arg;
     ob->journal = o->journal;

@@ -24,9 +24,6 @@
 #define PRIVATE_FILE_MAX 4096
 /* A config file is a few dozen lines; anything near this is not one (or is /dev/zero). */
 #define CONFIG_FILE_MAX (64 * 1024)
-#define DEFAULT_ATTEMPTS 3
-#define DEFAULT_TIMEOUT_S 30
-#define DEFAULT_CONNECT_TIMEOUT_S 10
 
 enum cfg_key {
     K_ENDPOINT,
@@ -416,13 +413,14 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
         goto out;
     }
 
-    if (take_number(&n, DEFAULT_ATTEMPTS, 1, 10, "", &ch[K_ATTEMPTS], cause) != 0)
+    if (take_number(&n, SETTINGS_DEFAULT_ATTEMPTS, 1, 10, "", &ch[K_ATTEMPTS], cause) != 0)
         goto out;
     s->attempts = (int)n;
-    if (take_number(&n, DEFAULT_TIMEOUT_S, 1, 600, "of seconds ", &ch[K_TIMEOUT], cause) != 0)
+    if (take_number(&n, SETTINGS_DEFAULT_TIMEOUT_S, 1, 600, "of seconds ", &ch[K_TIMEOUT],
+                    cause) != 0)
         goto out;
     s->timeout_ms = n * 1000;
-    if (take_number(&n, DEFAULT_CONNECT_TIMEOUT_S, 1, 600, "of seconds ",
+    if (take_number(&n, SETTINGS_DEFAULT_CONNECT_TIMEOUT_S, 1, 600, "of seconds ",
                     &ch[K_CONNECT_TIMEOUT], cause) != 0)
         goto out;
     s->connect_timeout_ms = n * 1000;

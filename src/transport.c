@@ -13,6 +13,7 @@
 
 #include "jelou/clock.h"
 #include "jelou/loop.h"
+#include "jelou/settings.h"
 #include "jelou/text.h"
 #include "jelou/xalloc.h"
 
@@ -134,9 +135,9 @@ transport_new(const struct transport_opts *o, char **cause)
     if (t->o.max_attempts < 1)
         t->o.max_attempts = 1;
     if (t->o.connect_timeout_ms <= 0)
-        t->o.connect_timeout_ms = 10000;
+        t->o.connect_timeout_ms = SETTINGS_DEFAULT_CONNECT_TIMEOUT_S * 1000L;
     if (t->o.timeout_ms <= 0)
-        t->o.timeout_ms = 30000;
+        t->o.timeout_ms = SETTINGS_DEFAULT_TIMEOUT_S * 1000L;
     if (t->o.backoff_ms <= 0)
         t->o.backoff_ms = 500;
     if (t->o.backoff_max_ms <= 0)

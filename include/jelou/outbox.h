@@ -38,7 +38,7 @@ struct outbox_opts {
     const char *endpoint;
     const char *secret;
     int max_attempts;
-    int parallel;        /* sends in flight at once, default 8 */
+    int parallel;        /* sends in flight at once, default SETTINGS_DEFAULT_PARALLEL */
     struct journal *journal; /* every message queued and each state, or NULL */
 };
 
