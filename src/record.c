@@ -14,7 +14,7 @@
 #include "jelou/cause.h"
 #include "jelou/utf8.h"
 #include "jelou/xalloc.h"
-#include "json_strict.h"
+#include "jelou/json.h"
 
 struct record {
     cJSON *obj;
@@ -110,14 +110,9 @@ record_raw(struct record *r, const char *key, const char *json)
 char *
 record_finish(struct record *r)
 {
-    char *printed, *out;
-
     if (r == NULL)
         return NULL;
-    printed = json_need(cJSON_PrintUnformatted(r->obj));
-    /* cJSON has its own allocator hooks; hand the caller memory that free() owns. */
-    out = xstrdup(printed);
-    cJSON_free(printed);
+    char *out = json_print(r->obj, NULL);
     cJSON_Delete(r->obj);
     free(r);
     return out;
