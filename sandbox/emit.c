@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "jelou/clock.h"
 #include "jelou/loop.h"
 #include "jelou/record.h"
 #include "jelou/sign.h"
@@ -34,7 +35,7 @@ log_emit(struct mock *m, const struct emission *e, long status, const char *erro
     m->seq++;
     struct record *r = record_new();
     record_int(r, "seq", (long long)m->seq);
-    record_int(r, "time", mock_now_ms());
+    record_int(r, "time", clock_wall_ms());
     record_str(r, "method", "POST");
     record_str(r, "to", m->emit_to);
     record_str(r, "signature", e->sig);
@@ -173,7 +174,7 @@ mock_conv_event(const struct mock *m, const struct conv *c, enum event_kind kind
     struct event ev = {
         .kind = kind,
         .name = name,
-        .timestamp_ms = mock_now_ms(),
+        .timestamp_ms = clock_wall_ms(),
         .project = m->project,
         .room = c->room,
         .bot = c->bot,

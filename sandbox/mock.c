@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jelou/clock.h"
 #include "jelou/httpd.h"
 #include "jelou/record.h"
 #include "jelou/sign.h"
@@ -16,14 +17,6 @@
 #include "sandbox.h"
 
 #define MOCK_DEFAULT_FAIL_STATUS 500
-
-long long
-mock_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* {"error":"..."} through record.h, so a cause with quotes stays valid JSON. */
 char *
@@ -41,7 +34,7 @@ mock_log_request(const struct mock *m, const struct httpd_request *req)
         return NULL;
     struct record *r = record_new();
     record_int(r, "seq", (long long)m->seq);
-    record_int(r, "time", mock_now_ms());
+    record_int(r, "time", clock_wall_ms());
     record_str(r, "method", req->method);
     record_str(r, "path", req->path);
     return r;

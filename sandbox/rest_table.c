@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jelou/clock.h"
 #include "jelou/cause.h"
 #include "jelou/httpd.h"
 #include "jelou/record.h"
@@ -106,7 +107,7 @@ mock_conv_new(struct mock *m, const char *user, const char *bot, const char *roo
     c->user_name = known_name ? xstrdup(known_name) : NULL;
     c->bot = xstrdup(bot);
     c->active = 1;
-    c->start_ms = mock_now_ms();
+    c->start_ms = clock_wall_ms();
     return c;
 }
 
@@ -114,7 +115,7 @@ void
 mock_conv_close(struct conv *c, const char *reason)
 {
     c->active = 0;
-    c->end_ms = mock_now_ms();
+    c->end_ms = clock_wall_ms();
     xstrset(&c->reason, reason);
 }
 
@@ -213,19 +214,6 @@ rest_error(int status, const char *description)
     record_raw(r, "error", err);
     free(err);
     return record_finish(r);
-}
-
-/* Same time whatever the first difference; only the length may show. */
-static int
-key_equal(const char *a, const char *b)
-{
-    size_t n = strlen(a);
-    unsigned char d = 0;
-    if (strlen(b) != n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        d |= (unsigned char)(a[i] ^ b[i]);
-    return d == 0;
 }
 
 /* What one REST request came to; becomes the answer and the log line. */
@@ -336,7 +324,7 @@ rest_judge(struct mock *m, const struct httpd_request *req, const char *rest,
         rest_refuse(v, 401, xstrdup("missing api key"));
         return;
     }
-    if (!key_equal(key, m->api_key)) {
+    if (!sign_equal(key, m->api_key)) {
         v->api_key = "wrong";
         rest_refuse(v, 401, xstrdup("invalid api key"));
         return;

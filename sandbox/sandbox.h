@@ -70,7 +70,6 @@ struct conv {
 };
 
 /* mock.c: the clock of the log and the events, and where complaints and log lines go. */
-long long mock_now_ms(void);
 void mock_complain(struct mock *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends line (taken) to the log, synced before the answer leaves. */
 void mock_write_log(struct mock *m, char *line);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jelou/utf8.h"
 #include "jelou/xalloc.h"
 
 #define EXCERPT_MAX 60
@@ -21,12 +22,13 @@ cause_fail(char **cause, char *msg)
 char *
 cause_excerpt(const char *s, size_t n)
 {
-    size_t cut = n;
-    if (cut > EXCERPT_MAX) {
-        cut = EXCERPT_MAX;
-        while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
-            cut--;
-    }
+    return cause_excerpt_max(s, n, EXCERPT_MAX);
+}
+
+char *
+cause_excerpt_max(const char *s, size_t n, size_t max)
+{
+    size_t cut = utf8_cut(s, n, max);
     char *out = xmalloc(cut + 4);
     for (size_t i = 0; i < cut; i++) {
         unsigned char c = (unsigned char)s[i];

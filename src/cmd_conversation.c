@@ -281,7 +281,8 @@ cmd_conversation(int argc, char **argv)
         cli_error("%s", cause);
         goto out;
     }
-    l = loop_new(t);
+    l = loop_new();
+    transport_attach(t, l);
     base = rest_base_url(st.rest_base, st.project);
     if (submit(&c, t, &st, base, message, id, &cause) != 0) {
         cli_error("conversation %s: %s", action_names[c.action], cause);

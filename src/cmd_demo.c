@@ -82,14 +82,15 @@ cmd_demo(int argc, char **argv)
         return EXIT_BADINPUT;
     }
 
-    struct transport_opts to = {.max_attempts = 3, .timeout_ms = 10000};
+    struct transport_opts to = {.max_attempts = SETTINGS_DEFAULT_ATTEMPTS, .timeout_ms = 10000};
     struct transport *t = transport_new(&to, &cause);
     if (t == NULL) {
         cli_error("demo: %s", cause);
         free(cause);
         return EXIT_BADINPUT;
     }
-    struct loop *l = loop_new(t);
+    struct loop *l = loop_new();
+    transport_attach(t, l);
     struct mock_opts mo = {.addr = "127.0.0.1", .secret = secret, .fail_status = 500};
     struct mock *mock = mock_new(l, &mo, &cause);
     if (mock == NULL) {
@@ -106,7 +107,9 @@ cmd_demo(int argc, char **argv)
     fflush(stdout);
 
     struct demo_run d = {0};
-    struct outbox_opts oo = {.endpoint = endpoint, .secret = secret, .max_attempts = 3};
+    struct outbox_opts oo = {
+        .endpoint = endpoint, .secret = secret, .max_attempts = SETTINGS_DEFAULT_ATTEMPTS,
+    };
     struct outbox *ob = outbox_new(t, &oo, on_change, &d);
     struct message *msgs[] = {
         demo_message(MSG_TEXT, "Hola Ana, soy Laura del equipo de soporte. ¿En qué te ayudo?",

@@ -140,7 +140,8 @@ probe_url(const struct settings *st, const char *url, struct probe *p)
         p->error = cause;
         return;
     }
-    struct loop *l = loop_new(t);
+    struct loop *l = loop_new();
+    transport_attach(t, l);
     struct transport_request req = {
         .method = "GET",
         .url = url,

@@ -102,7 +102,8 @@ integration_call(const struct settings *st, const char *method,
     struct transport *t = transport_new(&to, cause);
     if (t == NULL)
         return -1;
-    struct loop *l = loop_new(t);
+    struct loop *l = loop_new();
+    transport_attach(t, l);
     char *base = rest_base_url(st->rest_base, st->project);
     struct call_ctx c = {.out = out};
     int rc;

@@ -11,12 +11,11 @@
 
 #include "jelou/cli.h"
 #include "jelou/event.h"
-#include "jelou/history.h"
+#include "jelou/paths.h"
 #include "jelou/inbound.h"
 #include "jelou/loop.h"
 #include "jelou/record.h"
 #include "jelou/restore.h"
-#include "jelou/transport.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
 
@@ -360,8 +359,8 @@ cmd_listen(int argc, char **argv)
     io.notice = on_notice;
     char *quarantine = NULL;
     if (io.quarantine == NULL) {
-        char *hist = history_default_path(&cause);
-        if (hist == NULL) {
+        quarantine = paths_state_file("unread-events.jsonl", "the quarantine file", &cause);
+        if (quarantine == NULL) {
             cli_error("listen: cannot place the quarantine file (use --quarantine FILE): %s",
                       cause);
             free(cause);
@@ -370,19 +369,14 @@ cmd_listen(int argc, char **argv)
             free(addr);
             return EXIT_BADINPUT;
         }
-        *strrchr(hist, '/') = '\0';
-        quarantine = xasprintf("%s/unread-events.jsonl", hist);
-        free(hist);
         io.quarantine = quarantine;
     }
 
-    struct transport_opts to = {0};
-    struct transport *t = transport_new(&to, &cause);
-    struct loop *l = t ? loop_new(t) : NULL;
+    /* Nothing goes out: the loop waits with poll(2), no curl handle needed. */
+    struct loop *l = loop_new();
     struct out out;
-    if (l != NULL)
-        out_init(&out, l, io.journal);
-    struct inbound *in = l ? inbound_new(l, &io, on_event, &out, &cause) : NULL;
+    out_init(&out, l, io.journal);
+    struct inbound *in = inbound_new(l, &io, on_event, &out, &cause);
     int code = EXIT_SENT;
     if (in != NULL && io.journal != NULL &&
         restore_events_each(io.journal, seed_seen, in, NULL, &cause) != 0) {
@@ -416,11 +410,9 @@ cmd_listen(int argc, char **argv)
                 s->accepted == 1 ? "" : "s", s->rejected, unread);
     }
     inbound_free(in);
-    if (l != NULL)
-        out_clear(&out);
+    out_clear(&out);
     free(quarantine);
     loop_free(l);
-    transport_free(t);
     wipe_free(token);
     settings_clear(&st);
     free(addr);

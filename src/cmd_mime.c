@@ -166,7 +166,9 @@ cmd_mime(int argc, char **argv)
         .max_attempts = 1,
     };
     struct transport *t = transport_new(&to, &cause);
-    struct loop *l = t ? loop_new(t) : NULL;
+    struct loop *l = t ? loop_new() : NULL;
+    if (l != NULL)
+        transport_attach(t, l);
     if (t == NULL || probe_start(t, c.source, on_probe, &c, &cause) != 0) {
         cli_error("%s", cause);
         free(cause);

@@ -246,7 +246,9 @@ cmd_mock(int argc, char **argv)
 
     struct transport_opts to = {0};
     struct transport *t = transport_new(&to, &cause);
-    struct loop *l = t ? loop_new(t) : NULL;
+    struct loop *l = t ? loop_new() : NULL;
+    if (l != NULL)
+        transport_attach(t, l);
     mo.transport = t;
     struct mock *m = l ? mock_new(l, &mo, &cause) : NULL;
     int code = EXIT_SENT;

@@ -82,7 +82,8 @@ static const char send_usage[] =
     "  --batch FILE|-     one JSON object per line: {\"room\",\"user\",\"type\",\n"
     "                     \"text\"|\"url\",\"caption\",\"filename\",\"mime\",\"id\"};\n"
     "                     one result line each, in input order\n"
-    "  --parallel N       messages in flight at once in a batch (default 8, 1..64)\n"
+    "  --parallel N       messages in flight at once in a batch (default "
+    SETTINGS_STR(SETTINGS_DEFAULT_PARALLEL) ", 1..64)\n"
     "  --resume           send again what a stopped console or send had queued but not\n"
     "                     finished (its outbox journal), with the same ids and bytes\n"
     "\n" CLI_COMMON_HELP
@@ -533,7 +534,7 @@ cmd_send(int argc, char **argv)
         return EXIT_BADINPUT;
     }
 
-    c.parallel = 8;
+    c.parallel = SETTINGS_DEFAULT_PARALLEL;
     if (parallel != NULL) {
         char *end;
         long p = strtol(parallel, &end, 10);
@@ -665,7 +666,8 @@ cmd_send(int argc, char **argv)
         free_ctx(&c);
         return EXIT_BADINPUT;
     }
-    c.loop = loop_new(c.t);
+    c.loop = loop_new();
+    transport_attach(c.t, c.loop);
     struct outbox_opts oo = {
         .endpoint = c.st.endpoint,
         .secret = c.st.secret,

@@ -12,7 +12,7 @@
 #include "jelou/cause.h"
 #include "jelou/utf8.h"
 #include "jelou/xalloc.h"
-#include "json_strict.h"
+#include "jelou/json.h"
 
 /* cJSON reads every number as a double, which holds every integer only below 2^53. */
 #define EXACT_LIMIT 9007199254740992.0
@@ -372,25 +372,11 @@ event_serialize(const struct event *e, size_t *len)
         cJSON *value = json_need(cJSON_AddObjectToObject(root, "value"));
         add_str(value, "id", m->id);
         add_str(value, "type", e->value_type ? e->value_type : msg_type_name(m->type));
-        cJSON *content = json_need(cJSON_AddObjectToObject(value, "content"));
-        /* A kind the console does not know keeps what it came with, body included. */
-        if (m->type == MSG_TEXT || m->type == MSG_NONE)
-            add_str(content, "body", m->body);
-        if (m->type != MSG_TEXT) {
-            add_str(content, "url", m->url);
-            add_str(content, "mime_type", m->mime);
-            add_str(content, "caption", m->caption);
-            add_str(content, "filename", m->filename);
-        }
+        json_add_content(value, m);
     }
 
-    char *printed = json_need(cJSON_PrintUnformatted(root));
+    char *out = json_print(root, len);
     cJSON_Delete(root);
-    /* cJSON has its own allocator hooks; hand the caller memory that free() owns. */
-    char *out = xstrdup(printed);
-    cJSON_free(printed);
-    if (len != NULL)
-        *len = strlen(out);
     return out;
 }
 

@@ -1,73 +1,20 @@
 /* The durable send history: one JSON line per finished send, read back on start. */
 #include "jelou/history.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "jelou/record.h"
 #include "jelou/cause.h"
+#include "jelou/paths.h"
 #include "jelou/xalloc.h"
-
-/* mkdir -p: every missing directory on the way is private, as the history is. */
-static int
-make_dirs(const char *dir, char **cause)
-{
-    char *path = xstrdup(dir);
-    struct stat st;
-
-    for (char *p = path + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        if (*p == '/' && p[-1] == '/')
-            continue; /* "a//b" names no empty directory */
-        char saved = *p;
-        *p = '\0';
-        if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-            int rc = cause_fail(cause, xasprintf("cannot create %s: %s", path, strerror(errno)));
-            free(path);
-            return rc;
-        }
-        *p = saved;
-        if (saved == '\0')
-            break;
-    }
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        int rc = cause_fail(cause, xasprintf("cannot use %s: not a directory", path));
-        free(path);
-        return rc;
-    }
-    free(path);
-    return 0;
-}
 
 char *
 history_default_path(char **cause)
 {
-    const char *state = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    char *dir, *path;
-
-    /* The XDG spec says a relative value is invalid and must be ignored. */
-    if (state != NULL && state[0] == '/') {
-        dir = xasprintf("%s/jelou-console", state);
-    } else if (home != NULL && home[0] == '/') {
-        dir = xasprintf("%s/.local/state/jelou-console", home);
-    } else {
-        cause_fail(cause, xstrdup("cannot place the history: neither XDG_STATE_HOME nor HOME "
-                            "is an absolute path"));
-        return NULL;
-    }
-    if (make_dirs(dir, cause) != 0) {
-        free(dir);
-        return NULL;
-    }
-    path = xasprintf("%s/history.jsonl", dir);
-    free(dir);
-    return path;
+    return paths_state_file("history.jsonl", "the history", cause);
 }
 
 int

@@ -17,6 +17,7 @@
 
 #include <microhttpd.h>
 
+#include "jelou/clock.h"
 #include "jelou/loop.h"
 #include "jelou/xalloc.h"
 
@@ -99,6 +100,29 @@ httpd_header(const struct httpd_request *req, const char *name)
     if (req == NULL || req->conn == NULL || name == NULL)
         return NULL;
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+/* Wiped: credentials should not linger in freed memory. */
+static void
+mhd_wipe_free(char *s)
+{
+    if (s != NULL) {
+        explicit_bzero(s, strlen(s));
+        MHD_free(s);
+    }
+}
+
+char *
+httpd_basic_credentials(const struct httpd_request *req)
+{
+    if (req == NULL || req->conn == NULL)
+        return NULL;
+    char *password = NULL;
+    char *user = MHD_basic_auth_get_username_password(req->conn, &password);
+    char *both = user != NULL && password != NULL ? xasprintf("%s:%s", user, password) : NULL;
+    mhd_wipe_free(user);
+    mhd_wipe_free(password);
+    return both;
 }
 
 static void
@@ -266,7 +290,7 @@ run_handler(struct request_state *rs, const char *url, const char *method)
     rs->content_type = resp.content_type ? xstrdup(resp.content_type) : NULL;
     rs->headers = resp.headers;
     if (resp.delay_ms > 0) {
-        rs->due = loop_now_ms() + resp.delay_ms;
+        rs->due = clock_mono_ms() + resp.delay_ms;
         rs->suspended = 1;
         rs->next_pending = d->pending;
         d->pending = rs;
@@ -347,7 +371,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
      * its bytes trickle in. */
     struct conn_state *cs = conn_state_of(conn);
     if (cs != NULL)
-        cs->head_due = loop_now_ms() + d->idle_ms;
+        cs->head_due = clock_mono_ms() + d->idle_ms;
     if (rs->suspended)
         pending_unlink(d, rs);
     buf_free(&rs->body);
@@ -368,7 +392,7 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         cs = xcalloc(1, sizeof *cs);
         cs->conn = conn;
-        cs->head_due = loop_now_ms() + d->head_ms;
+        cs->head_due = clock_mono_ms() + d->head_ms;
         cs->next = d->conns;
         if (d->conns != NULL)
             d->conns->prev = cs;
@@ -416,7 +440,7 @@ on_loop_timeout(void *arg)
         return 0;
     if (MHD_get_timeout(d->mhd, &t) == MHD_YES)
         ms = t > (MHD_UNSIGNED_LONG_LONG)LONG_MAX ? LONG_MAX : (long)t;
-    long long now = loop_now_ms();
+    long long now = clock_mono_ms();
     for (const struct conn_state *cs = d->conns; cs != NULL; cs = cs->next) {
         if (cs->head_due == 0)
             continue;
@@ -438,7 +462,7 @@ static void
 on_loop_ready(void *arg, short revents)
 {
     struct httpd *d = arg;
-    long long now = loop_now_ms();
+    long long now = clock_mono_ms();
     (void)revents;
 
     for (struct request_state **p = &d->pending; *p != NULL;) {

@@ -2,16 +2,16 @@
 #include "jelou/inbound.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 
+#include "jelou/clock.h"
 #include "jelou/event.h"
 #include "jelou/httpd.h"
+#include "jelou/idmap.h"
 #include "jelou/record.h"
 #include "jelou/sign.h"
 #include "jelou/utf8.h"
@@ -25,13 +25,6 @@
 /* How many event keys are remembered to spot a redelivery. A retry comes within minutes,
  * so the recent past is enough, and memory stays bounded however long the listener runs. */
 #define SEEN_MAX 10000
-#define SEEN_BUCKETS 16384
-
-struct seen_entry {
-    char *key;
-    uint64_t hash;
-    struct seen_entry *next;    /* in its bucket */
-};
 
 struct inbound {
     struct httpd *httpd;
@@ -46,54 +39,32 @@ struct inbound {
     struct inbound_stats stats;
     int journal_failing;        /* the last journal write failed (and was reported) */
     int quarantine_failing;     /* likewise for the quarantine file */
-    /* The seen keys: a ring in arrival order (the oldest goes first) plus hash chains. */
-    struct seen_entry ring[SEEN_MAX];
+    /* The seen keys: a ring in arrival order (the oldest goes first), indexed by seen. */
+    char *ring[SEEN_MAX];
     size_t ring_next;
     size_t ring_len;
-    struct seen_entry *buckets[SEEN_BUCKETS];
+    struct idmap *seen;
 };
-
-/* FNV-1a. Only signed bodies reach the table, so nobody can choose keys to flood it. */
-static uint64_t
-hash_key(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s != '\0'; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
 
 static int
 seen_has(const struct inbound *in, const char *key)
 {
-    uint64_t h = hash_key(key);
-    for (const struct seen_entry *e = in->buckets[h % SEEN_BUCKETS]; e != NULL; e = e->next) {
-        if (e->hash == h && strcmp(e->key, key) == 0)
-            return 1;
-    }
-    return 0;
+    return idmap_get(in->seen, key) != NULL;
 }
 
 static void
 seen_add(struct inbound *in, const char *key)
 {
-    struct seen_entry *slot = &in->ring[in->ring_next];
+    char **slot = &in->ring[in->ring_next];
 
     if (in->ring_len == SEEN_MAX) {
-        struct seen_entry **p = &in->buckets[slot->hash % SEEN_BUCKETS];
-        while (*p != slot)
-            p = &(*p)->next;
-        *p = slot->next;
-        free(slot->key);
+        idmap_del(in->seen, *slot);
+        free(*slot);
     } else {
         in->ring_len++;
     }
-    slot->key = xstrdup(key);
-    slot->hash = hash_key(key);
-    slot->next = in->buckets[slot->hash % SEEN_BUCKETS];
-    in->buckets[slot->hash % SEEN_BUCKETS] = slot;
+    *slot = xstrdup(key);
+    idmap_put(in->seen, *slot, *slot);
     in->ring_next = (in->ring_next + 1) % SEEN_MAX;
 }
 
@@ -125,18 +96,6 @@ inbound_seen(struct inbound *in, const struct event *ev)
     return known;
 }
 
-/* Equal strings, in a time that does not depend on where they differ. */
-static int
-token_equal(const char *got, const char *want)
-{
-    size_t gl = strlen(got), wl = strlen(want);
-    volatile unsigned char d = gl != wl;
-
-    for (size_t i = 0; i < wl; i++)
-        d |= (unsigned char)want[i] ^ (unsigned char)(i < gl ? got[i] : 0);
-    return d == 0;
-}
-
 static const char alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -161,43 +120,6 @@ base64_encode(const char *p, size_t n)
     return out;
 }
 
-/* Standard base64 of s into a new string; NULL when s is not base64 or hides a NUL. */
-static char *
-base64_decode(const char *s)
-{
-    size_t n = strlen(s);
-    char *out = xmalloc(n / 4 * 3 + 4);
-    size_t o = 0;
-    unsigned bits = 0, nbits = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '=') {
-            /* Padding ends the data: only more padding may follow. */
-            if (strspn(s + i, "=") != n - i) {
-                free(out);
-                return NULL;
-            }
-            break;
-        }
-        const char *p = strchr(alphabet, s[i]);
-        if (p == NULL) {
-            free(out);
-            return NULL;
-        }
-        bits = (bits << 6) | (unsigned)(p - alphabet);
-        nbits += 6;
-        if (nbits >= 8) {
-            nbits -= 8;
-            out[o++] = (char)((bits >> nbits) & 0xff);
-        }
-    }
-    out[o] = '\0';
-    if (memchr(out, '\0', o) != NULL) {
-        free(out);
-        return NULL;
-    }
-    return out;
-}
-
 static int
 token_ok(const struct inbound *in, const struct httpd_request *req)
 {
@@ -209,30 +131,19 @@ token_ok(const struct inbound *in, const struct httpd_request *req)
         auth += 7;
         while (*auth == ' ')
             auth++;
-        ok |= token_equal(auth, in->token);
+        ok |= sign_equal(auth, in->token);
     } else if (auth != NULL && strncasecmp(auth, "Basic ", 6) == 0) {
         /* A token of the form user:password also stands for Basic credentials. */
-        auth += 6;
-        while (*auth == ' ')
-            auth++;
-        char *plain = base64_decode(auth);
+        char *plain = httpd_basic_credentials(req);
         if (plain != NULL) {
-            ok |= token_equal(plain, in->token);
+            ok |= sign_equal(plain, in->token);
             explicit_bzero(plain, strlen(plain));
             free(plain);
         }
     }
     if (key != NULL)
-        ok |= token_equal(key, in->token);
+        ok |= sign_equal(key, in->token);
     return ok;
-}
-
-static long long
-unix_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* What the listener has to say (a journal that fails, an event it could not read) goes to
@@ -253,7 +164,7 @@ journal(struct inbound *in, const struct event *ev, const struct httpd_request *
         return 0;
     const char *id = ev->kind == EV_MESSAGE && ev->msg ? ev->msg->id : ev->conversation;
     struct record *r = record_new();
-    record_int(r, "time", unix_ms());
+    record_int(r, "time", clock_wall_ms());
     record_str(r, "event", ev->name);
     record_str(r, "id", id);
     record_str(r, "room", ev->room);
@@ -281,7 +192,7 @@ static int
 quarantine(struct inbound *in, const struct httpd_request *req, const char *reason)
 {
     struct record *r = record_new();
-    record_int(r, "time", unix_ms());
+    record_int(r, "time", clock_wall_ms());
     record_str(r, "reason", reason);
     record_strn(r, "body", req->body, req->body_len);
     /* "body" is text: bytes that are not UTF-8 (or a NUL) are only exact in base64. */
@@ -457,6 +368,7 @@ inbound_new(struct loop *l, const struct inbound_opts *o, inbound_fn fn, void *a
     in->fn = fn;
     in->notice = o->notice;
     in->arg = arg;
+    in->seen = idmap_new();
 
     struct httpd_opts ho = {
         .addr = o->addr ? o->addr : INBOUND_DEFAULT_ADDR,
@@ -503,7 +415,8 @@ inbound_free(struct inbound *in)
         return;
     httpd_free(in->httpd);
     for (size_t i = 0; i < in->ring_len; i++)
-        free(in->ring[i].key);
+        free(in->ring[i]);
+    idmap_free(in->seen);
     free(in->path);
     wipe_free(in->secret);
     wipe_free(in->token);

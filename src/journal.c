@@ -55,7 +55,8 @@
 #include <unistd.h>
 
 #include "jelou/cause.h"
-#include "jelou/history.h"
+#include "jelou/clock.h"
+#include "jelou/paths.h"
 #include "jelou/idmap.h"
 #include "jelou/record.h"
 #include "jelou/xalloc.h"
@@ -100,12 +101,9 @@ struct journal {
 char *
 journal_default_dir(char **cause)
 {
-    char *hist = history_default_path(cause);
-    if (hist == NULL)
+    char *dir = paths_state_file("outbox", "the outbox journal", cause);
+    if (dir == NULL)
         return NULL;
-    *strrchr(hist, '/') = '\0';
-    char *dir = xasprintf("%s/outbox", hist);
-    free(hist);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         cause_fail(cause, xasprintf("cannot create %s: %s", dir, strerror(errno)));
         free(dir);
@@ -137,14 +135,6 @@ journal_open(const char *dir, char **cause)
     j->path = path;
     j->by_id = idmap_new();
     return j;
-}
-
-static long long
-mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Writes len bytes at off; *done says how many made it. 0, or an errno value. */
@@ -195,21 +185,13 @@ append(struct journal *j, char *line, off_t *at, char **cause)
     return 0;
 }
 
-static long long
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 journal_queued(struct journal *j, const char *id, const char *room, const char *user,
                const char *type, const char *body, size_t len, char **cause)
 {
     struct record *r = record_new();
     record_str(r, "op", OP_QUEUED);
-    record_int(r, "time", now_ms());
+    record_int(r, "time", clock_wall_ms());
     record_str(r, "id", id);
     record_str(r, "room", room);
     record_str(r, "user", user);
@@ -256,7 +238,7 @@ journal_state(struct journal *j, const char *id, const char *state, int attempt,
 {
     struct record *r = record_new();
     record_str(r, "op", "state");
-    record_int(r, "time", now_ms());
+    record_int(r, "time", clock_wall_ms());
     record_str(r, "id", id);
     record_str(r, "state", state);
     record_int(r, "attempt", attempt);
@@ -355,10 +337,10 @@ journal_sync(struct journal *j, char **cause)
 {
     if (j == NULL)
         return 0;
-    if (j->lost && mono_ms() >= j->rewrite_at) {
+    if (j->lost && clock_mono_ms() >= j->rewrite_at) {
         /* Already reported when it happened: only the next attempt is scheduled here. */
         if (rewrite(j, NULL) != 0)
-            j->rewrite_at = mono_ms() + REWRITE_EVERY_MS;
+            j->rewrite_at = clock_mono_ms() + REWRITE_EVERY_MS;
     }
     if (!j->dirty)
         return 0;

@@ -1,16 +1,16 @@
-/* The single wait point: fds, timers and signals, waited on through the transport. */
+/* The single wait point: fds, timers and signals, waited on with poll(2) or a poller. */
 #include "jelou/loop.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "jelou/transport.h"
+#include "jelou/clock.h"
 #include "jelou/xalloc.h"
 
 struct source {
@@ -33,7 +33,9 @@ struct sig_watch {
 };
 
 struct loop {
-    struct transport *t;
+    struct loop_poller poller;
+    int has_poller;
+    int wake_pipe[2];       /* wakes a poll(2) wait; unused while a poller waits */
     struct source *src;
     size_t n;
     size_t cap;
@@ -46,21 +48,23 @@ struct loop {
 /* A signal handler can only reach the loop through a global: one process, one loop. */
 static int sig_pipe[2] = {-1, -1};
 
-long long
-loop_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct loop *
-loop_new(struct transport *t)
+loop_new(void)
 {
     struct loop *l = xcalloc(1, sizeof *l);
-    l->t = t;
     l->sig_source = -1;
+    /* Without it loop_wake cannot reach a poll(2) wait; everything else still works. */
+    if (pipe2(l->wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+        l->wake_pipe[0] = l->wake_pipe[1] = -1;
     return l;
+}
+
+void
+loop_set_poller(struct loop *l, const struct loop_poller *p)
+{
+    l->has_poller = p != NULL;
+    if (p != NULL)
+        l->poller = *p;
 }
 
 void
@@ -74,6 +78,10 @@ loop_free(struct loop *l)
         close(sig_pipe[0]);
         close(sig_pipe[1]);
         sig_pipe[0] = sig_pipe[1] = -1;
+    }
+    if (l->wake_pipe[0] >= 0) {
+        close(l->wake_pipe[0]);
+        close(l->wake_pipe[1]);
     }
     free(l->sigs);
     free(l->src);
@@ -123,7 +131,7 @@ loop_after(struct loop *l, long ms, void (*fn)(void *arg), void *arg)
 {
     int id = loop_add(l, -1, 0, NULL, NULL, arg);
     struct source *s = find_source(l, id);
-    s->due = loop_now_ms() + (ms > 0 ? ms : 0);
+    s->due = clock_mono_ms() + (ms > 0 ? ms : 0);
     s->after = fn;
     return id;
 }
@@ -179,7 +187,32 @@ loop_on_signal(struct loop *l, int signo, loop_signal_fn fn, void *arg)
 void
 loop_wake(struct loop *l)
 {
-    transport_wake(l->t);
+    if (l->has_poller) {
+        l->poller.wake(l->poller.arg);
+    } else if (l->wake_pipe[1] >= 0 && write(l->wake_pipe[1], "", 1) < 0) {
+        /* The pipe is full: a wake-up is already pending. */
+    }
+}
+
+/* poll(2) on the fds plus the wake pipe, for a loop without a poller. */
+static void
+poll_wait(struct loop *l, const int *fds, const short *events, short *revents, unsigned n,
+          long timeout_ms)
+{
+    struct pollfd *p = xcalloc(n + 1, sizeof *p);
+    for (unsigned i = 0; i < n; i++)
+        p[i] = (struct pollfd){.fd = fds[i], .events = events[i]};
+    p[n] = (struct pollfd){.fd = l->wake_pipe[0], .events = POLLIN};
+    int ms = timeout_ms < 0 ? -1 : timeout_ms > INT_MAX ? INT_MAX : (int)timeout_ms;
+    int rc = poll(p, n + 1, ms);
+    for (unsigned i = 0; i < n; i++)
+        revents[i] = rc > 0 ? p[i].revents : 0;
+    if (rc > 0 && p[n].revents != 0) {
+        char drain[64];
+        while (read(l->wake_pipe[0], drain, sizeof drain) > 0)
+            continue;
+    }
+    free(p);
 }
 
 static long
@@ -216,8 +249,10 @@ compact(struct loop *l)
 void
 loop_run_once(struct loop *l, long max_wait_ms)
 {
-    long long now = loop_now_ms();
-    long wait = min_timeout(max_wait_ms, transport_timeout_ms(l->t));
+    long long now = clock_mono_ms();
+    long wait = max_wait_ms;
+    if (l->has_poller)
+        wait = min_timeout(wait, l->poller.timeout_ms(l->poller.arg));
     size_t nfd = 0;
 
     for (size_t i = 0; i < l->n; i++) {
@@ -242,7 +277,10 @@ loop_run_once(struct loop *l, long max_wait_ms)
         k++;
     }
 
-    transport_wait(l->t, fds, events, revents, (unsigned)nfd, wait);
+    if (l->has_poller)
+        l->poller.wait(l->poller.arg, fds, events, revents, (unsigned)nfd, wait);
+    else
+        poll_wait(l, fds, events, revents, (unsigned)nfd, wait);
 
     /* Handlers may add or remove sources: look each one up again by id. */
     for (k = 0; k < nfd; k++) {
@@ -257,7 +295,7 @@ loop_run_once(struct loop *l, long max_wait_ms)
     free(revents);
     free(ids);
 
-    now = loop_now_ms();
+    now = clock_mono_ms();
     size_t n = l->n;
     for (size_t i = 0; i < n && i < l->n; i++) {
         struct source *s = &l->src[i];
@@ -273,6 +311,7 @@ loop_run_once(struct loop *l, long max_wait_ms)
         }
     }
 
-    transport_perform(l->t);
+    if (l->has_poller)
+        l->poller.perform(l->poller.arg);
     compact(l);
 }

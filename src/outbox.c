@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jelou/journal.h"
+#include "jelou/settings.h"
 #include "jelou/sign.h"
 #include "jelou/text.h"
 #include "jelou/transport.h"
@@ -33,22 +34,6 @@ struct outbox {
     int journal_failing;         /* the last journal write failed: say so once */
 };
 
-const char *
-send_state_name(enum send_state s)
-{
-    switch (s) {
-    case SEND_QUEUED:
-        return "queued";
-    case SEND_SENDING:
-        return "sending";
-    case SEND_ACCEPTED:
-        return "accepted";
-    case SEND_FAILED:
-        return "failed";
-    }
-    return "?";
-}
-
 int
 outbox_seal(const struct message *m, const char *secret, char **body, size_t *len,
             char sig[SIGN_HEADER_LEN + 1], char **cause)
@@ -73,7 +58,7 @@ outbox_new(struct transport *t, const struct outbox_opts *o, outbox_change_fn ch
     ob->endpoint = xstrdup(o->endpoint);
     ob->secret = xstrdup(o->secret);
     ob->max_attempts = o->max_attempts > 0 ? o->max_attempts : 1;
-    ob->parallel = o->parallel > 0 ? o->parallel : 8;
+    ob->parallel = o->parallel > 0 ? o->parallel : SETTINGS_DEFAULT_PARALLEL;
     ob->change = change;
     ob->arg = arg;
     ob->journal = o->journal;

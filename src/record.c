@@ -14,7 +14,7 @@
 #include "jelou/cause.h"
 #include "jelou/utf8.h"
 #include "jelou/xalloc.h"
-#include "json_strict.h"
+#include "jelou/json.h"
 
 struct record {
     cJSON *obj;
@@ -56,27 +56,6 @@ record_str(struct record *r, const char *key, const char *value)
         record_strn(r, key, value, strlen(value));
 }
 
-/* Bytes that are not UTF-8 (and NUL, which cJSON cannot carry) become U+FFFD one byte at a
- * time, so a log line about bad input is still a valid JSON line. */
-static char *
-sanitize(const char *s, size_t n)
-{
-    struct buf b = {0};
-
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-        if (len <= n - i && utf8_valid(s + i, len)) {
-            buf_append(&b, s + i, len);
-            i += len;
-        } else {
-            buf_appends(&b, "\xef\xbf\xbd");
-            i++;
-        }
-    }
-    return buf_take(&b);
-}
-
 void
 record_strn(struct record *r, const char *key, const char *value, size_t n)
 {
@@ -86,7 +65,9 @@ record_strn(struct record *r, const char *key, const char *value, size_t n)
         put(r, key, cJSON_CreateNull());
         return;
     }
-    copy = utf8_valid(value, n) ? xstrndup(value, n) : sanitize(value, n);
+    /* Bad bytes (and NUL, which cJSON cannot carry) become U+FFFD, so a log line about bad
+     * input is still a valid JSON line. */
+    copy = utf8_valid(value, n) ? xstrndup(value, n) : utf8_repair(value, n);
     put(r, key, cJSON_CreateString(copy));
     free(copy);
 }
@@ -129,14 +110,9 @@ record_raw(struct record *r, const char *key, const char *json)
 char *
 record_finish(struct record *r)
 {
-    char *printed, *out;
-
     if (r == NULL)
         return NULL;
-    printed = json_need(cJSON_PrintUnformatted(r->obj));
-    /* cJSON has its own allocator hooks; hand the caller memory that free() owns. */
-    out = xstrdup(printed);
-    cJSON_free(printed);
+    char *out = json_print(r->obj, NULL);
     cJSON_Delete(r->obj);
     free(r);
     return out;

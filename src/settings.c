@@ -17,15 +17,13 @@
 
 #include "jelou/url.h"
 #include "jelou/cause.h"
+#include "jelou/paths.h"
 #include "jelou/rest.h"
 #include "jelou/xalloc.h"
 
 #define PRIVATE_FILE_MAX 4096
 /* A config file is a few dozen lines; anything near this is not one (or is /dev/zero). */
 #define CONFIG_FILE_MAX (64 * 1024)
-#define DEFAULT_ATTEMPTS 3
-#define DEFAULT_TIMEOUT_S 30
-#define DEFAULT_CONNECT_TIMEOUT_S 10
 
 enum cfg_key {
     K_ENDPOINT,
@@ -143,8 +141,8 @@ read_line(char *str, int num, void *stream)
 char *
 settings_resolve_path(const char *config_path, const char *value)
 {
-    const char *home = getenv("HOME");
-    if (value[0] == '~' && value[1] == '/' && home != NULL && *home != '\0')
+    const char *home = paths_home();
+    if (value[0] == '~' && value[1] == '/' && home != NULL)
         return xasprintf("%s%s", home, value + 1);
     const char *slash = strrchr(config_path, '/');
     if (value[0] == '/' || slash == NULL)
@@ -251,19 +249,6 @@ config_read(struct config *cfg, const char *path, int must_exist, char **cause)
     if (c.error != NULL)
         return cause_fail(cause, c.error);
     return 0;
-}
-
-static char *
-default_config_path(void)
-{
-    /* XDG says relative values are invalid and are to be ignored. */
-    const char *xdg = getenv("XDG_CONFIG_HOME");
-    if (xdg != NULL && xdg[0] == '/')
-        return xasprintf("%s/jelou-console/config", xdg);
-    const char *home = getenv("HOME");
-    if (home != NULL && *home != '\0')
-        return xasprintf("%s/.config/jelou-console/config", home);
-    return NULL;
 }
 
 /* The highest-precedence source that gives a value: flag, then environment, then config. */
@@ -428,13 +413,14 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
         goto out;
     }
 
-    if (take_number(&n, DEFAULT_ATTEMPTS, 1, 10, "", &ch[K_ATTEMPTS], cause) != 0)
+    if (take_number(&n, SETTINGS_DEFAULT_ATTEMPTS, 1, 10, "", &ch[K_ATTEMPTS], cause) != 0)
         goto out;
     s->attempts = (int)n;
-    if (take_number(&n, DEFAULT_TIMEOUT_S, 1, 600, "of seconds ", &ch[K_TIMEOUT], cause) != 0)
+    if (take_number(&n, SETTINGS_DEFAULT_TIMEOUT_S, 1, 600, "of seconds ", &ch[K_TIMEOUT],
+                    cause) != 0)
         goto out;
     s->timeout_ms = n * 1000;
-    if (take_number(&n, DEFAULT_CONNECT_TIMEOUT_S, 1, 600, "of seconds ",
+    if (take_number(&n, SETTINGS_DEFAULT_CONNECT_TIMEOUT_S, 1, 600, "of seconds ",
                     &ch[K_CONNECT_TIMEOUT], cause) != 0)
         goto out;
     s->connect_timeout_ms = n * 1000;
@@ -460,7 +446,7 @@ settings_load(struct settings *s, const struct settings_flags *f, char **cause)
     if (f->config != NULL) {
         rc = config_read(&cfg, f->config, 1, cause);
     } else {
-        char *path = default_config_path();
+        char *path = paths_config_file("config");
         rc = path != NULL ? config_read(&cfg, path, 0, cause) : 0;
         free(path);
     }
@@ -721,7 +707,7 @@ settings_config_path(const struct settings_flags *f)
 {
     if (f != NULL && f->config != NULL)
         return xstrdup(f->config);
-    return default_config_path();
+    return paths_config_file("config");
 }
 
 void

@@ -12,6 +12,7 @@
 #define SPACE " \t\r\n"
 
 /* How much of an unknown command is quoted back, so that the cause stays one short line. */
+/* A typo quoted back on screen is cut this short (never inside a character). */
 #define NAME_MAX_SHOWN 24
 
 enum shape {
@@ -63,28 +64,6 @@ rest_of(const char *p)
     while (n > 0 && strchr(SPACE, p[n - 1]) != NULL)
         n--;
     return n ? xstrndup(p, n) : NULL;
-}
-
-/* A typo quoted back on screen: control bytes shown as '?', long names cut (never inside
- * a UTF-8 character). */
-static char *
-shown_name(const char *s, size_t n)
-{
-    size_t cut = n;
-    char *out;
-
-    if (cut > NAME_MAX_SHOWN) {
-        cut = NAME_MAX_SHOWN;
-        while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
-            cut--;
-    }
-    out = xmalloc(cut + 4);
-    for (size_t i = 0; i < cut; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    strcpy(out + cut, cut < n ? "..." : "");
-    return out;
 }
 
 static int
@@ -203,7 +182,7 @@ slash_parse(const char *text, struct slash *out, char **plain, char **cause)
         }
         return 1;
     }
-    char *shown = shown_name(p, n);
+    char *shown = cause_excerpt_max(p, n, NAME_MAX_SHOWN);
     int rc = cause_fail(cause, xasprintf("unknown command /%s; /help lists them", shown));
     free(shown);
     return rc;

@@ -5,68 +5,13 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "jelou/utf8.h"
 #include "jelou/xalloc.h"
 
-#define BAD_CHAR UINT32_MAX
+#define BAD_CHAR UTF8_BAD
 
 /* U+FFFD, what every unsafe or undecodable character is drawn as. */
 static const char replacement[] = "\xef\xbf\xbd";
-
-/* Strict UTF-8 (Unicode table 3-7) rather than mbrtowc: remote text is hostile, and what
- * counts as one character must not depend on the C library's leniency with overlongs,
- * surrogates or truncated sequences. An invalid byte is a character of its own. */
-static size_t
-decode(const char *s, size_t n, uint32_t *cp)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    unsigned char c, lo = 0x80, hi = 0xbf;
-    size_t len;
-    uint32_t v;
-
-    if (n == 0) {
-        *cp = BAD_CHAR;
-        return 0;
-    }
-    c = p[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        v = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        v = c & 0x0f;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        v = c & 0x07;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else {
-        *cp = BAD_CHAR;
-        return 1;
-    }
-    if (n < len || p[1] < lo || p[1] > hi) {
-        *cp = BAD_CHAR;
-        return 1;
-    }
-    v = (v << 6) | (p[1] & 0x3f);
-    for (size_t k = 2; k < len; k++) {
-        if (p[k] < 0x80 || p[k] > 0xbf) {
-            *cp = BAD_CHAR;
-            return 1;
-        }
-        v = (v << 6) | (p[k] & 0x3f);
-    }
-    *cp = v;
-    return len;
-}
 
 /* Characters a terminal may act on instead of drawing: C0 (ESC starts CSI/OSC, OSC 52
  * writes the clipboard), DEL, C1 (U+009B is an 8-bit CSI for some terminals) and the bidi
@@ -106,7 +51,7 @@ size_t
 text_cluster(const char *s, size_t n, int *width, size_t *shown)
 {
     uint32_t cp;
-    size_t i = decode(s, n, &cp), chars = 1;
+    size_t i = utf8_decode(s, n, &cp), chars = 1;
     int w = char_width(cp);
 
     if (shown != NULL)
@@ -118,7 +63,7 @@ text_cluster(const char *s, size_t n, int *width, size_t *shown)
     int after_zwj = cp == ZWJ;
     while (i < n) {
         uint32_t next;
-        size_t len = decode(s + i, n - i, &next);
+        size_t len = utf8_decode(s + i, n - i, &next);
         if (is_unsafe(next))
             break;
         if (!(after_zwj && next >= 0x80) && char_width(next) != 0)
@@ -171,7 +116,7 @@ size_t
 text_char_len(const char *s, size_t n)
 {
     uint32_t cp;
-    return decode(s, n, &cp);
+    return utf8_decode(s, n, &cp);
 }
 
 char *
@@ -183,7 +128,7 @@ text_sanitize(const char *s, size_t n, int keep_newlines)
     buf_append(&out, "", 0);
     while (i < n) {
         uint32_t cp;
-        size_t len = decode(s + i, n - i, &cp);
+        size_t len = utf8_decode(s + i, n - i, &cp);
         if (cp == '\n' || cp == '\t')
             buf_append(&out, keep_newlines ? s + i : " ", 1);
         else if (is_unsafe(cp))

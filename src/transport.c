@@ -11,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jelou/clock.h"
 #include "jelou/loop.h"
+#include "jelou/settings.h"
 #include "jelou/text.h"
 #include "jelou/xalloc.h"
 
@@ -133,9 +135,9 @@ transport_new(const struct transport_opts *o, char **cause)
     if (t->o.max_attempts < 1)
         t->o.max_attempts = 1;
     if (t->o.connect_timeout_ms <= 0)
-        t->o.connect_timeout_ms = 10000;
+        t->o.connect_timeout_ms = SETTINGS_DEFAULT_CONNECT_TIMEOUT_S * 1000L;
     if (t->o.timeout_ms <= 0)
-        t->o.timeout_ms = 30000;
+        t->o.timeout_ms = SETTINGS_DEFAULT_TIMEOUT_S * 1000L;
     if (t->o.backoff_ms <= 0)
         t->o.backoff_ms = 500;
     if (t->o.backoff_max_ms <= 0)
@@ -153,7 +155,7 @@ transport_new(const struct transport_opts *o, char **cause)
         return NULL;
     }
     transport_set_ca_pem(t, o ? o->ca_pem : NULL);
-    t->seed = (unsigned int)(loop_now_ms() ^ (long long)getpid());
+    t->seed = (unsigned int)(clock_mono_ms() ^ (long long)getpid());
     /* Keep a few connections per host open so consecutive sends reuse them. */
     curl_multi_setopt(t->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
     curl_multi_setopt(t->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
@@ -272,9 +274,7 @@ parse_retry_after(const char *v, size_t len)
     time_t when = curl_getdate(text, NULL);
     if (when == (time_t)-1)
         return -1;
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    long long ms = (long long)(when - now.tv_sec) * 1000 - now.tv_nsec / 1000000;
+    long long ms = (long long)when * 1000 - clock_wall_ms();
     return ms <= 0 ? 0 : ms > day_ms ? day_ms : (long)ms;
 }
 
@@ -442,10 +442,11 @@ from_curl_events(short c)
     return ev;
 }
 
-int
-transport_wait(struct transport *t, const int *fds, const short *events, short *revents,
-               unsigned n, long timeout_ms)
+static int
+transport_wait(void *arg, const int *fds, const short *events, short *revents, unsigned n,
+               long timeout_ms)
 {
+    struct transport *t = arg;
     struct curl_waitfd *w = xcalloc(n, sizeof *w);
     for (unsigned i = 0; i < n; i++) {
         w[i].fd = fds[i];
@@ -460,16 +461,18 @@ transport_wait(struct transport *t, const int *fds, const short *events, short *
     return rc == CURLM_OK ? 0 : -1;
 }
 
-void
-transport_wake(struct transport *t)
+static void
+transport_wake(void *arg)
 {
+    struct transport *t = arg;
     curl_multi_wakeup(t->multi);
 }
 
-long
-transport_timeout_ms(struct transport *t)
+static long
+transport_timeout_ms(void *arg)
 {
-    long long now = loop_now_ms();
+    const struct transport *t = arg;
+    long long now = clock_mono_ms();
     long best = -1;
     for (struct treq *q = t->reqs; q; q = q->next) {
         if (q->due == 0)
@@ -540,7 +543,7 @@ finish(struct treq *q, CURLcode code)
         long delay = backoff_ms(t, q->attempts);
         if (asked > delay)
             delay = asked;
-        q->due = loop_now_ms() + delay;
+        q->due = clock_mono_ms() + delay;
         if (q->on_wait) {
             struct transport_wait w = {
                 .attempt = q->attempts,
@@ -591,9 +594,10 @@ finish(struct treq *q, CURLcode code)
     treq_free(q);
 }
 
-void
-transport_perform(struct transport *t)
+static void
+transport_perform(void *arg)
 {
+    struct transport *t = arg;
     /* Until nothing changes: a transfer that ends in the perform after a retry starts must
      * be read now, or the loop would wait on a transfer that is already over. */
     for (;;) {
@@ -614,7 +618,7 @@ transport_perform(struct transport *t)
             }
         }
 
-        long long now = loop_now_ms();
+        long long now = clock_mono_ms();
         int started = 0;
         for (struct treq *q = t->reqs; q; q = q->next) {
             if (q->due != 0 && q->due <= now) {
@@ -625,4 +629,17 @@ transport_perform(struct transport *t)
         if (!started && !done)
             return;
     }
+}
+
+void
+transport_attach(struct transport *t, struct loop *l)
+{
+    const struct loop_poller p = {
+        .wait = transport_wait,
+        .wake = transport_wake,
+        .timeout_ms = transport_timeout_ms,
+        .perform = transport_perform,
+        .arg = t,
+    };
+    loop_set_poller(l, &p);
 }

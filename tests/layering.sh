@@ -31,7 +31,7 @@ only_in 'openssl/' 'src/sign.c'
 only_in 'magic\.h' 'src/mime.c'
 only_in 'microhttpd\.h' 'src/httpd.c'
 only_in 'ini\.h' 'src/settings.c'
-only_in 'cjson/|cJSON\.h' 'src/message.c' 'src/record.c' 'src/event.c'
+only_in 'cjson/|cJSON\.h' 'src/json.c' 'src/message.c' 'src/record.c' 'src/event.c'
 
 # src/ and sandbox/ never reach into ui/.
 if grep -rnE '#[[:space:]]*include[[:space:]]*"(\.\./)?ui/' $core_dirs 2>/dev/null; then

@@ -21,14 +21,6 @@
 #include "app_impl.h"
 #include "backend.h"
 
-long long
-wall_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 void
 set_status(struct app *a, int error, const char *fmt, ...)
 {
@@ -151,7 +143,7 @@ app_run(const struct app_opts *o)
         }
         /* Nothing is drawn while the editor owns the terminal. */
         if (a->dirty && a->editor == NULL) {
-            a->u.now_ms = wall_ms();
+            a->u.now_ms = clock_wall_ms();
             a->u.outbox_busy = a->be->ops->busy(a->be->ctx);
             ui_draw(&a->u, &a->term);
             a->dirty = 0;

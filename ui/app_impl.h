@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "jelou/catalog.h"
+#include "jelou/clock.h"
 #include "jelou/demo.h"
 #include "jelou/xalloc.h"
 #include "jelou/replies.h"
@@ -70,7 +71,6 @@ struct app {
 };
 
 /* app.c: the loop glue, the status line, which room is on screen. */
-long long wall_ms(void);
 void set_status(struct app *a, int error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void clear_status(struct app *a);

@@ -122,7 +122,7 @@ backend_direct_new(struct settings *st, struct transport *t, struct journal *jou
         .endpoint = st->endpoint,
         .secret = st->secret,
         .max_attempts = st->attempts,
-        .parallel = 8,
+        .parallel = SETTINGS_DEFAULT_PARALLEL,
         .journal = journal,
     };
     d->st = st;

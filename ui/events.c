@@ -16,7 +16,7 @@ void
 on_event(void *arg, const struct event *ev, int duplicate)
 {
     struct app *a = arg;
-    long long when = ev->timestamp_ms ? ev->timestamp_ms : wall_ms();
+    long long when = ev->timestamp_ms ? ev->timestamp_ms : clock_wall_ms();
     if (duplicate)
         return; /* shown the first time */
     a->dirty = 1;
@@ -64,7 +64,7 @@ on_rest(void *arg, const struct rest_result *res)
     } else if (call->cmd == SLASH_CLOSE && r != NULL) {
         r->state = ROOM_CLOSED;
         xstrset(&r->close_reason, "closed_by_operator");
-        room_add_note(r, wall_ms(), xstrdup("you closed the conversation"));
+        room_add_note(r, clock_wall_ms(), xstrdup("you closed the conversation"));
         set_status(a, 0, "conversation with %s closed", r->name ? r->name : call->user);
     } else if (call->cmd == SLASH_START) {
         if (ans && ans->room) {

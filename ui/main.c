@@ -85,9 +85,9 @@ console(int argc, char **argv)
             /* The demo needs none of the user's settings: a broken one must not stop it. */
             free(cause);
             settings_clear(&st);
-            st.attempts = 3;
-            st.timeout_ms = 30000;
-            st.connect_timeout_ms = 10000;
+            st.attempts = SETTINGS_DEFAULT_ATTEMPTS;
+            st.timeout_ms = SETTINGS_DEFAULT_TIMEOUT_S * 1000;
+            st.connect_timeout_ms = SETTINGS_DEFAULT_CONNECT_TIMEOUT_S * 1000;
         }
     } else {
         if (cli_load_settings(&st, &flags, 1) != 0) {

@@ -91,7 +91,7 @@ send_message(struct app *a, struct room *r, struct message *m)
     xstrset(&m->bot, r->bot ? r->bot : a->st->bot);
     if (m->id == NULL)
         m->id = sign_uuid4();
-    struct chat_msg *c = chat_msg_of(m, wall_ms());
+    struct chat_msg *c = chat_msg_of(m, clock_wall_ms());
     struct outbox_entry *e = a->be->ops->send(a->be->ctx, m, &cause);
     if (e == NULL) {
         set_status(a, 1, "not sent: %s", cause);

@@ -12,6 +12,7 @@
 #include "jelou/journal.h"
 #include "jelou/loop.h"
 #include "jelou/outbox.h"
+#include "jelou/paths.h"
 #include "jelou/session.h"
 #include "jelou/settings.h"
 #include "jelou/transport.h"
@@ -166,29 +167,17 @@ load_older(struct app *a, struct room *r)
     }
 }
 
-static char *
-config_file(const char *name)
-{
-    const char *xdg = getenv("XDG_CONFIG_HOME");
-    const char *home = getenv("HOME");
-    if (xdg && xdg[0] == '/')
-        return xasprintf("%s/jelou-console/%s", xdg, name);
-    if (home && home[0])
-        return xasprintf("%s/.config/jelou-console/%s", home, name);
-    return NULL;
-}
-
 static void
 load_lists(struct app *a)
 {
     char *cause = NULL;
-    char *path = config_file("replies");
+    char *path = paths_config_file("replies");
     if (path && replies_load(path, &a->replies, &cause) != 0) {
         set_status(a, 1, "%s", cause);
         free(cause);
     }
     free(path);
-    path = config_file("media");
+    path = paths_config_file("media");
     if (path && catalog_load(path, &a->cat, &cause) != 0) {
         set_status(a, 1, "%s", cause);
         free(cause);
@@ -231,17 +220,16 @@ app_start(struct app *a, const struct app_opts *o, char **cause)
     a->t = transport_new(&to, cause);
     if (a->t == NULL)
         return -1;
-    a->loop = loop_new(a->t);
+    a->loop = loop_new();
+    transport_attach(a->t, a->loop);
 
     /* History and the event journal live in the state directory; the demo keeps its own. */
-    char *hist = history_default_path(cause);
+    char *hist = paths_state_dir("the history", cause);
     if (hist == NULL) {
         set_status(a, 1, "history and journal disabled: %s", *cause);
         free(*cause);
         *cause = NULL;
     } else {
-        char *slash = strrchr(hist, '/');
-        *slash = '\0';
         a->history_path = xasprintf("%s/%shistory.jsonl", hist, o->demo ? "demo-" : "");
         a->events_path = xasprintf("%s/%sevents.jsonl", hist, o->demo ? "demo-" : "");
         a->unread_path = xasprintf("%s/%sunread-events.jsonl", hist, o->demo ? "demo-" : "");
@@ -268,7 +256,7 @@ app_start(struct app *a, const struct app_opts *o, char **cause)
         xstrset(&a->st->rest_base, a->demo.rest_base);
         xstrset(&a->st->project, "demo-project");
         xstrset(&a->st->bot, "demo-bot");
-        if (demo_load_rooms(o->demo_dir, a->u.s, wall_ms(), cause) != 0 ||
+        if (demo_load_rooms(o->demo_dir, a->u.s, clock_wall_ms(), cause) != 0 ||
             demo_load_catalog(o->demo_dir, a->demo.media_base, &a->cat, cause) != 0)
             return -1;
         load_lists(a);

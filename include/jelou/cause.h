@@ -10,5 +10,7 @@ int cause_fail(char **cause, char *msg);
 /* A printable, bounded copy of s[0..n) to quote in a cause: control bytes become '?', and
  * input over 60 bytes is cut on a character boundary and marked with "...". */
 char *cause_excerpt(const char *s, size_t n);
+/* The same, cut at max bytes instead of 60. */
+char *cause_excerpt_max(const char *s, size_t n, size_t max);
 
 #endif

@@ -5,7 +5,6 @@
 #include <stddef.h>
 
 #include "jelou/message.h"
-#include "jelou/outbox.h"
 
 struct history_entry {
     long long time_ms;

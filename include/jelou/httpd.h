@@ -18,6 +18,10 @@ struct httpd_request {
 /* A request header (case-insensitive name), or NULL. */
 const char *httpd_header(const struct httpd_request *req, const char *name);
 
+/* The request's Authorization: Basic credentials as "user:password" (newly allocated; wipe
+ * before freeing), or NULL when there are none or they do not decode. */
+char *httpd_basic_credentials(const struct httpd_request *req);
+
 struct httpd_response {
     int status;
     char *body;            /* malloc'd; freed by the server; may be NULL */

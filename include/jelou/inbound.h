@@ -4,12 +4,14 @@
 
 #include <stddef.h>
 
+#include "jelou/settings.h"
+
 struct event;
 struct loop;
 struct inbound;
 
-#define INBOUND_DEFAULT_LISTEN "127.0.0.1:8787"
-#define INBOUND_DEFAULT_PATH "/jelou/webhook"
+#define INBOUND_DEFAULT_LISTEN SETTINGS_DEFAULT_LISTEN
+#define INBOUND_DEFAULT_PATH SETTINGS_DEFAULT_WEBHOOK_PATH
 
 /* What the listener has to tell a person, one line without a newline. */
 typedef void (*inbound_notice_fn)(void *arg, const char *text);

@@ -21,6 +21,18 @@ enum msg_type msg_type_parse(const char *s);
 /* image/... -> image, video/... -> video, audio/... -> audio, anything else -> document. */
 enum msg_type msg_type_for_mime(const char *mime);
 
+/* Where one outgoing message is on its way; the outbox moves it, the history and the model
+ * keep it, so it lives with the message rather than with the outbox. */
+enum send_state {
+    SEND_QUEUED,
+    SEND_SENDING,
+    SEND_ACCEPTED, /* a 2xx arrived: never sent again */
+    SEND_FAILED,   /* non-2xx or network failure after the allowed attempts */
+};
+
+/* "queued", "sending", "accepted", "failed"; "?" for anything else. */
+const char *send_state_name(enum send_state s);
+
 struct message {
     char *id;       /* value.id */
     char *project;  /* project_id */

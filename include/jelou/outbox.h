@@ -10,15 +10,6 @@
 struct transport;
 struct outbox;
 
-enum send_state {
-    SEND_QUEUED,
-    SEND_SENDING,
-    SEND_ACCEPTED, /* a 2xx arrived: never sent again */
-    SEND_FAILED,   /* non-2xx or network failure after the allowed attempts */
-};
-
-const char *send_state_name(enum send_state s);
-
 struct outbox_entry {
     struct message *msg;
     char *body;          /* the exact bytes signed and sent */
@@ -47,7 +38,7 @@ struct outbox_opts {
     const char *endpoint;
     const char *secret;
     int max_attempts;
-    int parallel;        /* sends in flight at once, default 8 */
+    int parallel;        /* sends in flight at once, default SETTINGS_DEFAULT_PARALLEL */
     struct journal *journal; /* every message queued and each state, or NULL */
 };
 

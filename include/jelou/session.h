@@ -5,9 +5,9 @@
 #include <stddef.h>
 
 #include "jelou/message.h"
-#include "jelou/outbox.h"
 
 struct editbuf;
+struct outbox_entry;
 struct event;
 
 enum chat_dir {

@@ -3,8 +3,8 @@
 #define JELOU_SETTINGS_H
 
 #define SETTINGS_DEFAULT_ENDPOINT "https://chatbot.jelou.ai/v1/external-support/webhook"
-/* Where the inbound listener listens and serves unless the config file says otherwise; the
- * same values as INBOUND_DEFAULT_LISTEN / INBOUND_DEFAULT_PATH in inbound.h. */
+/* Where the inbound listener listens and serves unless the config file says otherwise
+ * (inbound.h's INBOUND_DEFAULT_LISTEN / INBOUND_DEFAULT_PATH are these). */
 #define SETTINGS_DEFAULT_LISTEN "127.0.0.1:8787"
 #define SETTINGS_DEFAULT_WEBHOOK_PATH "/jelou/webhook"
 
@@ -12,6 +12,17 @@
  * $CREDENTIALS_DIRECTORY when nothing else names the secret or the key. */
 #define SETTINGS_CREDENTIAL_SECRET "signing-secret"
 #define SETTINGS_CREDENTIAL_API_KEY "api-key"
+
+/* The one home of each default: the settings, the transport and the outbox all use these
+ * when nothing else is given. */
+#define SETTINGS_DEFAULT_ATTEMPTS 3            /* attempts per message, 1..10 */
+#define SETTINGS_DEFAULT_TIMEOUT_S 30          /* whole transfer, per attempt */
+#define SETTINGS_DEFAULT_CONNECT_TIMEOUT_S 10  /* connection, per attempt */
+#define SETTINGS_DEFAULT_PARALLEL 8            /* sends in flight at once */
+
+/* A default as text, for --help: SETTINGS_STR(SETTINGS_DEFAULT_PARALLEL) is "8". */
+#define SETTINGS_STR(x) SETTINGS_STR_(x)
+#define SETTINGS_STR_(x) #x
 
 /* What the command line gave; NULL means "not given". */
 struct settings_flags {
@@ -36,9 +47,9 @@ struct settings {
     char *config_path;   /* the file that was read, or NULL */
     char *secret_file;   /* where the secret comes from when it is a file */
     int secret_from_env; /* JELOU_SIGNING_SECRET is set */
-    int attempts;        /* default 3 */
-    long timeout_ms;     /* default 30000 */
-    long connect_timeout_ms; /* default 10000 */
+    int attempts;        /* default SETTINGS_DEFAULT_ATTEMPTS */
+    long timeout_ms;     /* default SETTINGS_DEFAULT_TIMEOUT_S, in ms */
+    long connect_timeout_ms; /* default SETTINGS_DEFAULT_CONNECT_TIMEOUT_S, in ms */
     char *secret;        /* filled by settings_load_secret; never printed */
     char *rest_base;     /* REST base template; default REST_DEFAULT_BASE (rest.h) */
     char *api_key_file;  /* where the API key comes from when it is a file */

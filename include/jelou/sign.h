@@ -19,6 +19,10 @@ int sign_header(const char *secret, const void *body, size_t len,
  * The comparison takes the same time wherever the first difference is. */
 int sign_verify(const char *secret, const void *body, size_t len, const char *header);
 
+/* 1 if the strings got and want are equal, else 0 (0 when either is NULL), in a time that
+ * does not depend on where they differ nor on want's length: for tokens and keys. */
+int sign_equal(const char *got, const char *want);
+
 /* Fills buf with n cryptographically random bytes. Returns 0 or -1. */
 int sign_random(void *buf, size_t n);
 

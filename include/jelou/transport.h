@@ -80,15 +80,11 @@ int transport_submit(struct transport *t, const struct transport_request *r, cha
 /* Requests submitted and not yet done. */
 int transport_pending(const struct transport *t);
 
-/* The wait point used by the loop: waits on transfers and the extra fds at once.
- * fds/events/revents are parallel arrays of n entries (poll(2) event bits). */
-int transport_wait(struct transport *t, const int *fds, const short *events, short *revents,
-                   unsigned n, long timeout_ms);
-/* Makes a transport_wait in progress return (async-signal-safe enough for a handler). */
-void transport_wake(struct transport *t);
-/* Milliseconds until the transport needs driving without fd activity (-1: never). */
-long transport_timeout_ms(struct transport *t);
-/* Drives transfers and back-off timers; calls on_attempt/on_done. */
-void transport_perform(struct transport *t);
+struct loop;
+
+/* Makes l wait through this transport (curl_multi_poll with l's fds as extra fds, so there
+ * stays one wait point) and drive its transfers and back-off timers once per turn; that is
+ * where on_attempt, on_wait and on_done are called. t must outlive l's last turn. */
+void transport_attach(struct transport *t, struct loop *l);
 
 #endif

@@ -240,6 +240,21 @@ test_uuid4_variant_bits_many(void **state)
     }
 }
 
+static void
+test_equal(void **state)
+{
+    (void)state;
+    assert_int_equal(sign_equal("s3cret-token", "s3cret-token"), 1);
+    assert_int_equal(sign_equal("", ""), 1);
+    assert_int_equal(sign_equal("s3cret-tokex", "s3cret-token"), 0);
+    /* A prefix, a longer string and the empty string are all different. */
+    assert_int_equal(sign_equal("s3cret", "s3cret-token"), 0);
+    assert_int_equal(sign_equal("s3cret-token-and-more", "s3cret-token"), 0);
+    assert_int_equal(sign_equal("", "s3cret-token"), 0);
+    assert_int_equal(sign_equal(NULL, "s3cret-token"), 0);
+    assert_int_equal(sign_equal("s3cret-token", NULL), 0);
+}
+
 int
 main(void)
 {
@@ -258,6 +273,7 @@ main(void)
         cmocka_unit_test(test_random_fills),
         cmocka_unit_test(test_uuid4),
         cmocka_unit_test(test_uuid4_variant_bits_many),
+        cmocka_unit_test(test_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
