@@ -4,6 +4,7 @@
 
 #include "jelou/clock.h"
 #include "jelou/loop.h"
+#include "jelou/mock.h"
 #include "jelou/record.h"
 #include "jelou/sign.h"
 #include "jelou/transport.h"

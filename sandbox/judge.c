@@ -5,6 +5,7 @@
 
 #include "jelou/httpd.h"
 #include "jelou/message.h"
+#include "jelou/mock.h"
 #include "jelou/record.h"
 #include "jelou/sign.h"
 #include "jelou/xalloc.h"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "jelou/httpd.h"
+#include "jelou/mock.h"
 #include "jelou/record.h"
 #include "jelou/sign.h"
 #include "jelou/xalloc.h"

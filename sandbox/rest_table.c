@@ -4,9 +4,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "jelou/clock.h"
 #include "jelou/cause.h"
+#include "jelou/clock.h"
 #include "jelou/httpd.h"
+#include "jelou/mock.h"
 #include "jelou/record.h"
 #include "jelou/sign.h"
 #include "jelou/xalloc.h"

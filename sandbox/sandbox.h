@@ -6,9 +6,9 @@
 #include <stdint.h>
 
 #include "jelou/event.h"
-#include "jelou/mock.h"
 
 struct emission;
+struct mock_opts;
 struct httpd;
 struct httpd_request;
 struct httpd_response;

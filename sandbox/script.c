@@ -7,6 +7,7 @@
 #include "jelou/cause.h"
 #include "jelou/loop.h"
 #include "jelou/message.h"
+#include "jelou/mock.h"
 #include "jelou/record.h"
 #include "jelou/sign.h"
 #include "jelou/xalloc.h"

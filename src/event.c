@@ -372,7 +372,7 @@ event_serialize(const struct event *e, size_t *len)
         cJSON *value = json_need(cJSON_AddObjectToObject(root, "value"));
         add_str(value, "id", m->id);
         add_str(value, "type", e->value_type ? e->value_type : msg_type_name(m->type));
-        json_add_content(value, m);
+        message_add_content(value, m);
     }
 
     char *out = json_print(root, len);

@@ -8,7 +8,6 @@
 #include <cjson/cJSON.h>
 
 #include "jelou/cause.h"
-#include "jelou/message.h"
 #include "jelou/xalloc.h"
 
 /* cJSON returns NULL from its constructors only when malloc fails: give up like xmalloc. */
@@ -99,25 +98,4 @@ json_print(const cJSON *j, size_t *len)
     if (len != NULL)
         *len = strlen(out);
     return out;
-}
-
-static void
-add_str(cJSON *obj, const char *key, const char *value)
-{
-    if (value != NULL)
-        json_need(cJSON_AddStringToObject(obj, key, value));
-}
-
-void
-json_add_content(cJSON *value, const struct message *m)
-{
-    cJSON *content = json_need(cJSON_AddObjectToObject(value, "content"));
-    if (m->type == MSG_TEXT || m->type == MSG_NONE)
-        add_str(content, "body", m->body);
-    if (m->type != MSG_TEXT) {
-        add_str(content, "url", m->url);
-        add_str(content, "mime_type", m->mime);
-        add_str(content, "caption", m->caption);
-        add_str(content, "filename", m->filename);
-    }
 }

@@ -254,6 +254,28 @@ add_str(cJSON *obj, const char *key, const char *value)
     json_need(cJSON_AddStringToObject(obj, key, value));
 }
 
+/* The content serializer's NULL rule: a NULL field is left out. */
+static void
+add_opt_str(cJSON *obj, const char *key, const char *value)
+{
+    if (value != NULL)
+        add_str(obj, key, value);
+}
+
+void
+message_add_content(cJSON *value, const struct message *m)
+{
+    cJSON *content = json_need(cJSON_AddObjectToObject(value, "content"));
+    if (m->type == MSG_TEXT || m->type == MSG_NONE)
+        add_opt_str(content, "body", m->body);
+    if (m->type != MSG_TEXT) {
+        add_opt_str(content, "url", m->url);
+        add_opt_str(content, "mime_type", m->mime);
+        add_opt_str(content, "caption", m->caption);
+        add_opt_str(content, "filename", m->filename);
+    }
+}
+
 char *
 message_serialize(const struct message *m, size_t *len, char **cause)
 {
@@ -271,7 +293,7 @@ message_serialize(const struct message *m, size_t *len, char **cause)
     cJSON *value = json_need(cJSON_AddObjectToObject(root, "value"));
     add_str(value, "id", m->id);
     add_str(value, "type", msg_type_name(m->type));
-    json_add_content(value, m);
+    message_add_content(value, m);
 
     char *out = json_print(root, len);
     cJSON_Delete(root);

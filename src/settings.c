@@ -18,7 +18,6 @@
 #include "jelou/url.h"
 #include "jelou/cause.h"
 #include "jelou/paths.h"
-#include "jelou/rest.h"
 #include "jelou/xalloc.h"
 
 #define PRIVATE_FILE_MAX 4096
@@ -390,7 +389,7 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
 
     /* The API key travels in a header: the REST base follows the endpoint rule. */
     if (s->rest_base == NULL)
-        s->rest_base = xstrdup(REST_DEFAULT_BASE);
+        s->rest_base = xstrdup(SETTINGS_DEFAULT_REST_BASE);
     if (url_check_endpoint(s->rest_base, &why) != 0) {
         cause_fail(cause, ch[K_REST_BASE].name ? xasprintf("%s: %s", ch[K_REST_BASE].name, why)
                                                : xstrdup(why));

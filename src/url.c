@@ -273,3 +273,26 @@ url_check_endpoint(const char *s, char **cause)
     url_clear(&u);
     return rc;
 }
+
+int
+url_parse_listen(const char *s, char **addr, unsigned *port, char **cause)
+{
+    const char *colon = strrchr(s, ':');
+    const char *p = colon ? colon + 1 : s;
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (*p == '\0' || *end != '\0' || v < 0 || v > 65535) {
+        *cause = xasprintf("--listen wants ADDR:PORT with a port from 0 to 65535 (got '%s')",
+                           s);
+        return -1;
+    }
+    *port = (unsigned)v;
+    if (colon == NULL) {
+        *addr = xstrdup("127.0.0.1");
+    } else if (s[0] == '[' && colon > s + 1 && colon[-1] == ']') {
+        *addr = xstrndup(s + 1, (size_t)(colon - s - 2));
+    } else {
+        *addr = xstrndup(s, (size_t)(colon - s));
+    }
+    return 0;
+}

@@ -1,12 +1,96 @@
-# Layering: curses only in ui/, and each library behind its one wrapper file.
+# Layering: the layers of docs/HACKING.md point one way, no include cycle anywhere, curses
+# only in ui/, and each library behind its one wrapper file.
 set -u
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top" || exit 1
 status=0
+code_dirs="src sandbox include ui cli"
 
-# Every folder of C code, and the part of it that is the core (no ui/ headers there).
-code_dirs="src sandbox include ui"
-core_dirs="src sandbox include"
+# The core's layers, lowest first; a module is a src/NAME.c with its include/jelou/NAME.h.
+# Above them: sandbox/ (with mock.h, demo.h), ui/, cli/. A file may include its own layer
+# and those below it, never one above.
+layer_base="xalloc cause clock utf8 idmap paths atomic text"
+layer_wire="url sign json message record event"
+layer_io="loop transport httpd mime probe settings editor"
+layer_jelou="outbox journal history inbound rest"
+layer_model="session restore layout editbuf slash replies catalog"
+layer_names="base wire io jelou model sandbox ui cli"
+
+rank_of_module() { # NAME: prints the rank (0..4) of a core module, or nothing
+    local r=0 l m
+    for l in "$layer_base" "$layer_wire" "$layer_io" "$layer_jelou" "$layer_model"; do
+        for m in $l; do
+            [ "$m" = "$1" ] && { echo "$r"; return; }
+        done
+        r=$((r + 1))
+    done
+}
+
+rank_of_file() { # PATH: the rank of a file of the tree (5 sandbox, 6 ui, 7 cli)
+    local f=$1 m
+    case "$f" in
+    sandbox/* | include/jelou/mock.h | include/jelou/demo.h) echo 5 ;;
+    ui/*) echo 6 ;;
+    cli/*) echo 7 ;;
+    src/* | include/jelou/*)
+        m=$(basename "$f"); m=${m%.[ch]}
+        rank_of_module "$m" ;;
+    esac
+}
+
+name_of_rank() { set -- $layer_names; shift "$1"; echo "$1"; }
+
+# resolve FILE INCLUDED: the path of a quoted include as the build finds it (-I include,
+# the file's own folder, and -I ui for cli/).
+resolve() {
+    local dir=${1%/*} inc=$2
+    case "$inc" in
+    jelou/*) echo "include/$inc" ;;
+    *) if [ -f "$dir/$inc" ]; then echo "$dir/$inc"
+       elif [ -f "ui/$inc" ]; then echo "ui/$inc"
+       else echo "?/$inc"; fi ;;
+    esac
+}
+
+module_of() { # PATH: one node per module (a .c and its .h are one)
+    case "$1" in
+    include/jelou/*) local m=${1#include/jelou/}; m=${m%.h}
+        case "$m" in mock | demo) echo "sandbox/$m" ;; *) echo "src/$m" ;; esac ;;
+    *) echo "${1%.[ch]}" ;;
+    esac
+}
+
+edges="$(mktemp)"
+trap 'rm -f "$edges"' EXIT
+for f in $(find $code_dirs -name '*.[ch]' | sort); do
+    rf=$(rank_of_file "$f")
+    if [ -z "$rf" ]; then
+        echo "FAIL: $f is in no layer: add its module to a layer in tests/layering.sh"
+        status=1
+        continue
+    fi
+    for inc in $(sed -n 's/^#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f"); do
+        d=$(resolve "$f" "$inc")
+        rd=$(rank_of_file "$d")
+        if [ -z "$rd" ]; then
+            echo "FAIL: $f includes \"$inc\", which is in no layer"
+            status=1
+        elif [ "$rd" -gt "$rf" ]; then
+            echo "FAIL: $f ($(name_of_rank "$rf")) includes $d ($(name_of_rank "$rd")):" \
+                "layers point one way"
+            status=1
+        fi
+        a=$(module_of "$f") b=$(module_of "$d")
+        [ "$a" != "$b" ] && echo "$a $b" >> "$edges"
+    done
+done
+# A cycle inside one layer is as bad as one across layers: tsort names it.
+if ! tsort "$edges" > /dev/null 2> "$edges.err"; then
+    echo "FAIL: include cycle among modules:"
+    sed -n 's/^tsort: //p' "$edges.err" | grep -v 'input contains a loop' | sed 's/^/    /'
+    status=1
+fi
+rm -f "$edges.err"
 
 # only_in PATTERN ALLOWED...: files under $code_dirs that include PATTERN must be allowed.
 only_in() {
@@ -33,10 +117,6 @@ only_in 'microhttpd\.h' 'src/httpd.c'
 only_in 'ini\.h' 'src/settings.c'
 only_in 'cjson/|cJSON\.h' 'src/json.c' 'src/message.c' 'src/record.c' 'src/event.c'
 
-# src/ and sandbox/ never reach into ui/.
-if grep -rnE '#[[:space:]]*include[[:space:]]*"(\.\./)?ui/' $core_dirs 2>/dev/null; then
-    echo "FAIL: the core includes ui/ headers"
-    status=1
-fi
-[ "$status" -eq 0 ] && echo "ok - layering: each library has one wrapper, curses stays in ui/"
+[ "$status" -eq 0 ] && echo "ok - layering: layers point one way, no include cycle, each" \
+    "library has one wrapper, curses stays in ui/"
 exit $status

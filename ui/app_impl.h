@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "app.h"
+struct app_opts;
 #include "jelou/catalog.h"
 #include "jelou/clock.h"
 #include "jelou/demo.h"

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "jelou/cli.h"
 #include "jelou/editbuf.h"
 #include "jelou/history.h"
 #include "jelou/inbound.h"
@@ -18,6 +17,7 @@
 #include "jelou/transport.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
+#include "app.h"
 #include "app_impl.h"
 #include "backend.h"
 
@@ -81,7 +81,7 @@ start_inbound(struct app *a, const struct app_opts *o, char **emit_to)
     char *addr = NULL, *cause = NULL;
     unsigned port = 0;
     *emit_to = NULL;
-    if (cli_parse_listen(listen ? listen : INBOUND_DEFAULT_LISTEN, &addr, &port, &cause) != 0 ||
+    if (url_parse_listen(listen ? listen : INBOUND_DEFAULT_LISTEN, &addr, &port, &cause) != 0 ||
         (!o->demo && a->st->inbound_token_file && a->st->inbound_token == NULL &&
          settings_load_inbound_token(a->st, &cause) != 0)) {
         set_status(a, 1, "not listening for Jelou's events: %s", cause);

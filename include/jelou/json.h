@@ -1,4 +1,4 @@
-/* The strict JSON helpers every cJSON user shares: parse, print, message content. */
+/* The strict JSON helpers every cJSON user shares: parse and print. */
 #ifndef JELOU_JSON_H
 #define JELOU_JSON_H
 
@@ -8,7 +8,6 @@
  * message.c (the outgoing event), event.c (Jelou's events) and record.c (journal and log
  * lines). They share this header; nothing else includes cJSON. */
 struct cJSON;
-struct message;
 
 /* p, or an abort when it is NULL: cJSON's constructors fail only when malloc does. */
 void *json_need(void *p);
@@ -21,12 +20,5 @@ struct cJSON *json_parse_strict(const char *text, size_t len, const char *what, 
 /* j as compact JSON in memory free() owns (cJSON has its own allocator hooks); the length
  * in *len when len is not NULL. */
 char *json_print(const struct cJSON *j, size_t *len);
-
-/* Adds m's "content" object to value, the one serializer of message content. Text (and a
- * type the console does not know, which keeps what it came with) gets "body"; any other
- * type "url", "mime_type", "caption", "filename", in that order. The NULL rule: a field
- * that is NULL is left out, never written as null (message_serialize validates first, so
- * there the required fields are never NULL). */
-void json_add_content(struct cJSON *value, const struct message *m);
 
 #endif

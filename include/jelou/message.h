@@ -72,4 +72,12 @@ int message_parse_event(const char *body, size_t len, struct message **out, char
 int message_parse_batch_line(const char *line, size_t len, struct message **out,
                              char **cause);
 
+struct cJSON;
+/* Adds m's "content" object to value, the one serializer of message content. Text (and a
+ * type the console does not know, which keeps what it came with) gets "body"; any other
+ * type "url", "mime_type", "caption", "filename", in that order. The NULL rule: a field
+ * that is NULL is left out, never written as null (message_serialize validates first, so
+ * there the required fields are never NULL). */
+void message_add_content(struct cJSON *value, const struct message *m);
+
 #endif

@@ -6,7 +6,7 @@
 
 struct transport;
 
-#define REST_DEFAULT_BASE "https://gateway.jelou.ai/jelouapi/v1/external-support/{projectId}"
+/* The base's default is a setting: SETTINGS_DEFAULT_REST_BASE (settings.h). */
 
 /* The result handed to the callback; valid during the call only. */
 struct rest_result {

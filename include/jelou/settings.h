@@ -7,6 +7,8 @@
  * (inbound.h's INBOUND_DEFAULT_LISTEN / INBOUND_DEFAULT_PATH are these). */
 #define SETTINGS_DEFAULT_LISTEN "127.0.0.1:8787"
 #define SETTINGS_DEFAULT_WEBHOOK_PATH "/jelou/webhook"
+#define SETTINGS_DEFAULT_REST_BASE \
+    "https://gateway.jelou.ai/jelouapi/v1/external-support/{projectId}"
 
 /* The credential names a systemd unit gives with LoadCredential=: read from
  * $CREDENTIALS_DIRECTORY when nothing else names the secret or the key. */
@@ -51,7 +53,7 @@ struct settings {
     long timeout_ms;     /* default SETTINGS_DEFAULT_TIMEOUT_S, in ms */
     long connect_timeout_ms; /* default SETTINGS_DEFAULT_CONNECT_TIMEOUT_S, in ms */
     char *secret;        /* filled by settings_load_secret; never printed */
-    char *rest_base;     /* REST base template; default REST_DEFAULT_BASE (rest.h) */
+    char *rest_base;     /* REST base template; default SETTINGS_DEFAULT_REST_BASE */
     char *api_key_file;  /* where the API key comes from when it is a file */
     int api_key_from_env; /* JELOU_API_KEY is set (and no --api-key-file) */
     char *api_key;       /* filled by settings_load_api_key; never printed */

@@ -22,4 +22,8 @@ int url_check_media(const char *s, char **cause);
 /* Endpoints are https://, or http:// on a loopback host only. Returns 0 or -1 with *cause. */
 int url_check_endpoint(const char *s, char **cause);
 
+/* --listen's ADDR:PORT: "127.0.0.1:8080", "[::1]:8080" or "8080" (loopback). *addr is newly
+ * allocated. Returns 0, or -1 with *cause. */
+int url_parse_listen(const char *s, char **addr, unsigned *port, char **cause);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jelou/rest.h"
+#include "jelou/settings.h"
 #include "jelou/transport.h"
 
 static void
@@ -32,7 +33,7 @@ static void
 test_base_url(void **state)
 {
     (void)state;
-    base_is(REST_DEFAULT_BASE, "p-1",
+    base_is(SETTINGS_DEFAULT_REST_BASE, "p-1",
             "https://gateway.jelou.ai/jelouapi/v1/external-support/p-1");
     base_is("https://gw.example/platform/v1/external-support/{projectId}/", "p-1",
             "https://gw.example/platform/v1/external-support/p-1");

@@ -734,7 +734,7 @@ test_rest_base(void **state)
     struct settings s;
 
     load_ok(&s, &f);
-    assert_string_equal(s.rest_base, REST_DEFAULT_BASE);
+    assert_string_equal(s.rest_base, SETTINGS_DEFAULT_REST_BASE);
     assert_string_equal(s.rest_base,
                         "https://gateway.jelou.ai/jelouapi/v1/external-support/{projectId}");
     settings_clear(&s);

@@ -1,12 +1,12 @@
 /* jelou-console integration: read, create, update or delete the project's integration. */
-#include "jelou/integration.h"
+#include "integration.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jelou/atomic.h"
-#include "jelou/cli.h"
+#include "cli.h"
 #include "jelou/loop.h"
 #include "jelou/record.h"
 #include "jelou/transport.h"

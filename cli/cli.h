@@ -62,7 +62,7 @@ enum {
     "  --connect-timeout S   seconds to connect (default 10)\n" \
     "  --api-key-file PATH   file holding the REST API key (mode 0600; or JELOU_API_KEY)\n" \
     "  --rest-base URL       REST API base, {projectId} is replaced (default\n" \
-    "                        " REST_DEFAULT_BASE ")\n"
+    "                        " SETTINGS_DEFAULT_REST_BASE ")\n"
 
 /* Handles a common option. Returns 1 if opt was one, 0 if not, -1 on a refused option
  * (an error was printed). */
@@ -85,10 +85,6 @@ void cli_bad_option(const char *command, char **argv);
 
 /* Loads settings and reports a failure; returns 0 or -1 (printed). */
 int cli_load_settings(struct settings *s, const struct settings_flags *f, int need_secret);
-
-/* --listen's ADDR:PORT: "127.0.0.1:8080", "[::1]:8080" or "8080" (loopback). *addr is newly
- * allocated. Returns 0, or -1 with *cause. */
-int cli_parse_listen(const char *s, char **addr, unsigned *port, char **cause);
 
 int cmd_send(int argc, char **argv);
 int cmd_mime(int argc, char **argv);

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jelou/cli.h"
+#include "cli.h"
 #include "jelou/event.h"
 #include "jelou/paths.h"
 #include "jelou/inbound.h"
@@ -325,7 +325,7 @@ cmd_listen(int argc, char **argv)
         listen = st.listen ? st.listen : INBOUND_DEFAULT_LISTEN;
     if (io.path == NULL)
         io.path = st.webhook_path ? st.webhook_path : INBOUND_DEFAULT_PATH;
-    if (cli_parse_listen(listen, &addr, &io.port, &cause) != 0) {
+    if (url_parse_listen(listen, &addr, &io.port, &cause) != 0) {
         cli_error("listen: %s", cause);
         free(cause);
         settings_clear(&st);

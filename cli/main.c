@@ -5,31 +5,66 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "jelou/cli.h"
+#include "cli.h"
 #include "jelou/demo.h"
 #include "jelou/settings.h"
 #include "jelou/url.h"
 #include "term.h"
 
-static const char usage[] =
-    "Usage: jelou-console [--demo] [options]                 the console (--demo: sandbox)\n"
-    "       jelou-console send --room R --user U --text T    send one message\n"
-    "       jelou-console send --room R --user U --attach URL [--type T] [--caption C]\n"
-    "                          [--filename F] [--mime M] [--id ID] [--dry-run] [--json]\n"
-    "       jelou-console send --batch FILE|- [--parallel N] one JSON object per line\n"
-    "       jelou-console mime URL|PATH [--json]             detected MIME and message type\n"
-    "       jelou-console mock --listen ADDR:PORT [...]      sandbox endpoint\n"
-    "       jelou-console listen [--listen ADDR:PORT] [...]  receive Jelou's events\n"
-    "       jelou-console conversation start|close --user U | get --id C   REST API\n"
-    "       jelou-console integration get|create|update|delete [...]  the webhook\n"
-    "       jelou-console setup [--non-interactive ...]      first run on a real project\n"
-    "       jelou-console doctor [--json]                    check the configuration\n"
-    "       jelou-console --version | --help\n"
-    "\n"
-    "Each command has its own --help. Settings come from flags, then the environment\n"
-    "(JELOU_ENDPOINT JELOU_PROJECT_ID JELOU_BOT_ID JELOU_SIGNING_SECRET\n"
-    "JELOU_SIGNING_SECRET_FILE), then $XDG_CONFIG_HOME/jelou-console/config.\n"
-    "See jelou-console(1).\n";
+/* The console itself, when no subcommand is named. */
+static int console(int argc, char **argv);
+
+/* One row per subcommand, tmux-style: its name, what runs it, and its lines in --help
+ * (each printed after the usage indent). Adding a subcommand is adding a row. */
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *usage;
+};
+
+static const struct command commands[] = {
+    {"send", cmd_send,
+     "jelou-console send --room R --user U --text T    send one message\n"
+     "jelou-console send --room R --user U --attach URL [--type T] [--caption C]\n"
+     "                   [--filename F] [--mime M] [--id ID] [--dry-run] [--json]\n"
+     "jelou-console send --batch FILE|- [--parallel N] one JSON object per line\n"},
+    {"mime", cmd_mime,
+     "jelou-console mime URL|PATH [--json]             detected MIME and message type\n"},
+    {"mock", cmd_mock,
+     "jelou-console mock --listen ADDR:PORT [...]      sandbox endpoint\n"},
+    {"listen", cmd_listen,
+     "jelou-console listen [--listen ADDR:PORT] [...]  receive Jelou's events\n"},
+    {"conversation", cmd_conversation,
+     "jelou-console conversation start|close --user U | get --id C   REST API\n"},
+    {"integration", cmd_integration,
+     "jelou-console integration get|create|update|delete [...]  the webhook\n"},
+    {"setup", cmd_setup,
+     "jelou-console setup [--non-interactive ...]      first run on a real project\n"},
+    {"doctor", cmd_doctor,
+     "jelou-console doctor [--json]                    check the configuration\n"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void
+print_usage(void)
+{
+    fputs("Usage: jelou-console [--demo] [options]                 the console (--demo: sandbox)\n",
+          stdout);
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        for (const char *line = commands[i].usage; *line != '\0';) {
+            const char *end = strchr(line, '\n');
+            printf("       %.*s\n", (int)(end - line), line);
+            line = end + 1;
+        }
+    }
+    fputs("       jelou-console --version | --help\n"
+          "\n"
+          "Each command has its own --help. Settings come from flags, then the environment\n"
+          "(JELOU_ENDPOINT JELOU_PROJECT_ID JELOU_BOT_ID JELOU_SIGNING_SECRET\n"
+          "JELOU_SIGNING_SECRET_FILE), then $XDG_CONFIG_HOME/jelou-console/config.\n"
+          "See jelou-console(1).\n",
+          stdout);
+}
 
 /* The screen, on a real project or (--demo) on the embedded sandbox. */
 static int
@@ -108,7 +143,7 @@ console(int argc, char **argv)
     char *addr = NULL, *cause = NULL;
     unsigned port;
     if (where && !demo) {
-        if (cli_parse_listen(where, &addr, &port, &cause) != 0) {
+        if (url_parse_listen(where, &addr, &port, &cause) != 0) {
             cli_error("%s", cause);
             free(cause);
             settings_clear(&st);
@@ -140,28 +175,15 @@ main(int argc, char **argv)
 {
     if (argc >= 2) {
         const char *cmd = argv[1];
-        if (strcmp(cmd, "send") == 0)
-            return cmd_send(argc - 1, argv + 1);
-        if (strcmp(cmd, "mime") == 0)
-            return cmd_mime(argc - 1, argv + 1);
-        if (strcmp(cmd, "mock") == 0)
-            return cmd_mock(argc - 1, argv + 1);
-        if (strcmp(cmd, "listen") == 0)
-            return cmd_listen(argc - 1, argv + 1);
-        if (strcmp(cmd, "conversation") == 0)
-            return cmd_conversation(argc - 1, argv + 1);
-        if (strcmp(cmd, "integration") == 0)
-            return cmd_integration(argc - 1, argv + 1);
-        if (strcmp(cmd, "doctor") == 0)
-            return cmd_doctor(argc - 1, argv + 1);
-        if (strcmp(cmd, "setup") == 0)
-            return cmd_setup(argc - 1, argv + 1);
+        for (size_t i = 0; i < N_COMMANDS; i++)
+            if (strcmp(cmd, commands[i].name) == 0)
+                return commands[i].run(argc - 1, argv + 1);
         if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
             printf("jelou-console %s\n", PACKAGE_VERSION);
             return EXIT_SENT;
         }
         if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-            fputs(usage, stdout);
+            print_usage();
             return EXIT_SENT;
         }
     }

@@ -1,5 +1,5 @@
 /* Reads answers from the terminal, with echo off for secrets (termios, no curses). */
-#include "jelou/prompt.h"
+#include "prompt.h"
 
 #include <errno.h>
 #include <signal.h>

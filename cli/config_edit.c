@@ -1,5 +1,5 @@
 /* Rewrites only the config lines whose value changes: the user's comments and order stay. */
-#include "jelou/config_edit.h"
+#include "config_edit.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "jelou/cli.h"
+#include "cli.h"
 #include "jelou/loop.h"
 #include "jelou/mime.h"
 #include "jelou/probe.h"

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jelou/cli.h"
+#include "cli.h"
 #include "jelou/demo.h"
 #include "jelou/loop.h"
 #include "jelou/message.h"

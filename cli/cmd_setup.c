@@ -8,10 +8,10 @@
 #include <unistd.h>
 
 #include "jelou/atomic.h"
-#include "jelou/cli.h"
-#include "jelou/config_edit.h"
-#include "jelou/integration.h"
-#include "jelou/prompt.h"
+#include "cli.h"
+#include "config_edit.h"
+#include "integration.h"
+#include "prompt.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "jelou/cli.h"
+#include "cli.h"
 #include "jelou/journal.h"
 #include "jelou/loop.h"
 #include "jelou/message.h"

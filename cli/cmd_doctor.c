@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jelou/cli.h"
-#include "jelou/integration.h"
+#include "cli.h"
+#include "integration.h"
 #include "jelou/loop.h"
 #include "jelou/record.h"
 #include "jelou/transport.h"
@@ -219,7 +219,7 @@ check_listener(struct report *r, const struct settings *st)
 {
     char *addr = NULL, *cause = NULL;
     unsigned port = 0;
-    if (cli_parse_listen(st->listen, &addr, &port, &cause) != 0) {
+    if (url_parse_listen(st->listen, &addr, &port, &cause) != 0) {
         check(r, "listener", 0, cause, "fix listen= in the config file");
         free(cause);
         return;

@@ -8,8 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jelou/cli.h"
+#include "cli.h"
 #include "jelou/loop.h"
+#include "jelou/url.h"
 #include "jelou/mock.h"
 #include "jelou/transport.h"
 #include "jelou/xalloc.h"
@@ -219,7 +220,7 @@ cmd_mock(int argc, char **argv)
     }
 
     char *cause = NULL, *addr = NULL;
-    if (cli_parse_listen(listen, &addr, &mo.port, &cause) != 0) {
+    if (url_parse_listen(listen, &addr, &mo.port, &cause) != 0) {
         cli_error("%s", cause);
         free(cause);
         return EXIT_BADINPUT;

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "jelou/cli.h"
+#include "cli.h"
 #include "jelou/loop.h"
 #include "jelou/record.h"
 #include "jelou/rest.h"
