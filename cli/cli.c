@@ -112,3 +112,37 @@ cli_load_settings(struct settings *s, const struct settings_flags *f, int need_s
     return 0;
 }
 
+int
+cli_action(const char *command, const char *const *names, size_t n, const char *usage,
+           int *argc, char ***argv, int *action)
+{
+    char **v = *argv;
+    if (*argc >= 2 && (strcmp(v[1], "--help") == 0 || strcmp(v[1], "-h") == 0)) {
+        fputs(usage, stdout);
+        return 1;
+    }
+    for (size_t i = 0; *argc >= 2 && i < n; i++) {
+        if (strcmp(v[1], names[i]) == 0) {
+            *action = (int)i;
+            (*argc)--;
+            (*argv)++;
+            return 0;
+        }
+    }
+    /* "say get, create, update or delete" */
+    size_t cap = 64;
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(names[i]) + 4;
+    char *list = xmalloc(cap);
+    list[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            strcat(list, i + 1 == n ? " or " : ", ");
+        strcat(list, names[i]);
+    }
+    cli_error("%s: say %s (got %s%s%s); see 'jelou-console %s --help'", command, list,
+              *argc < 2 ? "nothing" : "'", *argc < 2 ? "" : v[1], *argc < 2 ? "" : "'",
+              command);
+    free(list);
+    return -1;
+}

@@ -77,6 +77,13 @@ int cli_common_option(int opt, const char *arg, struct settings_flags *f);
 int cli_next_option(int argc, char **argv, const struct option *longopts,
                     struct settings_flags *f, int first);
 
+/* The action word of a command that has actions ("conversation start"): *action is its
+ * index in names (n of them) and argc/argv move past the command so that the action plays
+ * argv[0] for getopt. Returns 0; 1 after printing usage for --help; -1 after printing
+ * "COMMAND: say a, b or c (got ...)". */
+int cli_action(const char *command, const char *const *names, size_t n, const char *usage,
+               int *argc, char ***argv, int *action);
+
 /* Prints "jelou-console: <message>" on stderr, one line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

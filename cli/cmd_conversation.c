@@ -133,18 +133,6 @@ on_answer(void *arg, const struct rest_result *r)
     fflush(stdout);
 }
 
-static int
-parse_action(const char *s, enum action *out)
-{
-    for (size_t i = 0; i < sizeof action_names / sizeof action_names[0]; i++) {
-        if (strcmp(s, action_names[i]) == 0) {
-            *out = (enum action)i;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 /* Checks what the action needs before settings are read: a slip is found without a key. */
 static int
 check_args(enum action act, const char *user, const char *message, const char *id)
@@ -207,19 +195,12 @@ cmd_conversation(int argc, char **argv)
     const char *message = NULL, *id = NULL;
     int opt;
 
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(conversation_usage, stdout);
-        return EXIT_SENT;
-    }
-    if (argc < 2 || parse_action(argv[1], &c.action) != 0) {
-        cli_error("conversation: say start, close or get (got %s%s%s); see "
-                  "'jelou-console conversation --help'", argc < 2 ? "nothing" : "'",
-                  argc < 2 ? "" : argv[1], argc < 2 ? "" : "'");
-        return EXIT_BADINPUT;
-    }
-    /* The action plays argv[0] for getopt. */
-    argc--;
-    argv++;
+    int action = 0;
+    int rc = cli_action("conversation", action_names, sizeof action_names / sizeof action_names[0],
+                        conversation_usage, &argc, &argv, &action);
+    if (rc != 0)
+        return rc > 0 ? EXIT_SENT : EXIT_BADINPUT;
+    c.action = (enum action)action;
     int first = 1;
     while ((opt = cli_next_option(argc, argv, longopts, &flags, first)) != -1) {
         first = 0;

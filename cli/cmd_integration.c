@@ -188,18 +188,6 @@ print_json(enum action act, const struct integration_answer *a, const char *secr
 }
 
 static int
-parse_action(const char *s, enum action *out)
-{
-    for (size_t i = 0; i < sizeof action_names / sizeof action_names[0]; i++) {
-        if (strcmp(s, action_names[i]) == 0) {
-            *out = (enum action)i;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static int
 known_auth_type(const char *s)
 {
     for (size_t i = 0; i < sizeof auth_types / sizeof auth_types[0]; i++) {
@@ -413,18 +401,12 @@ cmd_integration(int argc, char **argv)
     struct int_args ia = {0};
     int opt;
 
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(integration_usage, stdout);
-        return EXIT_SENT;
-    }
-    if (argc < 2 || parse_action(argv[1], &ia.act) != 0) {
-        cli_error("integration: say get, create, update or delete (got %s%s%s); see "
-                  "'jelou-console integration --help'", argc < 2 ? "nothing" : "'",
-                  argc < 2 ? "" : argv[1], argc < 2 ? "" : "'");
-        return EXIT_BADINPUT;
-    }
-    argc--;
-    argv++;
+    int action = 0;
+    int rc = cli_action("integration", action_names, sizeof action_names / sizeof action_names[0],
+                        integration_usage, &argc, &argv, &action);
+    if (rc != 0)
+        return rc > 0 ? EXIT_SENT : EXIT_BADINPUT;
+    ia.act = (enum action)action;
     int first = 1;
     while ((opt = cli_next_option(argc, argv, longopts, &flags, first)) != -1) {
         first = 0;
