@@ -24,6 +24,12 @@ assert_eq "unknown command error" "jelou-console: unknown command or option 'fro
 run_jelou send --colour red
 assert_eq "unknown option exit" 2 "$RC"
 assert_eq "unknown option error" "jelou-console: send: bad option '--colour' (unknown, or missing its value); see 'jelou-console send --help'" "$ERR"
+run_jelou conversation frob
+assert_eq "unknown action exit" 2 "$RC"
+assert_eq "unknown action error" "jelou-console: conversation: say start, close or get (got 'frob'); see 'jelou-console conversation --help'" "$ERR"
+run_jelou integration
+assert_eq "missing action exit" 2 "$RC"
+assert_eq "missing action error" "jelou-console: integration: say get, create, update or delete (got nothing); see 'jelou-console integration --help'" "$ERR"
 run_jelou send --room r --user u --text hola extra
 assert_eq "stray argument exit" 2 "$RC"
 assert_eq "stray argument error" "jelou-console: send: unexpected argument 'extra' (text goes after --text; quote it)" "$ERR"
