@@ -4,12 +4,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
 #include "jelou/loop.h"
 #include "jelou/record.h"
 #include "jelou/rest.h"
 #include "jelou/transport.h"
 #include "jelou/xalloc.h"
+#include "cli.h"
 
 static const char conversation_usage[] =
     "Usage: jelou-console conversation start --user U [--message TEXT] [--json] [options]\n"

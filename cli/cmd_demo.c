@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "jelou/demo.h"
 #include "jelou/loop.h"
 #include "jelou/message.h"
@@ -12,6 +11,7 @@
 #include "jelou/sign.h"
 #include "jelou/transport.h"
 #include "jelou/xalloc.h"
+#include "cli.h"
 
 struct demo_run {
     int done;

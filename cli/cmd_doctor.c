@@ -9,13 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "integration.h"
 #include "jelou/loop.h"
 #include "jelou/record.h"
 #include "jelou/transport.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
+#include "cli.h"
+#include "integration.h"
 
 static const char doctor_usage[] =
     "Usage: jelou-console doctor [--json] [options]\n"

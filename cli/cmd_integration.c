@@ -6,12 +6,12 @@
 #include <string.h>
 
 #include "jelou/atomic.h"
-#include "cli.h"
 #include "jelou/loop.h"
 #include "jelou/record.h"
 #include "jelou/transport.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
+#include "cli.h"
 
 static const char integration_usage[] =
     "Usage: jelou-console integration get [--json] [options]\n"

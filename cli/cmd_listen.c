@@ -9,15 +9,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "jelou/event.h"
-#include "jelou/paths.h"
 #include "jelou/inbound.h"
 #include "jelou/loop.h"
+#include "jelou/paths.h"
 #include "jelou/record.h"
 #include "jelou/restore.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
+#include "cli.h"
 
 /* What the journal holds from an earlier run is known: a redelivery after a restart is
  * answered and printed as a duplicate, not journaled twice. */

@@ -4,7 +4,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli.h"
 #include "jelou/loop.h"
 #include "jelou/mime.h"
 #include "jelou/probe.h"
@@ -12,6 +11,7 @@
 #include "jelou/transport.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
+#include "cli.h"
 
 static const char mime_usage[] =
     "Usage: jelou-console mime [--json] [--cacert PATH] URL|PATH\n"

@@ -8,12 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "jelou/loop.h"
-#include "jelou/url.h"
 #include "jelou/mock.h"
 #include "jelou/transport.h"
+#include "jelou/url.h"
 #include "jelou/xalloc.h"
+#include "cli.h"
 
 static const char mock_usage[] =
     "Usage: jelou-console mock [--listen ADDR:PORT] [--log FILE] [--fail-first N]\n"

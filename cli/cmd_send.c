@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "jelou/journal.h"
 #include "jelou/loop.h"
 #include "jelou/message.h"
@@ -16,6 +15,7 @@
 #include "jelou/transport.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
+#include "cli.h"
 
 enum job_status { JOB_PENDING, JOB_ACCEPTED, JOB_FAILED, JOB_INVALID };
 

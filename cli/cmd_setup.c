@@ -8,12 +8,12 @@
 #include <unistd.h>
 
 #include "jelou/atomic.h"
+#include "jelou/url.h"
+#include "jelou/xalloc.h"
 #include "cli.h"
 #include "config_edit.h"
 #include "integration.h"
 #include "prompt.h"
-#include "jelou/url.h"
-#include "jelou/xalloc.h"
 
 static const char setup_usage[] =
     "Usage: jelou-console setup [--webhook-url URL] [--force] [options]\n"
@@ -242,22 +242,6 @@ converge_integration(struct setup *s, struct settings *st, struct integration_an
     return code;
 }
 
-static char *
-read_text(const char *path, int *missing)
-{
-    FILE *fp = fopen(path, "r");
-    *missing = fp == NULL && errno == ENOENT;
-    if (fp == NULL)
-        return NULL;
-    struct buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(fp);
-    return b.data != NULL ? buf_take(&b) : xstrdup("");
-}
-
 /* The key file is written only when its content differs: the same key keeps the file. */
 static int
 write_key(struct setup *s)
@@ -304,12 +288,15 @@ write_config(struct setup *s)
         keys[n] = "endpoint", values[n++] = s->flags.endpoint;
     if (s->flags.cacert != NULL)
         keys[n] = "cacert", values[n++] = s->flags.cacert;
-    int missing = 0;
-    char *old = read_text(s->config_path, &missing);
+    char *rcause = NULL;
+    char *old = atomic_read(s->config_path, &rcause);
+    int missing = old == NULL && errno == ENOENT;
     if (old == NULL && !missing) {
-        cli_error("setup: cannot read %s: %s", s->config_path, strerror(errno));
+        cli_error("setup: %s", rcause);
+        free(rcause);
         return -1;
     }
+    free(rcause);
     if (old == NULL)
         old = xstrdup("# jelou-console configuration (written by jelou-console setup; edit "
                       "freely)\n[jelou]\n");

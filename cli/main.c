@@ -4,11 +4,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "cli.h"
 #include "jelou/demo.h"
 #include "jelou/settings.h"
 #include "jelou/url.h"
+#include "app.h"
+#include "cli.h"
 #include "term.h"
 
 /* The console itself, when no subcommand is named. */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jelou/atomic.h"
 #include "jelou/catalog.h"
 #include "jelou/message.h"
 #include "jelou/mock.h"
@@ -136,23 +137,6 @@ demo_stop(struct demo *d)
     memset(d, 0, sizeof *d);
 }
 
-static char *
-read_file(const char *path, char **cause)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        *cause = xasprintf("cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    return buf_take(&b);
-}
-
 static void
 set_from(char **dst, const struct record_view *v, const char *key)
 {
@@ -165,7 +149,7 @@ int
 demo_load_rooms(const char *dir, struct session *s, long long now_ms, char **cause)
 {
     char *path = xasprintf("%s/rooms.jsonl", dir);
-    char *text = read_file(path, cause);
+    char *text = atomic_read(path, cause);
     if (text == NULL) {
         free(path);
         return -1;
@@ -234,7 +218,7 @@ int
 demo_load_catalog(const char *dir, const char *media_base, struct catalog *c, char **cause)
 {
     char *path = xasprintf("%s/media.catalog", dir);
-    char *text = read_file(path, cause);
+    char *text = atomic_read(path, cause);
     if (text == NULL) {
         free(path);
         return -1;

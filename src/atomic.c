@@ -152,3 +152,29 @@ atomic_write(const char *path, mode_t mode, int overwrite, const void *data, siz
     struct atomic_file *af = atomic_file_new(path, mode, overwrite, cause);
     return af != NULL ? atomic_file_commit(af, data, len, cause) : -1;
 }
+
+char *
+atomic_read(const char *path, char **cause)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        int err = errno;
+        *cause = xasprintf("cannot read %s: %s", path, strerror(err));
+        errno = err;
+        return NULL;
+    }
+    struct buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, n);
+    int failed = ferror(f), err = errno;
+    fclose(f);
+    if (failed) {
+        free(b.data);
+        *cause = xasprintf("cannot read %s: %s", path, strerror(err));
+        errno = err;
+        return NULL;
+    }
+    return b.data != NULL ? buf_take(&b) : xstrdup("");
+}

@@ -1,9 +1,9 @@
 /* The direct backend: the console talks to Jelou itself (outbox, transport, REST API). */
 #include <stdlib.h>
 
-#include "backend.h"
 #include "jelou/settings.h"
 #include "jelou/xalloc.h"
+#include "backend.h"
 
 struct direct {
     struct settings *st;

@@ -1,4 +1,5 @@
-/* Files replaced whole: a temp file in the same directory, fsync, then rename or link. */
+/* Files read and replaced whole: a temp file in the same directory, fsync, then rename or
+ * link. */
 #ifndef JELOU_ATOMIC_H
 #define JELOU_ATOMIC_H
 
@@ -21,5 +22,9 @@ void atomic_file_free(struct atomic_file *af);
 /* new + commit in one call. */
 int atomic_write(const char *path, mode_t mode, int overwrite, const void *data, size_t len,
                  char **cause);
+
+/* The whole of a small text file, NUL-terminated, newly allocated. NULL with *cause
+ * ("cannot read PATH: ...") and errno kept, so that a caller can tell ENOENT apart. */
+char *atomic_read(const char *path, char **cause);
 
 #endif
