@@ -11,7 +11,6 @@
 
 #include "jelou/editbuf.h"
 #include "jelou/editor.h"
-#include "jelou/inbound.h"
 #include "jelou/journal.h"
 #include "jelou/loop.h"
 #include "jelou/outbox.h"
@@ -170,7 +169,6 @@ done:
     backend_free(a->be);
     journal_close(a->journal);
     journal_pending_free(a->pending, a->npending);
-    inbound_free(a->in);
     demo_stop(&a->demo);
     loop_free(a->loop);
     transport_free(a->t);

@@ -40,7 +40,6 @@ struct app {
     struct transport *t;
     struct loop *loop;
     struct backend *be;       /* the way to Jelou: sends, retries, conversation control */
-    struct inbound *in;
     struct demo demo;         /* the embedded sandbox with --demo, zeroed otherwise */
     struct journal *journal;
     struct journal_pending *pending; /* unsent messages of a stopped console, for /resume */
@@ -80,6 +79,7 @@ void select_nth(struct app *a, int delta, int absolute);
 
 /* send.c: sending, the attachment card, retries and /resume. */
 void on_outbox_change(void *arg, struct outbox_entry *e);
+void on_backend_state(void *arg, const char *state);
 void send_text(struct app *a, const char *text);
 void draft_sent(struct app *a);
 void card_clear(struct app *a);

@@ -9,10 +9,31 @@
 #include "jelou/outbox.h"
 #include "jelou/rest.h"
 
+struct event;
 struct journal;
+struct loop;
 struct message;
 struct settings;
 struct transport;
+
+/* Where and how events come in (the direct backend: the signed webhook listener). */
+struct backend_listen {
+    const char *addr;       /* default 127.0.0.1 */
+    unsigned port;          /* 0 picks a free one */
+    const char *path;       /* the webhook path */
+    const char *token;      /* the integration's token, or NULL */
+    const char *journal;    /* every accepted event, fsynced before its 200; or NULL */
+    const char *quarantine; /* signed bodies that could not be read; or NULL */
+    /* A user's message or a conversation event, once (duplicate set for a redelivery). */
+    void (*on_event)(void *arg, const struct event *ev, int duplicate);
+    /* The listener's troubles (a journal that fails, an event kept unread): one line. */
+    void (*on_notice)(void *arg, const char *text);
+    void *arg;
+};
+
+/* The connection state the status line shows, after each send's end: "link ok",
+ * "unreachable", "last send refused (401)". */
+typedef void (*backend_state_fn)(void *arg, const char *state);
 
 /* Who a conversation command is about. */
 struct conversation_ref {
@@ -26,6 +47,16 @@ struct conversation_ref {
  * nothing was sent then. A send's states, up to accepted or failed, come to the
  * on_change the backend was made with, with the entry it returned. */
 struct backend_ops {
+    /* Events in: starts receiving them. *where gets what the status line shows
+     * ("in 127.0.0.1:8787"), *url where Jelou (or the sandbox) sends them; both newly
+     * allocated. */
+    int (*listen)(void *ctx, const struct backend_listen *o, char **where, char **url,
+                  char **cause);
+    /* An event read back from disk at start: remembered, so that its redelivery is
+     * answered without being shown again. Returns 1 when it was new. */
+    int (*seen)(void *ctx, const struct event *ev);
+    /* Ready to send, through journal (NULL: none). Sends before this are refused. */
+    int (*open)(void *ctx, struct journal *journal, char **cause);
     /* Signs and queues m (taken). */
     struct outbox_entry *(*send)(void *ctx, struct message *m, char **cause);
     /* Sends the bytes an earlier run signed, unchanged and with their id (/resume);
@@ -53,11 +84,12 @@ struct backend {
     void *ctx;
 };
 
-/* Talks to Jelou itself: the outbox (signed webhooks through the transport, journaled when
- * journal is not NULL) and Jelou's REST API with the settings' API key. st, t and journal
- * must outlive the backend; st is read when each call is made. */
-struct backend *backend_direct_new(struct settings *st, struct transport *t,
-                                   struct journal *journal, outbox_change_fn on_change,
+/* Talks to Jelou itself: the webhook listener on l for events, the outbox (signed
+ * webhooks through the transport, journaled) for sends, Jelou's REST API with the settings'
+ * API key. st, t, l and the journal must outlive the backend; st is read when each call is
+ * made (the endpoint and secret when open is). on_change and on_state get arg. */
+struct backend *backend_direct_new(struct settings *st, struct transport *t, struct loop *l,
+                                   outbox_change_fn on_change, backend_state_fn on_state,
                                    void *arg);
 void backend_free(struct backend *b);
 

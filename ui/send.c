@@ -38,11 +38,6 @@ on_outbox_change(void *arg, struct outbox_entry *e)
     xstrset(&m->error, e->error);
     if (e->state != SEND_ACCEPTED && e->state != SEND_FAILED)
         return;
-    /* The connection state the status line shows is what the last answer said. */
-    free(a->u.link);
-    a->u.link = e->state == SEND_ACCEPTED ? xstrdup("link ok")
-                : e->network_error ? xstrdup("unreachable")
-                : xasprintf("last send refused (%ld)", e->http_status);
     struct room *r = NULL;
     if (session_find_msg(a->u.s, m->id, &r) && r)
         room_update_wait(r);
@@ -63,6 +58,15 @@ on_outbox_change(void *arg, struct outbox_entry *e)
     if (e->state == SEND_FAILED && !a->u.status)
         set_status(a, 1, "a message failed: %s (/retry sends it again with the same id)",
                    e->error ? e->error : "unknown error");
+}
+
+/* The connection state the status line shows is what the backend last said. */
+void
+on_backend_state(void *arg, const char *state)
+{
+    struct app *a = arg;
+    xstrset(&a->u.link, state);
+    a->dirty = 1;
 }
 
 /* The transcript's copy of an outgoing message, sent at time_ms. */

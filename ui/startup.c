@@ -70,7 +70,7 @@ on_inbound_notice(void *arg, const char *text)
     set_status(arg, 1, "%s", text);
 }
 
-/* Listens for Jelou's events; a listener that cannot start leaves the console usable for
+/* Starts the events coming in; a listener that cannot start leaves the console usable for
  * sending, with the reason in the status line. *emit_to gets the listener's URL. */
 static void
 start_inbound(struct app *a, const struct app_opts *o, char **emit_to)
@@ -78,7 +78,7 @@ start_inbound(struct app *a, const struct app_opts *o, char **emit_to)
     const char *listen = o->listen ? o->listen : o->demo ? "127.0.0.1:0" : a->st->listen;
     const char *path = a->st->webhook_path && !o->demo ? a->st->webhook_path
                                                        : INBOUND_DEFAULT_PATH;
-    char *addr = NULL, *cause = NULL;
+    char *addr = NULL, *cause = NULL, *where = NULL;
     unsigned port = 0;
     *emit_to = NULL;
     if (url_parse_listen(listen ? listen : INBOUND_DEFAULT_LISTEN, &addr, &port, &cause) != 0 ||
@@ -89,26 +89,23 @@ start_inbound(struct app *a, const struct app_opts *o, char **emit_to)
         free(addr);
         return;
     }
-    struct inbound_opts io = {
+    struct backend_listen bl = {
         .addr = addr,
         .port = port,
         .path = path,
-        .secret = a->st->secret,
         .token = o->demo ? NULL : a->st->inbound_token,
         .journal = a->events_path,
         .quarantine = a->unread_path,
-        .notice = on_inbound_notice,
+        .on_event = on_event,
+        .on_notice = on_inbound_notice,
+        .arg = a,
     };
-    a->in = inbound_new(a->loop, &io, on_event, a, &cause);
-    if (a->in == NULL) {
+    if (a->be->ops->listen(a->be->ctx, &bl, &where, emit_to, &cause) != 0) {
         set_status(a, 1, "not listening for Jelou's events: %s", cause);
         free(cause);
     } else {
-        int v6 = strchr(addr, ':') != NULL;
-        *emit_to = xasprintf("http://%s%s%s:%u%s", v6 ? "[" : "", addr, v6 ? "]" : "",
-                             inbound_port(a->in), path);
-        a->u.inbound = xasprintf("in %s:%u%s", addr, inbound_port(a->in),
-                                 o->public_listen ? " (public)" : "");
+        a->u.inbound = xasprintf("%s%s", where, o->public_listen ? " (public)" : "");
+        free(where);
     }
     free(addr);
 }
@@ -121,7 +118,7 @@ static int
 restore_seen(void *arg, const struct event *ev)
 {
     struct app *a = arg;
-    return a->in != NULL && inbound_seen(a->in, ev);
+    return a->be->ops->seen(a->be->ctx, ev);
 }
 
 static void
@@ -222,6 +219,7 @@ app_start(struct app *a, const struct app_opts *o, char **cause)
         return -1;
     a->loop = loop_new();
     transport_attach(a->t, a->loop);
+    a->be = backend_direct_new(a->st, a->t, a->loop, on_outbox_change, on_backend_state, a);
 
     /* History and the event journal live in the state directory; the demo keeps its own. */
     char *hist = paths_state_dir("the history", cause);
@@ -288,7 +286,8 @@ app_start(struct app *a, const struct app_opts *o, char **cause)
     a->u.default_project = a->st->project;
     a->u.default_bot = a->st->bot;
     open_journal(a, o);
-    a->be = backend_direct_new(a->st, a->t, a->journal, on_outbox_change, a);
+    if (a->be->ops->open(a->be->ctx, a->journal, cause) != 0)
+        return -1;
     if (a->u.s->nrooms > 0)
         select_nth(a, 0, 0);
     return 0;
