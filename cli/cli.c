@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "jelou/xalloc.h"
 
@@ -112,3 +113,14 @@ cli_load_settings(struct settings *s, const struct settings_flags *f, int need_s
     return 0;
 }
 
+void
+cli_raise_fd_limit(unsigned long want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+    /* Failing leaves the old limit: the transfers beyond it fail and say why. */
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+}

@@ -77,6 +77,10 @@ int cli_common_option(int opt, const char *arg, struct settings_flags *f);
 int cli_next_option(int argc, char **argv, const struct option *longopts,
                     struct settings_flags *f, int first);
 
+/* Raises the soft limit on open files towards want (never past the hard limit): a batch
+ * with N in flight holds N sockets, and the default soft limit is often 1,024. */
+void cli_raise_fd_limit(unsigned long want);
+
 /* Prints "jelou-console: <message>" on stderr, one line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
