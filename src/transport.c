@@ -64,6 +64,7 @@ struct transport {
     int pending;
     CURL **spare;             /* finished handles, reset, for the next requests */
     int nspare, spare_cap;    /* as many as transfers may be in flight at once */
+    long host_limit;          /* CURLMOPT_MAX_HOST_CONNECTIONS now (see set_host_limit) */
     unsigned int seed;
 };
 
@@ -113,6 +114,21 @@ transport_set_ca_pem(struct transport *t, const char *ca_pem)
             buf_appends(&t->ca_blob, "\n");
     }
     buf_appends(&t->ca_blob, ca_pem);
+}
+
+/* Connections per host. Until a host is known to need one connection per transfer (plain
+ * http://, or an https:// answer over HTTP/1.x), few are opened: over HTTP/2 libcurl opens
+ * a connection for every transfer that finds the others full of streams, and the transfers
+ * held back by this limit take streams on those few instead. */
+static void
+set_host_limit(struct transport *t, long n)
+{
+    if (n > t->o.max_connections)
+        n = t->o.max_connections;
+    if (n == t->host_limit)
+        return;
+    t->host_limit = n;
+    curl_multi_setopt(t->multi, CURLMOPT_MAX_HOST_CONNECTIONS, n);
 }
 
 struct transport *
@@ -167,7 +183,7 @@ transport_new(const struct transport_opts *o, char **cause)
      * HTTP/1.1 a connection carries one request at a time, so a cap below --parallel is a
      * cap on the rate against a far-away server. The total leaves room for MIME probes of
      * other hosts beside a batch's sends. */
-    curl_multi_setopt(t->multi, CURLMOPT_MAX_HOST_CONNECTIONS, conns);
+    set_host_limit(t, TRANSPORT_H2_CONNECTIONS);
     curl_multi_setopt(t->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
                       conns + TRANSPORT_DEFAULT_CONNECTIONS);
     curl_multi_setopt(t->multi, CURLMOPT_MAXCONNECTS, conns + TRANSPORT_DEFAULT_CONNECTIONS);
@@ -425,6 +441,10 @@ transport_submit(struct transport *t, const struct transport_request *r, char **
         curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     }
 
+    /* Plain HTTP is HTTP/1.1 here (no h2c): a connection per transfer from the start. */
+    if (strncasecmp(q->url, "https://", 8) != 0)
+        set_host_limit(t, t->o.max_connections);
+
     q->next = t->reqs;
     if (t->reqs)
         t->reqs->prev = q;
@@ -543,8 +563,12 @@ static void
 finish(struct treq *q, CURLcode code)
 {
     struct transport *t = q->t;
-    long status = 0;
+    long status = 0, version = 0;
     curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &status);
+    /* An answer over HTTP/1.x: this server does not multiplex, give it connections. */
+    if (status > 0 && curl_easy_getinfo(q->easy, CURLINFO_HTTP_VERSION, &version) == CURLE_OK &&
+        (version == CURL_HTTP_VERSION_1_0 || version == CURL_HTTP_VERSION_1_1))
+        set_host_limit(t, t->o.max_connections);
     curl_multi_remove_handle(t->multi, q->easy);
     q->in_multi = 0;
 

@@ -26,6 +26,9 @@ struct transport_opts {
  * host (the documented cap of send --parallel). Each is a file descriptor. */
 #define TRANSPORT_DEFAULT_CONNECTIONS 16
 #define TRANSPORT_MAX_CONNECTIONS 1024
+/* Connections per host over HTTPS until an answer shows HTTP/1.x (then max_connections):
+ * HTTP/2 carries the transfers as streams on these few. */
+#define TRANSPORT_H2_CONNECTIONS 4
 /* HTTP/2 streams one connection carries at once (the server's own limit, often 100 or
  * 128, still applies: beyond it a second connection opens). */
 #define TRANSPORT_MAX_STREAMS 256
