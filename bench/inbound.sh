@@ -38,7 +38,7 @@ run_wrk() {
 }
 
 # nginx: one worker (the listener is one thread), return 200 without touching a disk.
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 mkdir -p "$B/nginx/logs"
 cat > "$B/nginx/nginx.conf" <<EOF
 daemon off;
@@ -56,14 +56,7 @@ http {
     }
 }
 EOF
-nginx -p "$B/nginx" -c "$B/nginx/nginx.conf" > "$B/nginx/out" 2>&1 &
-NGINX_PID=$!
-BENCH_PIDS="$BENCH_PIDS $NGINX_PID"
-wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$PORT/" || {
-    cat "$B/nginx/out" "$B/nginx/logs/error.log" >&2
-    echo "bench: nginx did not start" >&2
-    exit 2
-}
+start_nginx "$B/nginx" "http://127.0.0.1:$PORT/"
 
 listen_rps=() nginx_rps=() missing=0 answered=0 journaled=0
 for ((r = 1; r <= REPS; r++)); do

@@ -83,7 +83,7 @@ UPSTREAM=${UPSTREAM%%/*}
 WEBHOOK=/${MOCK_URL#http://*/}
 mkdir -p "$B/nginx/logs"
 # A free port: bind 0, read it, close; nginx takes it at once (loopback, nobody else).
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 cat > "$B/nginx/nginx.conf" <<EOF
 daemon off;
 worker_processes 1;
@@ -110,14 +110,7 @@ http {
     }
 }
 EOF
-nginx -p "$B/nginx" -c "$B/nginx/nginx.conf" > "$B/nginx/out" 2>&1 &
-NGINX_PID=$!
-BENCH_PIDS="$BENCH_PIDS $NGINX_PID"
-wait_for 10 curl -s -o /dev/null --cacert "$B/nginx.crt" "https://127.0.0.1:$PORT/" || {
-    cat "$B/nginx/out" "$B/nginx/logs/error.log" >&2
-    echo "bench: nginx did not start" >&2
-    exit 2
-}
+start_nginx "$B/nginx" "https://127.0.0.1:$PORT/" --cacert "$B/nginx.crt"
 # Connections and protocol per run, from nginx's own log.
 before_run() { : > "$B/nginx/logs/access.log"; }
 after_run() {
