@@ -113,6 +113,26 @@ need_pkg() {
     return 1
 }
 
+# free_port: a free loopback TCP port, for a server (nginx) that cannot pick one itself.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_nginx DIR URL [curl options...]: nginx with DIR/nginx.conf (daemon off) as a child
+# stopped by the EXIT trap; waits until URL answers. Sets NGINX_PID.
+start_nginx() {
+    local dir=$1 url=$2
+    shift 2
+    nginx -p "$dir" -c "$dir/nginx.conf" > "$dir/out" 2>&1 &
+    NGINX_PID=$!
+    BENCH_PIDS="$BENCH_PIDS $NGINX_PID"
+    wait_for 10 curl -s -o /dev/null "$@" "$url" || {
+        cat "$dir/out" "$dir/logs/error.log" >&2
+        echo "bench: nginx did not start" >&2
+        exit 2
+    }
+}
+
 bench_machine() {
     echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "jelou/xalloc.h"
 
@@ -145,4 +146,16 @@ cli_action(const char *command, const char *const *names, size_t n, const char *
               command);
     free(list);
     return -1;
+}
+
+void
+cli_raise_fd_limit(unsigned long want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+    /* Failing leaves the old limit: the transfers beyond it fail and say why. */
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
 }

@@ -84,6 +84,10 @@ int cli_next_option(int argc, char **argv, const struct option *longopts,
 int cli_action(const char *command, const char *const *names, size_t n, const char *usage,
                int *argc, char ***argv, int *action);
 
+/* Raises the soft limit on open files towards want (never past the hard limit): a batch
+ * with N in flight holds N sockets, and the default soft limit is often 1,024. */
+void cli_raise_fd_limit(unsigned long want);
+
 /* Prints "jelou-console: <message>" on stderr, one line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -246,6 +246,8 @@ cmd_mock(int argc, char **argv)
     mo.project = st.project;
 
     struct transport_opts to = {0};
+    /* A connection per message a batch keeps in flight, each a file descriptor. */
+    cli_raise_fd_limit(MOCK_MAX_CONNECTIONS + 256);
     struct transport *t = transport_new(&to, &cause);
     struct loop *l = t ? loop_new() : NULL;
     if (l != NULL)

@@ -83,7 +83,10 @@ static const char send_usage[] =
     "                     \"text\"|\"url\",\"caption\",\"filename\",\"mime\",\"id\"};\n"
     "                     one result line each, in input order\n"
     "  --parallel N       messages in flight at once in a batch (default "
-    SETTINGS_STR(SETTINGS_DEFAULT_PARALLEL) ", 1..64)\n"
+    SETTINGS_STR(SETTINGS_DEFAULT_PARALLEL) ", 1.."
+    SETTINGS_STR(SETTINGS_MAX_PARALLEL) "); over HTTP/1.1 each\n"
+    "                     is a connection of its own, over HTTP/2 (https) they share a\n"
+    "                     few connections as streams\n"
     "  --resume           send again what a stopped console or send had queued but not\n"
     "                     finished (its outbox journal), with the same ids and bytes\n"
     "\n" CLI_COMMON_HELP
@@ -538,8 +541,9 @@ cmd_send(int argc, char **argv)
     if (parallel != NULL) {
         char *end;
         long p = strtol(parallel, &end, 10);
-        if (*parallel == '\0' || *end != '\0' || p < 1 || p > 64) {
-            cli_error("--parallel must be a whole number from 1 to 64 (got '%s')", parallel);
+        if (*parallel == '\0' || *end != '\0' || p < 1 || p > SETTINGS_MAX_PARALLEL) {
+            cli_error("--parallel must be a whole number from 1 to %d (got '%s')",
+                      SETTINGS_MAX_PARALLEL, parallel);
             return EXIT_BADINPUT;
         }
         c.parallel = (int)p;
@@ -658,7 +662,11 @@ cmd_send(int argc, char **argv)
         .connect_timeout_ms = c.st.connect_timeout_ms,
         .timeout_ms = c.st.timeout_ms,
         .max_attempts = c.st.attempts,
+        .max_connections = c.parallel > TRANSPORT_DEFAULT_CONNECTIONS
+                               ? c.parallel : TRANSPORT_DEFAULT_CONNECTIONS,
     };
+    /* A socket per message in flight, and room for the journal, stdio and curl's own. */
+    cli_raise_fd_limit((unsigned long)to.max_connections * 2 + 64);
     c.t = transport_new(&to, &cause);
     if (c.t == NULL) {
         cli_error("%s", cause);

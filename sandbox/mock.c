@@ -165,9 +165,14 @@ mock_new(struct loop *l, const struct mock_opts *o, char **cause)
         return NULL;
     }
 
+    /* It stands in for Jelou, which takes as many connections as a batch keeps in flight
+     * (send --parallel up to SETTINGS_MAX_PARALLEL), all from one address: the listener's
+     * per-address limit would make such a batch hang. */
     struct httpd_opts ho = {
         .addr = o->addr,
         .port = o->port,
+        .max_conns = MOCK_MAX_CONNECTIONS,
+        .max_per_ip = MOCK_MAX_CONNECTIONS,
     };
     m->httpd = httpd_new(l, &ho, on_request, m, cause);
     if (m->httpd == NULL || (o->media_dir != NULL && mock_media_start(m, o, cause) != 0)) {

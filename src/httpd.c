@@ -61,6 +61,9 @@ struct request_state {
     int suspended;
     long long due;
     struct request_state *next_pending;
+    /* Set while held for httpd_release_held. */
+    int held;
+    struct request_state *next_held;
 };
 
 struct httpd {
@@ -72,6 +75,9 @@ struct httpd {
     httpd_handler handler;
     void *arg;
     struct request_state *pending;  /* suspended requests waiting for their due time */
+    struct request_state *held;     /* suspended until httpd_release_held */
+    unsigned nheld;
+    void (*on_held)(void *arg);
     struct conn_state *conns;       /* every open connection */
     long head_ms;                   /* time for a request head to arrive */
     long idle_ms;                   /* time for the next head on a kept-alive connection */
@@ -132,6 +138,20 @@ pending_unlink(struct httpd *d, struct request_state *rs)
         if (*p == rs) {
             *p = rs->next_pending;
             rs->next_pending = NULL;
+            return;
+        }
+    }
+}
+
+static void
+held_unlink(struct httpd *d, struct request_state *rs)
+{
+    for (struct request_state **p = &d->held; *p != NULL; p = &(*p)->next_held) {
+        if (*p == rs) {
+            *p = rs->next_held;
+            rs->next_held = NULL;
+            rs->held = 0;
+            d->nheld--;
             return;
         }
     }
@@ -289,7 +309,13 @@ run_handler(struct request_state *rs, const char *url, const char *method)
     /* The handler's string may not outlive the call, and the answer may be delayed. */
     rs->content_type = resp.content_type ? xstrdup(resp.content_type) : NULL;
     rs->headers = resp.headers;
-    if (resp.delay_ms > 0) {
+    if (resp.hold) {
+        rs->held = 1;
+        rs->suspended = 1;
+        rs->next_held = d->held;
+        d->held = rs;
+        d->nheld++;
+    } else if (resp.delay_ms > 0) {
         rs->due = clock_mono_ms() + resp.delay_ms;
         rs->suspended = 1;
         rs->next_pending = d->pending;
@@ -372,7 +398,9 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct conn_state *cs = conn_state_of(conn);
     if (cs != NULL)
         cs->head_due = clock_mono_ms() + d->idle_ms;
-    if (rs->suspended)
+    if (rs->held)
+        held_unlink(d, rs);
+    else if (rs->suspended)
         pending_unlink(d, rs);
     buf_free(&rs->body);
     free(rs->resp_body);
@@ -480,6 +508,50 @@ on_loop_ready(void *arg, short revents)
     /* Also after a plain timeout: MHD must run once its own timeout has passed. */
     d->rerun = 0;
     MHD_run(d->mhd);
+    if (d->held != NULL && d->on_held != NULL) {
+        /* Everything that arrived in this run is held now: one commit for all of it,
+         * then a second run sends the answers it released. */
+        d->on_held(d->arg);
+        d->rerun = 0;
+        MHD_run(d->mhd);
+        /* What that run read waits for the next turn, which must come at once. */
+        if (d->held != NULL)
+            d->rerun = 1;
+    }
+}
+
+void
+httpd_release_held(struct httpd *d, int fail_status, const char *fail_body)
+{
+    if (d == NULL)
+        return;
+    while (d->held != NULL) {
+        struct request_state *rs = d->held;
+        d->held = rs->next_held;
+        rs->next_held = NULL;
+        rs->held = 0;
+        rs->suspended = 0;
+        d->nheld--;
+        if (fail_status != 0) {
+            free(rs->resp_body);
+            free(rs->headers);
+            free(rs->content_type);
+            rs->status = fail_status;
+            rs->resp_body = fail_body ? xstrdup(fail_body) : NULL;
+            rs->resp_len = fail_body ? strlen(fail_body) : 0;
+            rs->content_type = NULL;
+            rs->headers = NULL;
+        }
+        MHD_resume_connection(rs->conn);
+    }
+    /* The released answers go out on the next run. */
+    d->rerun = 1;
+}
+
+unsigned
+httpd_held(const struct httpd *d)
+{
+    return d ? d->nheld : 0;
 }
 
 /* The connection limits, kept within what the process may open: MHD would otherwise fail
@@ -556,6 +628,7 @@ httpd_new(struct loop *l, const struct httpd_opts *o, httpd_handler h, void *arg
     d->source = -1;
     d->handler = h;
     d->arg = arg;
+    d->on_held = o->on_held;
     d->max_body = o->max_body ? o->max_body : HTTPD_DEFAULT_MAX_BODY;
     unsigned timeout_s = o->timeout_s ? o->timeout_s : HTTPD_DEFAULT_TIMEOUT_S;
     unsigned head_s = o->head_timeout_s ? o->head_timeout_s : HTTPD_DEFAULT_HEAD_TIMEOUT_S;
@@ -637,6 +710,8 @@ httpd_free(struct httpd *d)
         rs->suspended = 0;
         MHD_resume_connection(rs->conn);
     }
+    /* Held answers were never made durable: they go out as 503, not as prepared. */
+    httpd_release_held(d, 503, "{\"error\":\"shutting down\"}");
     MHD_stop_daemon(d->mhd);
     if (d->source >= 0)
         loop_remove(d->loop, d->source);

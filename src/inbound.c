@@ -2,11 +2,13 @@
 #include "jelou/inbound.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "jelou/clock.h"
 #include "jelou/event.h"
@@ -26,6 +28,13 @@
  * so the recent past is enough, and memory stays bounded however long the listener runs. */
 #define SEEN_MAX 10000
 
+/* An event of this turn, journaled in the turn's batch, waiting for its fsync. */
+struct held_event {
+    struct event *ev;
+    char *key;                  /* its dedup key, or NULL */
+    int duplicate;              /* a repeat of one earlier in the same turn */
+};
+
 struct inbound {
     struct httpd *httpd;
     char *path;
@@ -38,6 +47,13 @@ struct inbound {
     void *arg;
     struct inbound_stats stats;
     int journal_failing;        /* the last journal write failed (and was reported) */
+    /* Group commit: a turn's events share one write and one fsync, and every one of them
+     * is answered only after it (httpd holds the answers). */
+    int jfd;                    /* the journal, kept open for appending; -1: not open */
+    struct buf batch;           /* this turn's journal lines */
+    struct held_event *held;
+    size_t nheld, held_cap;
+    struct idmap *pending;      /* the held events' keys: a repeat within the turn */
     int quarantine_failing;     /* likewise for the quarantine file */
     /* The seen keys: a ring in arrival order (the oldest goes first), indexed by seen. */
     char *ring[SEEN_MAX];
@@ -156,12 +172,10 @@ notify(struct inbound *in, char *text)
     free(text);
 }
 
-/* Written and synced before the 200: once Jelou has its answer, the event is on disk. */
-static int
-journal(struct inbound *in, const struct event *ev, const struct httpd_request *req)
+/* The journal line of an accepted event: the raw body and what it was read as. */
+static char *
+journal_line(const struct event *ev, const struct httpd_request *req)
 {
-    if (in->journal == NULL)
-        return 0;
     const char *id = ev->kind == EV_MESSAGE && ev->msg ? ev->msg->id : ev->conversation;
     struct record *r = record_new();
     record_int(r, "time", clock_wall_ms());
@@ -170,11 +184,66 @@ journal(struct inbound *in, const struct event *ev, const struct httpd_request *
     record_str(r, "room", ev->room);
     record_str(r, "user", ev->user);
     record_strn(r, "body", req->body, req->body_len);
-    char *line = record_finish(r);
-    char *cause = NULL;
-    int rc = record_append_file(in->journal, line, 1, &cause);
-    /* Nobody else learns why (Jelou only sees the 500): say it once per run of failures
-     * rather than once per retry, and say when it works again. */
+    return record_finish(r);
+}
+
+/* The journal's descriptor, opened again when the path no longer names the open file
+ * (rotated, removed or replaced): the events go where the path says. Non-blocking, so
+ * that a FIFO put there fails instead of stopping the loop. -1 with *cause. */
+static int
+journal_fd(struct inbound *in, char **cause)
+{
+    struct stat ps, fs;
+    if (in->jfd >= 0 && (stat(in->journal, &ps) != 0 || fstat(in->jfd, &fs) != 0 ||
+                         ps.st_dev != fs.st_dev || ps.st_ino != fs.st_ino)) {
+        close(in->jfd);
+        in->jfd = -1;
+    }
+    if (in->jfd < 0) {
+        in->jfd = open(in->journal, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK,
+                       0600);
+        if (in->jfd >= 0 && (fstat(in->jfd, &fs) != 0 || !S_ISREG(fs.st_mode))) {
+            close(in->jfd);
+            in->jfd = -1;
+            errno = EINVAL;
+        }
+        if (in->jfd < 0) {
+            *cause = xasprintf("cannot write %s: %s", in->journal, strerror(errno));
+            return -1;
+        }
+    }
+    return in->jfd;
+}
+
+/* The turn's batch: one write, one fsync. A failed write is cut off again, so that no
+ * torn line is left for the next batch to follow. Returns 0 or -1 with *cause. */
+static int
+journal_commit(struct inbound *in, char **cause)
+{
+    int fd = journal_fd(in, cause);
+    if (fd < 0)
+        return -1;
+    off_t start = lseek(fd, 0, SEEK_END);
+    int err = record_write_all(fd, in->batch.data, in->batch.len);
+    if (err != 0 && start >= 0 && ftruncate(fd, start) != 0)
+        err = errno;
+    if (err == 0 && fsync(fd) != 0)
+        err = errno;
+    if (err != 0) {
+        *cause = xasprintf("cannot write %s: %s", in->journal, strerror(err));
+        /* What fsync could not write back may be gone: start again from the path. */
+        close(in->jfd);
+        in->jfd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+/* Nobody else learns why a journal fails (Jelou only sees the 500): said once per run of
+ * failures rather than once per retry, and said when it works again. Takes cause. */
+static void
+journal_note(struct inbound *in, int rc, char *cause)
+{
     if (rc != 0 && !in->journal_failing)
         notify(in, xasprintf("cannot journal Jelou's events (answering 500 so that Jelou "
                              "retries): %s", cause ? cause : "unknown error"));
@@ -182,8 +251,71 @@ journal(struct inbound *in, const struct event *ev, const struct httpd_request *
         notify(in, xasprintf("the event journal %s works again", in->journal));
     in->journal_failing = rc != 0;
     free(cause);
-    free(line);
-    return rc;
+}
+
+static void
+count_accepted(struct inbound *in, const struct event *ev, int duplicate)
+{
+    in->stats.accepted++;
+    if (duplicate)
+        in->stats.duplicates++;
+    if (ev->kind == EV_UNKNOWN)
+        in->stats.unknown++;
+}
+
+/* The end of a turn in which events were held (httpd's on_held): their journal lines go
+ * to disk together, and only then are they taken as seen, shown and answered 200. When
+ * the journal fails they are all answered 500 and forgotten, so that Jelou's retries
+ * come in as new. */
+static void
+commit_held(void *arg)
+{
+    struct inbound *in = arg;
+    char *cause = NULL;
+    int rc = in->batch.len > 0 ? journal_commit(in, &cause) : 0;
+    if (in->batch.len > 0)
+        journal_note(in, rc, cause);
+    in->batch.len = 0;
+    for (size_t i = 0; i < in->nheld; i++) {
+        struct held_event *h = &in->held[i];
+        if (h->key != NULL && !h->duplicate)
+            idmap_del(in->pending, h->key);
+        if (rc == 0) {
+            if (h->key != NULL && !h->duplicate)
+                seen_add(in, h->key);
+            count_accepted(in, h->ev, h->duplicate);
+            if (in->fn != NULL)
+                in->fn(in->arg, h->ev, h->duplicate);
+        }
+        free(h->key);
+        event_free(h->ev);
+    }
+    in->nheld = 0;
+    httpd_release_held(in->httpd, rc == 0 ? 0 : 500,
+                       rc == 0 ? NULL : "{\"error\":\"cannot journal the event\"}");
+}
+
+/* Holds ev (taken, with key) for this turn's commit; a first one adds its line. */
+static void
+hold(struct inbound *in, struct event *ev, char *key, int duplicate,
+     const struct httpd_request *req)
+{
+    if (!duplicate) {
+        char *line = journal_line(ev, req);
+        buf_appends(&in->batch, line);
+        buf_appends(&in->batch, "\n");
+        free(line);
+    }
+    if (in->nheld == in->held_cap) {
+        in->held_cap = in->held_cap ? in->held_cap * 2 : 16;
+        in->held = xrealloc(in->held, in->held_cap * sizeof *in->held);
+    }
+    struct held_event *h = &in->held[in->nheld++];
+    h->ev = ev;
+    h->key = key;
+    h->duplicate = duplicate;
+    if (key != NULL && !duplicate)
+        idmap_put(in->pending, key, h);
 }
 
 /* A signed body the console cannot read: kept, exact bytes and all, before anything is
@@ -289,28 +421,21 @@ on_request(void *arg, const struct httpd_request *req, struct httpd_response *re
 
     char *key = dedup_key(ev);
     int duplicate = key != NULL && seen_has(in, key);
-    if (!duplicate) {
-        /* No 200 without the journal line: a 500 makes Jelou deliver it again. */
-        if (journal(in, ev, req) != 0) {
-            answer(resp, 500, "cannot journal the event");
-            free(key);
-            event_free(ev);
-            return;
-        }
-        if (key != NULL)
-            seen_add(in, key);
+    answer(resp, 200, NULL);
+    if (in->journal != NULL && !duplicate) {
+        /* No 200 before the journal line is on disk: held to the turn's one fsync (a
+         * repeat of an event of the same turn shares its fate). */
+        hold(in, ev, key, key != NULL && idmap_get(in->pending, key) != NULL, req);
+        resp->hold = 1;
+        return;
     }
+    if (!duplicate && key != NULL)
+        seen_add(in, key);
     free(key);
-
-    in->stats.accepted++;
-    if (duplicate)
-        in->stats.duplicates++;
-    if (ev->kind == EV_UNKNOWN)
-        in->stats.unknown++;
+    count_accepted(in, ev, duplicate);
     if (in->fn != NULL)
         in->fn(in->arg, ev, duplicate);
     event_free(ev);
-    answer(resp, 200, NULL);
 }
 
 /* A journal must be a regular file or not exist yet: opening a FIFO would block the loop
@@ -369,12 +494,15 @@ inbound_new(struct loop *l, const struct inbound_opts *o, inbound_fn fn, void *a
     in->notice = o->notice;
     in->arg = arg;
     in->seen = idmap_new();
+    in->pending = idmap_new();
+    in->jfd = -1;
 
     struct httpd_opts ho = {
         .addr = o->addr ? o->addr : INBOUND_DEFAULT_ADDR,
         .port = o->port,
         .max_body = o->max_body ? o->max_body : INBOUND_DEFAULT_MAX_BODY,
         .timeout_s = INBOUND_TIMEOUT_S,
+        .on_held = commit_held,
     };
     in->httpd = httpd_new(l, &ho, on_request, in, cause);
     if (in->httpd == NULL) {
@@ -414,6 +542,15 @@ inbound_free(struct inbound *in)
     if (in == NULL)
         return;
     httpd_free(in->httpd);
+    for (size_t i = 0; i < in->nheld; i++) {
+        free(in->held[i].key);
+        event_free(in->held[i].ev);
+    }
+    free(in->held);
+    buf_free(&in->batch);
+    idmap_free(in->pending);
+    if (in->jfd >= 0)
+        close(in->jfd);
     for (size_t i = 0; i < in->ring_len; i++)
         free(in->ring[i]);
     idmap_free(in->seen);

@@ -127,11 +127,29 @@ write_error(const char *path, int err, char **cause)
 }
 
 int
+record_write_all(int fd, const char *data, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        if (w == 0)
+            return ENOSPC;
+        /* A short write (disk nearly full) is finished rather than left as a torn line. */
+        done += (size_t)w;
+    }
+    return 0;
+}
+
+int
 record_append_file(const char *path, const char *line, int sync, char **cause)
 {
     size_t n = strlen(line);
     char *data = xmalloc(n + 1);
-    size_t done = 0;
     int fd, err = 0;
 
     /* One write() of the whole line: with O_APPEND, lines from several writers never
@@ -144,21 +162,7 @@ record_append_file(const char *path, const char *line, int sync, char **cause)
         free(data);
         return write_error(path, err, cause);
     }
-    while (done < n + 1) {
-        ssize_t w = write(fd, data + done, n + 1 - done);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            err = errno;
-            break;
-        }
-        if (w == 0) {
-            err = ENOSPC;
-            break;
-        }
-        /* A short write (disk nearly full) is finished rather than left as a torn line. */
-        done += (size_t)w;
-    }
+    err = record_write_all(fd, data, n + 1);
     free(data);
     if (err == 0 && sync && fsync(fd) != 0)
         err = errno;

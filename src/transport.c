@@ -62,8 +62,9 @@ struct transport {
     struct buf ca_blob;       /* cacert_text then ca_pem, for CAINFO_BLOB; empty without */
     struct treq *reqs;
     int pending;
-    CURL *spare[64];          /* finished handles, reset, for the next requests */
-    int nspare;
+    CURL **spare;             /* finished handles, reset, for the next requests */
+    int nspare, spare_cap;    /* as many as transfers may be in flight at once */
+    long host_limit;          /* CURLMOPT_MAX_HOST_CONNECTIONS now (see set_host_limit) */
     unsigned int seed;
 };
 
@@ -115,6 +116,21 @@ transport_set_ca_pem(struct transport *t, const char *ca_pem)
     buf_appends(&t->ca_blob, ca_pem);
 }
 
+/* Connections per host. Until a host is known to need one connection per transfer (plain
+ * http://, or an https:// answer over HTTP/1.x), few are opened: over HTTP/2 libcurl opens
+ * a connection for every transfer that finds the others full of streams, and the transfers
+ * held back by this limit take streams on those few instead. */
+static void
+set_host_limit(struct transport *t, long n)
+{
+    if (n > t->o.max_connections)
+        n = t->o.max_connections;
+    if (n == t->host_limit)
+        return;
+    t->host_limit = n;
+    curl_multi_setopt(t->multi, CURLMOPT_MAX_HOST_CONNECTIONS, n);
+}
+
 struct transport *
 transport_new(const struct transport_opts *o, char **cause)
 {
@@ -156,9 +172,25 @@ transport_new(const struct transport_opts *o, char **cause)
     }
     transport_set_ca_pem(t, o ? o->ca_pem : NULL);
     t->seed = (unsigned int)(clock_mono_ms() ^ (long long)getpid());
-    /* Keep a few connections per host open so consecutive sends reuse them. */
-    curl_multi_setopt(t->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
+    long conns = t->o.max_connections > 0 ? t->o.max_connections
+                                          : TRANSPORT_DEFAULT_CONNECTIONS;
+    if (conns > TRANSPORT_MAX_CONNECTIONS)
+        conns = TRANSPORT_MAX_CONNECTIONS;
+    t->o.max_connections = (int)conns;
+    t->spare_cap = (int)conns;
+    t->spare = xcalloc((size_t)t->spare_cap, sizeof *t->spare);
+    /* As many connections as transfers in flight, and all of them kept for reuse: over
+     * HTTP/1.1 a connection carries one request at a time, so a cap below --parallel is a
+     * cap on the rate against a far-away server. The total leaves room for MIME probes of
+     * other hosts beside a batch's sends. */
+    set_host_limit(t, TRANSPORT_H2_CONNECTIONS);
+    curl_multi_setopt(t->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                      conns + TRANSPORT_DEFAULT_CONNECTIONS);
+    curl_multi_setopt(t->multi, CURLMOPT_MAXCONNECTS, conns + TRANSPORT_DEFAULT_CONNECTIONS);
+    /* Over HTTP/2 the same transfers share a few connections as streams (with PIPEWAIT
+     * on each handle, below). */
     curl_multi_setopt(t->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(t->multi, CURLMOPT_MAX_CONCURRENT_STREAMS, (long)TRANSPORT_MAX_STREAMS);
     return t;
 }
 
@@ -174,8 +206,8 @@ treq_free(struct treq *q)
         t->reqs = q->next;
     if (q->next)
         q->next->prev = q->prev;
-    /* Creating a handle per message was a large part of a batch's cost: keep a few. */
-    if (t->nspare < (int)(sizeof t->spare / sizeof t->spare[0])) {
+    /* Creating a handle per message was a large part of a batch's cost: keep them. */
+    if (t->nspare < t->spare_cap) {
         curl_easy_reset(q->easy);
         t->spare[t->nspare++] = q->easy;
     } else {
@@ -204,6 +236,7 @@ transport_free(struct transport *t)
         treq_free(t->reqs);
     while (t->nspare > 0)
         curl_easy_cleanup(t->spare[--t->nspare]);
+    free(t->spare);
     curl_multi_cleanup(t->multi);
     free(t->cacert);
     buf_free(&t->cacert_text);
@@ -368,6 +401,13 @@ transport_submit(struct transport *t, const struct transport_request *r, char **
     curl_easy_setopt(e, CURLOPT_PRIVATE, q);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    /* HTTP/2 where TLS offers it (ALPN), and a transfer that finds a connection still
+     * being set up waits to share it rather than open its own: without PIPEWAIT, N sends
+     * started at once open N connections with one stream each. Only over TLS: a plain
+     * HTTP/1.1 connection says it cannot multiplex only with its first answer, so every
+     * other transfer would wait for that answer. */
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, strncasecmp(q->url, "https://", 8) == 0 ? 1L : 0L);
     if (t->ca_blob.len > 0) {
         struct curl_blob blob = {
             .data = t->ca_blob.data,
@@ -400,6 +440,10 @@ transport_submit(struct transport *t, const struct transport_request *r, char **
         curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
         curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     }
+
+    /* Plain HTTP is HTTP/1.1 here (no h2c): a connection per transfer from the start. */
+    if (strncasecmp(q->url, "https://", 8) != 0)
+        set_host_limit(t, t->o.max_connections);
 
     q->next = t->reqs;
     if (t->reqs)
@@ -519,8 +563,12 @@ static void
 finish(struct treq *q, CURLcode code)
 {
     struct transport *t = q->t;
-    long status = 0;
+    long status = 0, version = 0;
     curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &status);
+    /* An answer over HTTP/1.x: this server does not multiplex, give it connections. */
+    if (status > 0 && curl_easy_getinfo(q->easy, CURLINFO_HTTP_VERSION, &version) == CURLE_OK &&
+        (version == CURL_HTTP_VERSION_1_0 || version == CURL_HTTP_VERSION_1_1))
+        set_host_limit(t, t->o.max_connections);
     curl_multi_remove_handle(t->multi, q->easy);
     q->in_multi = 0;
 

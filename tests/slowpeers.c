@@ -15,12 +15,17 @@
 static const char usage[] =
     "Usage: slowpeers hold FROM_ADDR[,FROM_ADDR...] PORT COUNT READY_FILE\n"
     "       slowpeers dribble PORT\n"
+    "       slowpeers burst PORT READY_FILE GO_FILE REQUEST_FILE...\n"
     "hold: opens COUNT connections from the FROM_ADDRs in turn (loopback addresses) to\n"
     "  127.0.0.1:PORT;"
     " every second one sends half a request head and nothing more. Writes how\n"
     "  many connected to READY_FILE, then holds them all until killed.\n"
     "dribble: sends a request head one byte every 200 ms. Exits 0 (printing the seconds it\n"
-    "  took) when the server closes the connection, 1 when the whole head got through.\n";
+    "  took) when the server closes the connection, 1 when the whole head got through.\n"
+    "burst: opens a connection per REQUEST_FILE (each a whole raw HTTP request), writes\n"
+    "  READY_FILE, waits until GO_FILE exists, writes every request at once (then says\n"
+    "  \"slowpeers: sent N\" on stderr), then prints\n"
+    "  \"REQUEST_FILE STATUS\" per answer (STATUS 0: none). Exits 0 when all were answered.\n";
 
 static const char half_head[] = "POST /jelou/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Jel";
 static const char full_head[] =
@@ -121,6 +126,77 @@ dribble(const char *port)
     return 1;
 }
 
+/* The whole file, or NULL. */
+static char *
+slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *b = NULL;
+    size_t cap = 0;
+    *len = 0;
+    for (;;) {
+        if (*len == cap) {
+            cap = cap ? cap * 2 : 4096;
+            b = realloc(b, cap);
+            if (b == NULL)
+                exit(2);
+        }
+        size_t n = fread(b + *len, 1, cap - *len, f);
+        if (n == 0)
+            break;
+        *len += n;
+    }
+    fclose(f);
+    return b;
+}
+
+/* Many requests at once, so that the server reads them in one loop turn. */
+static int
+burst(const char *port, const char *ready_file, const char *go_file, int n, char **files)
+{
+    int *fds = calloc((size_t)n, sizeof *fds);
+    if (fds == NULL)
+        return 2;
+    for (int i = 0; i < n; i++) {
+        if ((fds[i] = connect_from("127.0.0.1", port)) < 0)
+            return 2;
+    }
+    FILE *f = fopen(ready_file, "w");
+    if (f == NULL)
+        return 2;
+    fclose(f);
+    while (access(go_file, F_OK) != 0)
+        poll(NULL, 0, 10);
+    for (int i = 0; i < n; i++) {
+        size_t len;
+        char *req = slurp(files[i], &len);
+        if (req == NULL || write(fds[i], req, len) != (ssize_t)len) {
+            fprintf(stderr, "slowpeers: cannot send %s\n", files[i]);
+            return 2;
+        }
+        free(req);
+    }
+    fprintf(stderr, "slowpeers: sent %d\n", n);
+    int all = 1;
+    for (int i = 0; i < n; i++) {
+        char b[4096];
+        size_t got = 0;
+        ssize_t r;
+        /* The status line is all we need: it comes in the answer's first bytes. */
+        while (got < 12 && (r = read(fds[i], b + got, sizeof b - 1 - got)) > 0)
+            got += (size_t)r;
+        b[got] = '\0';
+        int status = got >= 12 && strncmp(b, "HTTP/1.", 7) == 0 ? atoi(b + 9) : 0;
+        all &= status != 0;
+        printf("%s %d\n", files[i], status);
+        close(fds[i]);
+    }
+    free(fds);
+    return all ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -129,6 +205,8 @@ main(int argc, char **argv)
         return hold(argv[2], argv[3], atoi(argv[4]), argv[5]);
     if (argc == 3 && strcmp(argv[1], "dribble") == 0)
         return dribble(argv[2]);
+    if (argc >= 6 && strcmp(argv[1], "burst") == 0)
+        return burst(argv[2], argv[3], argv[4], argc - 5, argv + 5);
     fputs(usage, stderr);
     return 2;
 }

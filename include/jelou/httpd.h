@@ -32,6 +32,9 @@ struct httpd_response {
      * answer (the connection is closed). */
     char *headers;
     long delay_ms;          /* answer this much later, without blocking the loop */
+    /* Hold the answer (prepared as above) until httpd_release_held: the requests of one
+     * loop turn can then share one journal write and fsync before any is answered. */
+    int hold;
 };
 
 /* Answered by the server itself: 413 beyond max_body, 400 for a head with two
@@ -53,11 +56,20 @@ struct httpd_opts {
                                 connection opened (default 5, at most timeout_s) */
     const char *tls_cert_pem; /* PEM text, or NULL for plain HTTP */
     const char *tls_key_pem;
+    /* Called with the handler's arg once per loop turn in which answers were held, after
+     * the server read everything that had arrived: make the turn durable, then call
+     * httpd_release_held. NULL: held answers wait for httpd_release_held alone. */
+    void (*on_held)(void *arg);
 };
 
 struct httpd *httpd_new(struct loop *l, const struct httpd_opts *o, httpd_handler h,
                         void *arg, char **cause);
 unsigned httpd_port(const struct httpd *d);
+/* Sends every held answer: as the handler prepared it when fail_status is 0, otherwise
+ * with fail_status and a copy of fail_body (JSON) instead. */
+void httpd_release_held(struct httpd *d, int fail_status, const char *fail_body);
+/* Answers held now (those of connections that closed meanwhile included). */
+unsigned httpd_held(const struct httpd *d);
 void httpd_free(struct httpd *d);
 
 #endif

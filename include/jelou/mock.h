@@ -17,6 +17,9 @@ struct transport;
 #define MOCK_DEFAULT_PROJECT "demo-project"
 /* The bot of scripted events that name none. */
 #define MOCK_DEFAULT_BOT "demo-bot"
+/* Connections the webhook server takes at once, from one address too (fewer when the
+ * limit on open files is lower): twice the largest send --parallel. */
+#define MOCK_MAX_CONNECTIONS 2048
 
 struct mock_opts {
     const char *addr;       /* default 127.0.0.1 */

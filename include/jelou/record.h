@@ -22,6 +22,8 @@ char *record_finish(struct record *r);
 /* Appends line + "\n" to path (created 0600), with fsync when sync is set.
  * Returns 0 or -1 with *cause. */
 int record_append_file(const char *path, const char *line, int sync, char **cause);
+/* Writes all len bytes to fd (retrying short writes and EINTR). 0, or an errno value. */
+int record_write_all(int fd, const char *data, size_t len);
 
 /* A flat JSON object read back (journals, history): string, integer, bool and null
  * values; nested values are ignored. */

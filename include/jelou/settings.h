@@ -21,6 +21,9 @@
 #define SETTINGS_DEFAULT_TIMEOUT_S 30          /* whole transfer, per attempt */
 #define SETTINGS_DEFAULT_CONNECT_TIMEOUT_S 10  /* connection, per attempt */
 #define SETTINGS_DEFAULT_PARALLEL 8            /* sends in flight at once */
+/* The most sends in flight at once (send --parallel): a server 50 ms away needs N in flight
+ * for N/0.05 messages a second, and each is a connection over HTTP/1.1. */
+#define SETTINGS_MAX_PARALLEL 1024
 
 /* A default as text, for --help: SETTINGS_STR(SETTINGS_DEFAULT_PARALLEL) is "8". */
 #define SETTINGS_STR(x) SETTINGS_STR_(x)

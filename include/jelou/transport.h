@@ -16,7 +16,22 @@ struct transport_opts {
     int max_attempts;         /* >= 1 */
     long backoff_ms;          /* first back-off; doubles each attempt, plus jitter */
     long backoff_max_ms;
+    /* Transfers in flight at once to one host (send --parallel): HTTP/1.1 needs a
+     * connection each, so up to this many are opened and kept; HTTP/2 multiplexes them on
+     * a few. 0: TRANSPORT_DEFAULT_CONNECTIONS; at most TRANSPORT_MAX_CONNECTIONS. */
+    int max_connections;
 };
+
+/* Connections kept per host when max_connections is 0, and the most ever opened to one
+ * host (the documented cap of send --parallel). Each is a file descriptor. */
+#define TRANSPORT_DEFAULT_CONNECTIONS 16
+#define TRANSPORT_MAX_CONNECTIONS 1024
+/* Connections per host over HTTPS until an answer shows HTTP/1.x (then max_connections):
+ * HTTP/2 carries the transfers as streams on these few. */
+#define TRANSPORT_H2_CONNECTIONS 4
+/* HTTP/2 streams one connection carries at once (the server's own limit, often 100 or
+ * 128, still applies: beyond it a second connection opens). */
+#define TRANSPORT_MAX_STREAMS 256
 
 /* The longest Retry-After a retry waits for. A server asking for more is not retried: the
  * send fails at once and says so, rather than hold a message (and a script) for hours. */

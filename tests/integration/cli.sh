@@ -35,7 +35,7 @@ assert_eq "stray argument exit" 2 "$RC"
 assert_eq "stray argument error" "jelou-console: send: unexpected argument 'extra' (text goes after --text; quote it)" "$ERR"
 run_jelou send --batch - --parallel 0 < /dev/null
 assert_eq "bad --parallel exit" 2 "$RC"
-assert_eq "bad --parallel error" "jelou-console: --parallel must be a whole number from 1 to 64 (got '0')" "$ERR"
+assert_eq "bad --parallel error" "jelou-console: --parallel must be a whole number from 1 to 1024 (got '0')" "$ERR"
 run_jelou send --batch "$T/nope.jsonl"
 assert_eq "missing batch file exit" 2 "$RC"
 assert_eq "missing batch file error" "jelou-console: cannot read batch file $T/nope.jsonl: No such file or directory" "$ERR"
