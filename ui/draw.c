@@ -7,6 +7,7 @@
 #include "jelou/editbuf.h"
 #include "jelou/layout.h"
 #include "jelou/text.h"
+#include "jelou/window.h"
 #include "jelou/xalloc.h"
 #include "ui.h"
 
@@ -239,6 +240,31 @@ draw_transcript(struct ui *u, struct term *t, const struct rect *p)
     free(rs.v);
 }
 
+/* WhatsApp's window as the user pane and the recipient line show it. */
+static char *
+window_line(const struct ui *u, const struct room *r)
+{
+    char w[64];
+    window_format(r->last_in_ms, u->now_ms, w, sizeof w);
+    return xstrdup(w);
+}
+
+/* The recipient line names the window only when it asks for the agent's attention. */
+static const char *
+window_alert(const struct ui *u, const struct room *r, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (!u->whatsapp_window || r->state == ROOM_CLOSED)
+        return out;
+    enum window_state ws = window_state(r->last_in_ms, u->now_ms, NULL);
+    if (ws == WINDOW_CLOSING || ws == WINDOW_CLOSED) {
+        char w[64];
+        window_format(r->last_in_ms, u->now_ms, w, sizeof w);
+        snprintf(out, size, " · %s", w);
+    }
+    return out;
+}
+
 static void
 draw_user(struct ui *u, struct term *t, const struct rect *p)
 {
@@ -261,6 +287,7 @@ draw_user(struct ui *u, struct term *t, const struct rect *p)
         xasprintf("state  %s", r->state == ROOM_ACTIVE ? "active"
                                : r->state == ROOM_CLOSED ? "closed" : "unknown"),
         r->last_in_ms ? xasprintf("last in %s (%s)", when, ago) : xstrdup("last in never"),
+        u->whatsapp_window && r->last_in_ms ? window_line(u, r) : NULL,
         xasprintf("msgs   %u in · %u out", r->n_in, r->n_out),
         xasprintf("media  %u sent", r->n_media_out),
         r->conversation ? xasprintf("conv   %s", r->conversation) : NULL,
@@ -279,9 +306,11 @@ draw_compose(struct ui *u, struct term *t, const struct layout *lay)
 {
     const struct rect *rp = &lay->recipient;
     struct room *r = u->sel;
-    char *to = r ? xasprintf("To %s · user %s · room %s%s", room_label(r),
+    char alert[80] = "";
+    char *to = r ? xasprintf("To %s · user %s · room %s%s%s", room_label(r),
                              r->user ? r->user : "?", r->id,
-                             r->state == ROOM_CLOSED ? " · closed" : "")
+                             r->state == ROOM_CLOSED ? " · closed" : "",
+                             window_alert(u, r, alert, sizeof alert))
                  : xstrdup("No recipient: /open ROOM USER");
     fill(t, rp->row, 0, rp->cols, ST_BORDER);
     put_fit(t, rp->row, 1, rp->cols - 1, to, ST_DIM);

@@ -34,6 +34,11 @@ on_event(void *arg, const struct event *ev, int duplicate)
             select_room(a, r);
         else if (r != a->u.sel)
             r->unread++;
+        /* The user wrote: WhatsApp's window is open again, the warning no longer holds. */
+        if (a->u.window_confirm && r == a->u.sel && c->dir == CHAT_IN) {
+            a->u.window_confirm = 0;
+            clear_status(a);
+        }
         /* The bell also sets the terminal's urgent hint where it has one. */
         if (!a->u.muted && a->term_open && a->editor == NULL)
             a->term.bell(a->term.ctx);

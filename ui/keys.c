@@ -154,6 +154,7 @@ key_esc(struct app *a, const struct key *k)
 {
     (void)k;
     a->u.confirm_pending = 0;
+    a->u.window_confirm = 0;
     clear_status(a);
     return 0;
 }
@@ -306,6 +307,9 @@ static void
 card_key(struct app *a, const struct key *k)
 {
     struct attach_card *card = &a->u.attach;
+    /* Only Enter confirms a send past WhatsApp's window; any other key withdraws it. */
+    if (k->code != K_ENTER)
+        a->u.window_confirm = 0;
     if (k->code == K_ESC) {
         card_clear(a);
         set_status(a, 0, "attachment not sent; the command is back in the box to edit");
@@ -338,8 +342,10 @@ main_key(struct app *a, const struct key *k)
     }
     const struct key_binding *kb = main_binding(k);
     /* Enter is the confirmation a pasted draft waits for; any other key withdraws it. */
-    if (kb == NULL || kb->fn != key_enter)
+    if (kb == NULL || kb->fn != key_enter) {
         a->u.confirm_pending = 0;
+        a->u.window_confirm = 0;
+    }
     if (kb != NULL) {
         if (!kb->fn(a, k))
             return;
@@ -448,7 +454,7 @@ handle_key(struct app *a, const struct key *k)
     /* A message stays until the agent presses the next key after the one that caused it. */
     a->keyno++;
     if (a->u.status && a->status_keyno < a->keyno && !a->u.confirm_pending &&
-        !a->quit_asked)
+        !a->u.window_confirm && !a->quit_asked)
         clear_status(a);
     if (k->code == K_RESIZE)
         return;

@@ -12,6 +12,7 @@
 #include "jelou/settings.h"
 #include "jelou/sign.h"
 #include "jelou/url.h"
+#include "jelou/window.h"
 #include "jelou/xalloc.h"
 #include "app_impl.h"
 #include "backend.h"
@@ -135,6 +136,21 @@ room_can_send(struct app *a, struct room *r)
     return 1;
 }
 
+/* WhatsApp drops a free-form message sent after its 24-hour window: the first Enter says
+ * so, a second one sends anyway (other channels, or the user may write again). The clock
+ * is read now, so a user message that came in while the warning was up lets it through. */
+static int
+window_allows(struct app *a, struct room *r)
+{
+    if (!a->u.whatsapp_window || a->u.window_confirm ||
+        !window_needs_confirm(r->last_in_ms, clock_wall_ms()))
+        return 1;
+    a->u.window_confirm = 1;
+    set_status(a, 1, "window closed: WhatsApp delivers it only if the user writes again · "
+               "Enter sends");
+    return 0;
+}
+
 static void
 recall_push(struct app *a, const char *text)
 {
@@ -153,6 +169,7 @@ draft_sent(struct app *a)
     editbuf_clear(ui_draft(&a->u));
     a->u.paste_guard = 0;
     a->u.confirm_pending = 0;
+    a->u.window_confirm = 0;
     a->recall_pos = a->nrecall;
 }
 
@@ -160,7 +177,7 @@ void
 send_text(struct app *a, const char *text)
 {
     struct room *r = a->u.sel;
-    if (!room_can_send(a, r))
+    if (!room_can_send(a, r) || !window_allows(a, r))
         return;
     struct message *m = message_new();
     m->type = MSG_TEXT;
@@ -257,7 +274,7 @@ attach_send(struct app *a)
 {
     struct attach_card *c = &a->u.attach;
     struct room *r = c->room;
-    if (!room_can_send(a, r))
+    if (!room_can_send(a, r) || !window_allows(a, r))
         return;
     struct message *m = message_new();
     m->type = c->type;
@@ -273,6 +290,7 @@ attach_send(struct app *a)
             draft_sent(a);
         card_clear(a);
         clear_status(a);
+        a->u.window_confirm = 0;
     }
 }
 

@@ -198,6 +198,7 @@ app_start(struct app *a, const struct app_opts *o, char **cause)
 {
     setlocale(LC_ALL, "");
     a->st = o->st;
+    a->u.whatsapp_window = a->st->whatsapp_window;
     a->u.s = session_new();
     a->u.nodraft = editbuf_new();
     a->u.hist_filter = editbuf_new();
