@@ -353,6 +353,10 @@ draw_status(struct ui *u, struct term *t, const struct rect *p)
     if (a->active && a->checking) {
         left = xasprintf("Attach: checking %s … (Esc cancels)", a->url);
         st = ST_PENDING;
+    } else if (a->active && a->warning) {
+        /* What WhatsApp would refuse comes first; the warning names the MIME when it matters. */
+        left = xasprintf("%s · Enter sends anyway · Esc edits", a->warning);
+        st = ST_ERROR;
     } else if (a->active) {
         left = xasprintf("Attach %s %s%s%s%s: Enter sends · Esc edits · Tab changes type",
                          msg_type_name(a->type), a->mime, a->server_type ? " (server says " : "",

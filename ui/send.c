@@ -12,6 +12,7 @@
 #include "jelou/settings.h"
 #include "jelou/sign.h"
 #include "jelou/url.h"
+#include "jelou/whatsapp.h"
 #include "jelou/window.h"
 #include "jelou/xalloc.h"
 #include "app_impl.h"
@@ -200,9 +201,23 @@ card_clear(struct app *a)
     free(c->filename);
     free(c->mime);
     free(c->server_type);
+    free(c->warning);
     memset(c, 0, sizeof *c);
     a->probe_gen++;
     a->dirty = 1;
+}
+
+/* WhatsApp's rules for what the card would send now: a warning on the card, not a refusal
+ * (other channels take more). */
+static void
+card_warn(struct attach_card *c)
+{
+    struct whatsapp_facts f = {
+        .type = c->type, .mime = c->mime, .size = c->size, .ogg_opus = c->ogg_opus,
+        .caption = c->type == MSG_IMAGE || c->type == MSG_VIDEO ? c->caption : NULL,
+    };
+    free(c->warning);
+    c->warning = whatsapp_warnings(&f);
 }
 
 static void
@@ -232,6 +247,9 @@ on_probe(void *arg, const struct probe_result *r)
     c->type = type;
     xstrset(&c->mime, r->mime);
     xstrset(&c->server_type, r->server_type);
+    c->size = r->size;
+    c->ogg_opus = r->ogg_opus;
+    card_warn(c);
 }
 
 void
@@ -311,6 +329,7 @@ attach_cycle_type(struct app *a)
         if (probe_pick_type(c->mime, cand, forced, &got, &cause) == 0) {
             c->type = got;
             c->mime_forced = forced;
+            card_warn(c);
             a->dirty = 1;
             return;
         }

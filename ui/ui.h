@@ -25,6 +25,9 @@ struct attach_card {
     char *mime;
     char *server_type;
     int mime_forced;        /* the agent overrode the type */
+    long long size;         /* the file's bytes as the probe learnt them, -1 unknown */
+    int ogg_opus;           /* the probe found an Opus stream */
+    char *warning;          /* what WhatsApp would refuse (whatsapp.h), or NULL */
 };
 
 /* One line of the send history view. */

@@ -1,10 +1,15 @@
 # WhatsApp's 24-hour window on screen: a room whose user wrote 25 h ago says so, the first
 # Enter warns and sends nothing, the second sends; a user message during the warning lifts
-# it; whatsapp_window = off in the config turns the whole thing off.
+# it; whatsapp_window = off in the config turns the whole thing off. The attachment card
+# warns about media WhatsApp would refuse, and sends on Enter all the same.
 . "${top_srcdir}/tests/e2e/lib-e2e.sh"
 set -e
 
-start_mock jelou
+mkdir -p "$T/media"
+printf 'GIF89a\001\000\001\000\200\000\000\000\000\000\377\377\377!\371\004\001\000\000\000\000,\000\000\000\000\001\000\001\000\000\002\002D\001\000;' > "$T/media/anim.gif"
+start_mock jelou --media-dir "$T/media" --media-cert "$T/ca.pem"
+wait_for 10 grep -q '^mock: media on ' "$T/jelou.out" || fail "mock did not print its media URL"
+M=$(sed -n 's/^mock: media on //p' "$T/jelou.out")
 # sent: the texts the mock was sent, in order, one per line (each request is logged once).
 sent() {
     [ -f "$MOCK_LOG" ] || return 0
@@ -72,7 +77,7 @@ mkdir -p "$XDG_CONFIG_HOME/jelou-console"
 printf 'whatsapp_window = off\n' > "$XDG_CONFIG_HOME/jelou-console/config"
 # A fresh state: the earlier session's rooms would take the selection.
 export XDG_STATE_HOME="$T/state2"
-console_start 24 80 --endpoint "$MOCK_URL" --listen 127.0.0.1:0
+console_start 24 80 --endpoint "$MOCK_URL" --listen 127.0.0.1:0 --cacert "$T/ca.pem"
 wait_screen "in 127.0.0.1:"
 inbound_url
 assert_eq "old message accepted" 200 \
@@ -85,3 +90,15 @@ type_text "Hola Iván"
 keys Enter
 wait_for 15 eval 'test "$(sent | tail -n 1)" = "Hola Iván"' || { screen >&2; fail "with whatsapp_window = off one Enter sends"; }
 ok "whatsapp_window = off: no window on screen, one Enter sends"
+
+# A GIF as an image: the card says WhatsApp will not take it; Enter sends it anyway.
+type_text "/image ${M}anim.gif"
+keys Enter
+wait_screen "WhatsApp does not take"
+assert_rows 24 24 <<'SCREEN'
+ WhatsApp does not take image/gif as an image · Enter sends anyway · Esc edits
+SCREEN
+keys Enter
+wait_for 15 eval 'test "$(jq -r ".body | fromjson | .value.content.url // empty" < "$MOCK_LOG" | tail -n 1)" = "${M}anim.gif"' ||
+    { screen >&2; fail "the GIF was not sent after the card's warning"; }
+ok "the attachment card warns about a GIF as an image and sends it on Enter"
