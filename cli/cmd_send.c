@@ -145,13 +145,17 @@ print_result(struct send_ctx *c, struct job *j)
         free(line);
         return;
     }
+    /* The plain line is for a person: in the agent's language (scripts read --json, whose
+     * words never change, or the exit status). */
     if (j->status == JOB_ACCEPTED) {
-        printf("accepted %ld: %s message %s to room %s, user %s (%d attempt%s)\n",
-               j->http_status, msg_type_name(j->type), j->id, j->room, j->user, j->attempts,
-               j->attempts == 1 ? "" : "s");
+        printf(P_("accepted %ld: %s message %s to room %s, user %s (%d attempt)\n",
+                  "accepted %ld: %s message %s to room %s, user %s (%d attempts)\n",
+                  j->attempts),
+               j->http_status, msg_type_name(j->type), j->id, j->room, j->user, j->attempts);
     } else if (j->status == JOB_FAILED) {
-        cli_error("failed after %d attempt%s: %s (id %s; resend with --id %s)", j->attempts,
-                  j->attempts == 1 ? "" : "s", j->error, j->id, j->id);
+        cli_error(P_("failed after %d attempt: %s (id %s; resend with --id %s)",
+                     "failed after %d attempts: %s (id %s; resend with --id %s)", j->attempts),
+                  j->attempts, j->error, j->id, j->id);
     } else {
         cli_error("%s", j->error);
     }
@@ -557,7 +561,7 @@ cmd_send(int argc, char **argv)
         case OPT_PARALLEL: parallel = optarg; break;
         case OPT_RESUME: resume = 1; break;
         case OPT_HELP:
-            fputs(send_usage, stdout);
+            fputs(_(send_usage), stdout);
             return EXIT_SENT;
         default:
             cli_bad_option("send", argv);

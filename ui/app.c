@@ -11,6 +11,7 @@
 
 #include "jelou/editbuf.h"
 #include "jelou/editor.h"
+#include "jelou/i18n.h"
 #include "jelou/journal.h"
 #include "jelou/loop.h"
 #include "jelou/outbox.h"

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "jelou/editbuf.h"
+#include "jelou/i18n.h"
 #include "jelou/outbox.h"
 #include "jelou/session.h"
 #include "jelou/xalloc.h"
@@ -122,8 +123,9 @@ request_quit(struct app *a)
         return;
     }
     a->quit_asked = 1;
-    set_status(a, 1, "%d still sending: Ctrl-C again quits, /resume sends %s next time", busy,
-               busy == 1 ? "it" : "them");
+    set_status(a, 1, P_("%d still sending: Ctrl-C again quits, /resume sends it next time",
+                        "%d still sending: Ctrl-C again quits, /resume sends them next time",
+                        busy), busy);
 }
 
 /* ---- the compose box's keys (MAIN_KEYS in keymap.h) ---- */
@@ -141,8 +143,11 @@ key_enter(struct app *a, const struct key *k)
             chars += ((unsigned char)*p & 0xc0) != 0x80;
         }
         a->u.confirm_pending = 1;
-        set_status(a, 1, "pasted text of %zu line%s, %zu characters: Enter again sends it, "
-                   "Esc keeps editing", lines, lines == 1 ? "" : "s", chars);
+        /* TRANSLATORS: the line count comes first, then the character count */
+        set_status(a, 1, P_("pasted text of %zu line, %zu characters: Enter again sends it, "
+                            "Esc keeps editing",
+                            "pasted text of %zu lines, %zu characters: Enter again sends it, "
+                            "Esc keeps editing", lines), lines, chars);
         return 0;
     }
     submit_draft(a);
@@ -312,7 +317,7 @@ card_key(struct app *a, const struct key *k)
         a->u.window_confirm = 0;
     if (k->code == K_ESC) {
         card_clear(a);
-        set_status(a, 0, "attachment not sent; the command is back in the box to edit");
+        set_status(a, 0, _("attachment not sent; the command is back in the box to edit"));
     } else if (k->code == K_ENTER && !k->alt && !card->checking) {
         attach_send(a);
     } else if (k->code == K_TAB && !card->checking) {
@@ -408,7 +413,7 @@ history_key(struct app *a, const struct key *k)
     } else if (k->code == 'r' && n > 0) {
         struct chat_msg *m = rows[u->hist_sel].msg;
         if (m->state != SEND_FAILED)
-            set_status(a, 1, "only a failed message can be retried");
+            set_status(a, 1, _("only a failed message can be retried"));
         else
             retry_message(a, m);
     }
@@ -440,7 +445,7 @@ picker_key(struct app *a, const struct key *k)
         editbuf_set(ui_draft(u), line);
         free(line);
         u->mode = MODE_MAIN;
-        set_status(a, 0, "Enter checks the media and asks before sending");
+        set_status(a, 0, _("Enter checks the media and asks before sending"));
     } else if (filter_key(u->pick_filter, k)) {
         u->pick_sel = 0;
     }

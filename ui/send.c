@@ -4,6 +4,7 @@
 
 #include "jelou/editbuf.h"
 #include "jelou/history.h"
+#include "jelou/i18n.h"
 #include "jelou/journal.h"
 #include "jelou/message.h"
 #include "jelou/outbox.h"
@@ -52,14 +53,14 @@ on_outbox_change(void *arg, struct outbox_entry *e)
         };
         char *cause = NULL;
         if (history_append(a->history_path, &h, &cause) != 0) {
-            set_status(a, 1, "history not saved: %s", cause);
+            set_status(a, 1, _("history not saved: %s"), cause);
             free(cause);
         }
         free(preview);
     }
     if (e->state == SEND_FAILED && !a->u.status)
-        set_status(a, 1, "a message failed: %s (/retry sends it again with the same id)",
-                   e->error ? e->error : "unknown error");
+        set_status(a, 1, _("a message failed: %s (/retry sends it again with the same id)"),
+                   e->error ? e->error : _("unknown error"));
 }
 
 /* The connection state the status line shows is what the backend last said. */
@@ -100,7 +101,7 @@ send_message(struct app *a, struct room *r, struct message *m)
     struct chat_msg *c = chat_msg_of(m, clock_wall_ms());
     struct outbox_entry *e = a->be->ops->send(a->be->ctx, m, &cause);
     if (e == NULL) {
-        set_status(a, 1, "not sent: %s", cause);
+        set_status(a, 1, _("not sent: %s"), cause);
         free(cause);
         chat_msg_free(c);
         return -1;
@@ -123,15 +124,15 @@ static int
 room_can_send(struct app *a, struct room *r)
 {
     if (r == NULL) {
-        set_status(a, 1, "no conversation open: /open ROOM USER first");
+        set_status(a, 1, _("no conversation open: /open ROOM USER first"));
         return 0;
     }
     if (r->state == ROOM_CLOSED) {
-        set_status(a, 1, "this conversation is closed; nothing was sent");
+        set_status(a, 1, _("this conversation is closed; nothing was sent"));
         return 0;
     }
     if (r->user == NULL) {
-        set_status(a, 1, "this room has no user id; /open ROOM USER sets it");
+        set_status(a, 1, _("this room has no user id; /open ROOM USER sets it"));
         return 0;
     }
     return 1;
@@ -147,8 +148,8 @@ window_allows(struct app *a, struct room *r)
         !window_needs_confirm(r->last_in_ms, clock_wall_ms()))
         return 1;
     a->u.window_confirm = 1;
-    set_status(a, 1, "window closed: WhatsApp delivers it only if the user writes again · "
-               "Enter sends");
+    set_status(a, 1, _("window closed: WhatsApp delivers it only if the user writes again · "
+               "Enter sends"));
     return 0;
 }
 
@@ -231,14 +232,14 @@ on_probe(void *arg, const struct probe_result *r)
         return; /* cancelled meanwhile */
     a->dirty = 1;
     if (!r->ok) {
-        set_status(a, 1, "cannot attach %s: %s", c->url, r->error);
+        set_status(a, 1, _("cannot attach %s: %s"), c->url, r->error);
         card_clear(a);
         return;
     }
     enum msg_type type;
     char *cause = NULL;
     if (probe_pick_type(r->mime, c->want, 0, &type, &cause) != 0) {
-        set_status(a, 1, "cannot attach: %s", cause);
+        set_status(a, 1, _("cannot attach: %s"), cause);
         free(cause);
         card_clear(a);
         return;
@@ -344,7 +345,7 @@ resume_pending(struct app *a)
     size_t sent = 0;
     char *cause = NULL;
     if (a->npending == 0) {
-        set_status(a, 0, "nothing to resume");
+        set_status(a, 0, _("nothing to resume"));
         return;
     }
     for (size_t i = 0; i < a->npending; i++) {
@@ -360,7 +361,7 @@ resume_pending(struct app *a)
         struct outbox_entry *e = a->be->ops->resend(a->be->ctx, shown, p->body, p->body_len,
                                                    &cause);
         if (e == NULL) {
-            set_status(a, 1, "not resent: %s", cause);
+            set_status(a, 1, _("not resent: %s"), cause);
             free(cause);
             chat_msg_free(c);
             break;
@@ -374,7 +375,8 @@ resume_pending(struct app *a)
     journal_pending_free(a->pending, a->npending);
     a->pending = NULL;
     a->npending = 0;
-    set_status(a, 0, "resending %zu message%s with their ids", sent, sent == 1 ? "" : "s");
+    set_status(a, 0, P_("resending %zu message with its id",
+                        "resending %zu messages with their ids", sent), sent);
 }
 
 struct chat_msg *
@@ -393,7 +395,7 @@ retry_message(struct app *a, struct chat_msg *m)
 {
     char *cause = NULL;
     if (m == NULL || m->entry == NULL) {
-        set_status(a, 1, "nothing to retry: no failed message from this session there");
+        set_status(a, 1, _("nothing to retry: no failed message from this session there"));
         return;
     }
     if (a->be->ops->retry(a->be->ctx, m->entry, &cause) != 0) {
@@ -403,5 +405,5 @@ retry_message(struct app *a, struct chat_msg *m)
     }
     m->state = m->entry->state;
     m->attempt = m->entry->attempt;
-    set_status(a, 0, "retrying %s with the same id", m->id);
+    set_status(a, 0, _("retrying %s with the same id"), m->id);
 }
