@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jelou/i18n.h"
 #include "jelou/journal.h"
 #include "jelou/loop.h"
 #include "jelou/message.h"
@@ -14,6 +15,7 @@
 #include "jelou/sign.h"
 #include "jelou/transport.h"
 #include "jelou/url.h"
+#include "jelou/whatsapp.h"
 #include "jelou/xalloc.h"
 #include "cli.h"
 
@@ -34,6 +36,8 @@ struct job {
     size_t raw_len;
     char *id, *room, *user;  /* what the result line reports */
     enum msg_type type;
+    long long media_size;    /* what the probe learnt of the media, for WhatsApp's rules */
+    int ogg_opus;            /* -1: not probed */
 };
 
 struct send_ctx {
@@ -54,6 +58,7 @@ struct send_ctx {
     int batch;
     int dry_run;
     int dry_run_printed;
+    int quiet;               /* --quiet: no WhatsApp warnings on stderr */
     int progress;
     int journal_failed;      /* a journal write failed: the exit status says so */
     size_t accepted, failed, invalid, network;
@@ -79,6 +84,8 @@ static const char send_usage[] =
     "  --id ID            value.id to use (default: a new UUID); reuse it to resend safely\n"
     "  --dry-run          print the exact request that would be sent; send nothing\n"
     "  --json             print one JSON result object per message\n"
+    "  --quiet            no warnings on stderr about WhatsApp's limits (text over 4,096\n"
+    "                     characters, caption over 1,024, media type or size it refuses)\n"
     "  --batch FILE|-     one JSON object per line: {\"room\",\"user\",\"type\",\n"
     "                     \"text\"|\"url\",\"caption\",\"filename\",\"mime\",\"id\"};\n"
     "                     one result line each, in input order\n"
@@ -107,6 +114,7 @@ enum {
     OPT_ID,
     OPT_DRY_RUN,
     OPT_JSON,
+    OPT_QUIET,
     OPT_BATCH,
     OPT_PARALLEL,
     OPT_RESUME,
@@ -140,13 +148,17 @@ print_result(struct send_ctx *c, struct job *j)
         free(line);
         return;
     }
+    /* The plain line is for a person: in the agent's language (scripts read --json, whose
+     * words never change, or the exit status). */
     if (j->status == JOB_ACCEPTED) {
-        printf("accepted %ld: %s message %s to room %s, user %s (%d attempt%s)\n",
-               j->http_status, msg_type_name(j->type), j->id, j->room, j->user, j->attempts,
-               j->attempts == 1 ? "" : "s");
+        printf(P_("accepted %ld: %s message %s to room %s, user %s (%d attempt)\n",
+                  "accepted %ld: %s message %s to room %s, user %s (%d attempts)\n",
+                  j->attempts),
+               j->http_status, msg_type_name(j->type), j->id, j->room, j->user, j->attempts);
     } else if (j->status == JOB_FAILED) {
-        cli_error("failed after %d attempt%s: %s (id %s; resend with --id %s)", j->attempts,
-                  j->attempts == 1 ? "" : "s", j->error, j->id, j->id);
+        cli_error(P_("failed after %d attempt: %s (id %s; resend with --id %s)",
+                     "failed after %d attempts: %s (id %s; resend with --id %s)", j->attempts),
+                  j->attempts, j->error, j->id, j->id);
     } else {
         cli_error("%s", j->error);
     }
@@ -255,6 +267,27 @@ admitted(struct job *j, char *cause)
     j->entry->user = j;
 }
 
+/* WhatsApp's rules, on stderr: a warning, not a refusal, since other channels take more.
+ * Human words; stdout and --json stay the same whatever they say. */
+static void
+warn_whatsapp(const struct job *j)
+{
+    const struct message *m = j->msg;
+    struct whatsapp_facts f = {
+        .type = m->type, .body = m->body, .mime = m->mime, .size = j->media_size,
+        .ogg_opus = j->ogg_opus,
+        .caption = m->type == MSG_IMAGE || m->type == MSG_VIDEO ? m->caption : NULL,
+    };
+    char *w = j->ctx->quiet ? NULL : whatsapp_warnings(&f);
+    if (w == NULL)
+        return;
+    if (j->line)
+        fprintf(stderr, _("send: line %zu: warning: %s\n"), j->line, w);
+    else
+        fprintf(stderr, _("send: warning: %s\n"), w);
+    free(w);
+}
+
 static void
 submit(struct job *j)
 {
@@ -267,6 +300,7 @@ submit(struct job *j)
         invalid(j, cause);
         return;
     }
+    warn_whatsapp(j);
     if (c->dry_run) {
         print_dry_run(c, body, sig);
         free(body);
@@ -305,6 +339,8 @@ on_probe(void *arg, const struct probe_result *r)
     j->msg->type = type;
     if (j->msg->mime == NULL)
         j->msg->mime = xstrdup(r->mime);
+    j->media_size = r->size;
+    j->ogg_opus = r->ogg_opus;
     submit(j);
 }
 
@@ -401,6 +437,8 @@ read_batch(struct send_ctx *c, const char *path)
         j->ctx = c;
         j->line = lineno;
         j->type = MSG_NONE;
+        j->media_size = -1;
+        j->ogg_opus = -1;
         char *cause = NULL;
         if (message_parse_batch_line(line, (size_t)n, &j->msg, &cause) != 0) {
             j->parse_error = cause;
@@ -489,6 +527,7 @@ cmd_send(int argc, char **argv)
         {"id", required_argument, NULL, OPT_ID},
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
         {"json", no_argument, NULL, OPT_JSON},
+        {"quiet", no_argument, NULL, OPT_QUIET},
         {"batch", required_argument, NULL, OPT_BATCH},
         {"parallel", required_argument, NULL, OPT_PARALLEL},
         {"resume", no_argument, NULL, OPT_RESUME},
@@ -520,11 +559,12 @@ cmd_send(int argc, char **argv)
         case OPT_ID: id = optarg; break;
         case OPT_DRY_RUN: c.dry_run = 1; break;
         case OPT_JSON: c.json = 1; break;
+        case OPT_QUIET: c.quiet = 1; break;
         case OPT_BATCH: batch = optarg; break;
         case OPT_PARALLEL: parallel = optarg; break;
         case OPT_RESUME: resume = 1; break;
         case OPT_HELP:
-            fputs(send_usage, stdout);
+            fputs(_(send_usage), stdout);
             return EXIT_SENT;
         default:
             cli_bad_option("send", argv);
@@ -643,6 +683,8 @@ cmd_send(int argc, char **argv)
         struct job *j = &c.jobs[0];
         j->ctx = &c;
         j->type = MSG_NONE;
+        j->media_size = -1;
+        j->ogg_opus = -1;
         struct message *m = j->msg = message_new();
         xstrset(&m->room, room);
         xstrset(&m->user, user);

@@ -1,10 +1,12 @@
 /* jelou-console: wires the command line to the subcommands. */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "jelou/demo.h"
+#include "jelou/i18n.h"
 #include "jelou/settings.h"
 #include "jelou/url.h"
 #include "app.h"
@@ -24,45 +26,45 @@ struct command {
 
 static const struct command commands[] = {
     {"send", cmd_send,
-     "jelou-console send --room R --user U --text T    send one message\n"
+     N_("jelou-console send --room R --user U --text T    send one message\n"
      "jelou-console send --room R --user U --attach URL [--type T] [--caption C]\n"
      "                   [--filename F] [--mime M] [--id ID] [--dry-run] [--json]\n"
-     "jelou-console send --batch FILE|- [--parallel N] one JSON object per line\n"},
+     "jelou-console send --batch FILE|- [--parallel N] one JSON object per line\n")},
     {"mime", cmd_mime,
-     "jelou-console mime URL|PATH [--json]             detected MIME and message type\n"},
+     N_("jelou-console mime URL|PATH [--json]             detected MIME and message type\n")},
     {"mock", cmd_mock,
-     "jelou-console mock --listen ADDR:PORT [...]      sandbox endpoint\n"},
+     N_("jelou-console mock --listen ADDR:PORT [...]      sandbox endpoint\n")},
     {"listen", cmd_listen,
-     "jelou-console listen [--listen ADDR:PORT] [...]  receive Jelou's events\n"},
+     N_("jelou-console listen [--listen ADDR:PORT] [...]  receive Jelou's events\n")},
     {"conversation", cmd_conversation,
-     "jelou-console conversation start|close --user U | get --id C   REST API\n"},
+     N_("jelou-console conversation start|close --user U | get --id C   REST API\n")},
     {"integration", cmd_integration,
-     "jelou-console integration get|create|update|delete [...]  the webhook\n"},
+     N_("jelou-console integration get|create|update|delete [...]  the webhook\n")},
     {"setup", cmd_setup,
-     "jelou-console setup [--non-interactive ...]      first run on a real project\n"},
+     N_("jelou-console setup [--non-interactive ...]      first run on a real project\n")},
     {"doctor", cmd_doctor,
-     "jelou-console doctor [--json]                    check the configuration\n"},
+     N_("jelou-console doctor [--json]                    check the configuration\n")},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void
 print_usage(void)
 {
-    fputs("Usage: jelou-console [--demo] [options]                 the console (--demo: sandbox)\n",
-          stdout);
+    fputs(_("Usage: jelou-console [--demo] [options]                 the console (--demo: "
+            "sandbox)\n"), stdout);
     for (size_t i = 0; i < N_COMMANDS; i++) {
-        for (const char *line = commands[i].usage; *line != '\0';) {
+        for (const char *line = _(commands[i].usage); *line != '\0';) {
             const char *end = strchr(line, '\n');
             printf("       %.*s\n", (int)(end - line), line);
             line = end + 1;
         }
     }
-    fputs("       jelou-console --version | --help\n"
-          "\n"
-          "Each command has its own --help. Settings come from flags, then the environment\n"
-          "(JELOU_ENDPOINT JELOU_PROJECT_ID JELOU_BOT_ID JELOU_SIGNING_SECRET\n"
-          "JELOU_SIGNING_SECRET_FILE), then $XDG_CONFIG_HOME/jelou-console/config.\n"
-          "See jelou-console(1).\n",
+    fputs(_("       jelou-console --version | --help\n"
+            "\n"
+            "Each command has its own --help. Settings come from flags, then the environment\n"
+            "(JELOU_ENDPOINT JELOU_PROJECT_ID JELOU_BOT_ID JELOU_SIGNING_SECRET\n"
+            "JELOU_SIGNING_SECRET_FILE), then $XDG_CONFIG_HOME/jelou-console/config.\n"
+            "See jelou-console(1).\n"),
           stdout);
 }
 
@@ -170,9 +172,25 @@ console(int argc, char **argv)
     return code;
 }
 
+/* The agent's language (LANGUAGE, LC_ALL, LC_MESSAGES) for what a person reads. Only
+ * messages and characters follow the locale here: numbers in JSON and journals never do.
+ * JELOU_LOCALEDIR points at translations not installed yet (a build tree, the tests). */
+static void
+i18n_start(void)
+{
+    setlocale(LC_CTYPE, "");
+    setlocale(LC_MESSAGES, "");
+#if defined(ENABLE_NLS) && ENABLE_NLS
+    const char *dir = getenv("JELOU_LOCALEDIR");
+    bindtextdomain(PACKAGE, dir && *dir ? dir : LOCALEDIR);
+    textdomain(PACKAGE);
+#endif
+}
+
 int
 main(int argc, char **argv)
 {
+    i18n_start();
     if (argc >= 2) {
         const char *cmd = argv[1];
         for (size_t i = 0; i < N_COMMANDS; i++)

@@ -37,6 +37,7 @@ on_done(void *arg, const struct transport_result *r)
         .type = MSG_NONE,
         .http_status = r->http_status,
         .bytes = r->body_len,
+        .size = r->resource_size,
     };
     char *error = NULL, *mime = NULL, *server_type = NULL;
 
@@ -54,6 +55,9 @@ on_done(void *arg, const struct transport_result *r)
         res.ok = 1;
         res.mime = mime;
         res.type = msg_type_for_mime(mime);
+        /* Ogg's first page names its codec: WhatsApp plays Opus, not Vorbis or FLAC. */
+        res.ogg_opus = memmem(r->body, r->body_len < 512 ? r->body_len : 512, "OpusHead", 8)
+                       != NULL;
         if (r->content_type != NULL) {
             server_type = bare_type(r->content_type);
             if (strcasecmp(server_type, mime) != 0)

@@ -7,6 +7,7 @@
 
 #include "jelou/editbuf.h"
 #include "jelou/event.h"
+#include "jelou/i18n.h"
 #include "jelou/idmap.h"
 #include "jelou/xalloc.h"
 
@@ -494,33 +495,33 @@ chat_msg_status(const struct chat_msg *m)
         return xstrdup("");
     switch (m->state) {
     case SEND_QUEUED:
-        return xstrdup("queued");
+        return xstrdup(_("queued"));
     case SEND_SENDING:
         if (m->retry_in_s > 0 && m->http_status > 0)
-            return xasprintf("HTTP %d, retrying in %us (attempt %d/%d)", m->http_status,
+            return xasprintf(_("HTTP %d, retrying in %us (attempt %d/%d)"), m->http_status,
                              m->retry_in_s, m->attempt + 1, m->max_attempts);
         if (m->retry_in_s > 0)
-            return xasprintf("retrying in %us (attempt %d/%d)", m->retry_in_s,
+            return xasprintf(_("retrying in %us (attempt %d/%d)"), m->retry_in_s,
                              m->attempt + 1, m->max_attempts);
         if (m->attempt <= 0)
-            return xstrdup("sending");
+            return xstrdup(_("sending"));
         if (m->max_attempts <= 0)
-            return xasprintf("sending (attempt %d)", m->attempt);
-        return xasprintf("sending (attempt %d/%d)", m->attempt, m->max_attempts);
+            return xasprintf(_("sending (attempt %d)"), m->attempt);
+        return xasprintf(_("sending (attempt %d/%d)"), m->attempt, m->max_attempts);
     case SEND_ACCEPTED:
         if (m->http_status <= 0)
-            return xstrdup("accepted");
-        return xasprintf("accepted %d", m->http_status);
+            return xstrdup(_("accepted"));
+        return xasprintf(_("accepted %d"), m->http_status);
     case SEND_FAILED:
         if (m->http_status > 0) {
             reason = m->error ? strip_status(m->error, m->http_status) : "";
             if (*reason == '\0')
-                return xasprintf("failed %d", m->http_status);
-            return xasprintf("failed %d: %s", m->http_status, reason);
+                return xasprintf(_("failed %d"), m->http_status);
+            return xasprintf(_("failed %d: %s"), m->http_status, reason);
         }
         if (m->error == NULL || *m->error == '\0')
-            return xstrdup("failed");
-        return xasprintf("failed: %s", m->error);
+            return xstrdup(_("failed"));
+        return xasprintf(_("failed: %s"), m->error);
     }
     return xstrdup("");
 }

@@ -38,13 +38,14 @@ enum cfg_key {
     K_LISTEN,
     K_WEBHOOK_PATH,
     K_INBOUND_TOKEN_FILE,
+    K_WHATSAPP_WINDOW,
     K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
     "endpoint", "project", "bot", "secret_file", "cacert", "attempts", "timeout",
     "connect_timeout", "api_key_file", "rest_base", "listen", "webhook_path",
-    "inbound_token_file",
+    "inbound_token_file", "whatsapp_window",
 };
 
 struct config {
@@ -340,6 +341,8 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
     choose(&ch[K_LISTEN], NULL, NULL, NULL, cfg, K_LISTEN);
     choose(&ch[K_WEBHOOK_PATH], NULL, NULL, NULL, cfg, K_WEBHOOK_PATH);
     choose(&ch[K_INBOUND_TOKEN_FILE], NULL, NULL, NULL, cfg, K_INBOUND_TOKEN_FILE);
+    /* Whether the bot talks on WhatsApp is the deployment's fact, not a run's. */
+    choose(&ch[K_WHATSAPP_WINDOW], NULL, NULL, NULL, cfg, K_WHATSAPP_WINDOW);
     /* JELOU_API_KEY holds the key itself, so like JELOU_SIGNING_SECRET it outranks the
      * config's file but not the flag's. */
     choose(&ch[K_API_KEY_FILE], f->api_key_file, "--api-key-file", NULL, cfg, K_API_KEY_FILE);
@@ -423,6 +426,16 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
                     &ch[K_CONNECT_TIMEOUT], cause) != 0)
         goto out;
     s->connect_timeout_ms = n * 1000;
+    s->whatsapp_window = 1;
+    if (ch[K_WHATSAPP_WINDOW].value != NULL) {
+        const char *v = ch[K_WHATSAPP_WINDOW].value;
+        if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+            cause_fail(cause, xasprintf("%s must be on or off, not '%s'",
+                                        ch[K_WHATSAPP_WINDOW].name, v));
+            goto out;
+        }
+        s->whatsapp_window = strcmp(v, "on") == 0;
+    }
     rc = 0;
 
 out:

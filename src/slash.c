@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "jelou/cause.h"
+#include "jelou/i18n.h"
 #include "jelou/xalloc.h"
 
 #define SPACE " \t\r\n"
@@ -92,25 +93,25 @@ parse_args(const struct command *c, const char *p, struct slash *out, char **cau
     case URL_REST:
         out->arg = next_word(&p);
         if (out->arg == NULL)
-            return cause_fail(cause, xasprintf("/%s needs a URL: %s", c->name, c->usage));
+            return cause_fail(cause, xasprintf(_("/%s needs a URL: %s"), c->name, c->usage));
         out->rest = rest_of(p);
         return 0;
     case URL_ONLY:
         out->arg = next_word(&p);
         if (out->arg == NULL)
-            return cause_fail(cause, xasprintf("/%s needs a URL: %s", c->name, c->usage));
+            return cause_fail(cause, xasprintf(_("/%s needs a URL: %s"), c->name, c->usage));
         if ((extra = next_word(&p)) != NULL)
-            rc = cause_fail(cause, xasprintf("/%s takes only a URL: %s", c->name, c->usage));
+            rc = cause_fail(cause, xasprintf(_("/%s takes only a URL: %s"), c->name, c->usage));
         break;
     case NO_ARGS:
         if ((extra = next_word(&p)) != NULL)
-            rc = cause_fail(cause, xasprintf("/%s takes no arguments", c->name));
+            rc = cause_fail(cause, xasprintf(_("/%s takes no arguments"), c->name));
         break;
     case RETRY: {
         char *w = next_word(&p);
         extra = next_word(&p);
         if (w != NULL && (extra != NULL || parse_count(w, &out->n) != 0))
-            rc = cause_fail(cause, xstrdup("/retry wants a number, like /retry 2"));
+            rc = cause_fail(cause, xstrdup(_("/retry wants a number, like /retry 2")));
         free(w);
         break;
     }
@@ -118,15 +119,15 @@ parse_args(const struct command *c, const char *p, struct slash *out, char **cau
         out->arg = next_word(&p);
         out->arg2 = next_word(&p);
         if (out->arg2 == NULL)
-            return cause_fail(cause, xasprintf("/open needs a room and a user: %s", c->usage));
+            return cause_fail(cause, xasprintf(_("/open needs a room and a user: %s"), c->usage));
         out->rest = rest_of(p);
         return 0;
     case ONE_NAME:
         out->arg = next_word(&p);
         if (out->arg == NULL)
-            return cause_fail(cause, xasprintf("/%s needs a name: %s", c->name, c->usage));
+            return cause_fail(cause, xasprintf(_("/%s needs a name: %s"), c->name, c->usage));
         if ((extra = next_word(&p)) != NULL)
-            rc = cause_fail(cause, xasprintf("/%s takes only a name: %s", c->name, c->usage));
+            rc = cause_fail(cause, xasprintf(_("/%s takes only a name: %s"), c->name, c->usage));
         break;
     case TEXT_ONLY:
         out->rest = rest_of(p);
@@ -134,7 +135,7 @@ parse_args(const struct command *c, const char *p, struct slash *out, char **cau
     case USER_REST:
         out->arg = next_word(&p);
         if (out->arg == NULL)
-            return cause_fail(cause, xasprintf("/%s needs a user: %s", c->name, c->usage));
+            return cause_fail(cause, xasprintf(_("/%s needs a user: %s"), c->name, c->usage));
         out->rest = rest_of(p);
         return 0;
     case SORT:
@@ -142,7 +143,7 @@ parse_args(const struct command *c, const char *p, struct slash *out, char **cau
         extra = next_word(&p);
         if (extra != NULL || (out->arg != NULL && strcmp(out->arg, "waiting") != 0 &&
                               strcmp(out->arg, "recent") != 0))
-            rc = cause_fail(cause, xasprintf("/sort wants waiting or recent: %s", c->usage));
+            rc = cause_fail(cause, xasprintf(_("/sort wants waiting or recent: %s"), c->usage));
         break;
     }
     free(extra);
@@ -169,8 +170,8 @@ slash_parse(const char *text, struct slash *out, char **plain, char **cause)
     p = text + 1;
     n = strcspn(p, SPACE);
     if (n == 0)
-        return cause_fail(cause, xstrdup("a lone / is not a command; /help lists them "
-                                   "(// sends a /)"));
+        return cause_fail(cause, xstrdup(_("a lone / is not a command; /help lists them "
+                                     "(// sends a /)")));
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         const struct command *c = &commands[i];
         if (strlen(c->name) != n || strncmp(c->name, p, n) != 0)
@@ -183,7 +184,7 @@ slash_parse(const char *text, struct slash *out, char **plain, char **cause)
         return 1;
     }
     char *shown = cause_excerpt_max(p, n, NAME_MAX_SHOWN);
-    int rc = cause_fail(cause, xasprintf("unknown command /%s; /help lists them", shown));
+    int rc = cause_fail(cause, xasprintf(_("unknown command /%s; /help lists them"), shown));
     free(shown);
     return rc;
 }

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,8 @@ struct treq {
     size_t resp_total;
     int stopped;              /* we ended the transfer on purpose */
     char *content_type;
+    long long range_total;    /* Content-Range's "/TOTAL", -1: none or "*" */
+    long long content_length; /* Content-Length, -1: none */
     long retry_after_ms;      /* this answer's Retry-After; -1: none or unreadable */
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -311,6 +314,24 @@ parse_retry_after(const char *v, size_t len)
     return ms <= 0 ? 0 : ms > day_ms ? day_ms : (long)ms;
 }
 
+/* A header's number (Content-Length, or what follows the '/' of a Content-Range), or -1. */
+static long long
+header_number(const char *v, size_t len)
+{
+    long long n = 0;
+    size_t i = 0;
+    while (i < len && (v[i] == ' ' || v[i] == '\t'))
+        i++;
+    if (i == len || v[i] < '0' || v[i] > '9')
+        return -1;
+    for (; i < len && v[i] >= '0' && v[i] <= '9'; i++) {
+        if (n > (LLONG_MAX - 9) / 10)
+            return -1;
+        n = n * 10 + (v[i] - '0');
+    }
+    return n;
+}
+
 static size_t
 on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
@@ -322,6 +343,12 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
         free(q->content_type);
         q->content_type = NULL;
         q->retry_after_ms = -1;
+        q->range_total = q->content_length = -1;
+    } else if ((v = header_value(data, n, "content-range:", &len)) != NULL) {
+        const char *slash = memchr(v, '/', len);
+        q->range_total = slash ? header_number(slash + 1, len - (size_t)(slash + 1 - v)) : -1;
+    } else if ((v = header_value(data, n, "content-length:", &len)) != NULL) {
+        q->content_length = header_number(v, len);
     } else if ((v = header_value(data, n, "content-type:", &len)) != NULL) {
         free(q->content_type);
         /* The server's words end up on a terminal (mime prints them): clean them now. */
@@ -345,6 +372,7 @@ start_attempt(struct treq *q)
     free(q->content_type);
     q->content_type = NULL;
     q->retry_after_ms = -1;
+    q->range_total = q->content_length = -1;
     q->errbuf[0] = '\0';
     if (q->on_attempt)
         q->on_attempt(q->arg, q->attempts);
@@ -634,6 +662,9 @@ finish(struct treq *q, CURLcode code)
         .body_len = q->resp.len,
         .body_truncated = q->resp_total > q->resp.len,
         .content_type = q->content_type,
+        /* A 206 names the whole size after its '/'; a 200 carries all of it. */
+        .resource_size = q->range_total >= 0 ? q->range_total
+                         : answered && status == 200 ? q->content_length : -1,
         .retry_after_ms = answered ? q->retry_after_ms : -1,
     };
     if (q->on_done)

@@ -9,11 +9,11 @@ code_dirs="src sandbox include ui cli"
 # The core's layers, lowest first; a module is a src/NAME.c with its include/jelou/NAME.h.
 # Above them: sandbox/ (with mock.h, demo.h), ui/, cli/. A file may include its own layer
 # and those below it, never one above.
-layer_base="xalloc cause clock utf8 idmap paths atomic text"
-layer_wire="url sign json message record event"
+layer_base="xalloc cause clock utf8 idmap paths atomic text i18n"
+layer_wire="url sign json message record event whatsapp"
 layer_io="loop transport httpd mime probe settings editor"
 layer_jelou="outbox journal history inbound rest"
-layer_model="session restore layout editbuf slash replies catalog"
+layer_model="session restore layout editbuf slash replies catalog window"
 layer_names="base wire io jelou model sandbox ui cli"
 
 rank_of_module() { # NAME: prints the rank (0..4) of a core module, or nothing

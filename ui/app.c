@@ -11,6 +11,7 @@
 
 #include "jelou/editbuf.h"
 #include "jelou/editor.h"
+#include "jelou/i18n.h"
 #include "jelou/journal.h"
 #include "jelou/loop.h"
 #include "jelou/outbox.h"
@@ -57,6 +58,7 @@ select_room(struct app *a, struct room *r)
     a->u.sel = r;
     a->u.paste_guard = 0;
     a->u.confirm_pending = 0;
+    a->u.window_confirm = 0;
     if (r)
         r->unread = 0;
     a->recall_pos = a->nrecall;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "jelou/cause.h"
+#include "jelou/i18n.h"
 #include "jelou/inbound.h"
 #include "jelou/settings.h"
 #include "jelou/xalloc.h"
@@ -63,9 +64,9 @@ direct_change(void *arg, struct outbox_entry *e)
     if (d->on_state == NULL || (e->state != SEND_ACCEPTED && e->state != SEND_FAILED))
         return;
     char refused[48];
-    snprintf(refused, sizeof refused, "last send refused (%ld)", e->http_status);
-    d->on_state(d->arg, e->state == SEND_ACCEPTED ? "link ok"
-                        : e->network_error      ? "unreachable"
+    snprintf(refused, sizeof refused, _("last send refused (%ld)"), e->http_status);
+    d->on_state(d->arg, e->state == SEND_ACCEPTED ? _("link ok")
+                        : e->network_error      ? _("unreachable")
                                                 : refused);
 }
 

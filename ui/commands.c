@@ -5,6 +5,7 @@
 
 #include "jelou/editbuf.h"
 #include "jelou/editor.h"
+#include "jelou/i18n.h"
 #include "jelou/loop.h"
 #include "jelou/session.h"
 #include "jelou/xalloc.h"
@@ -25,7 +26,7 @@ edit_in_editor(struct app *a)
     a->editor = editor_start(editbuf_text(b), &cause);
     if (a->editor == NULL) {
         term_curses_resume(&a->term);
-        set_status(a, 1, "%s; the draft is unchanged", cause);
+        set_status(a, 1, _("%s; the draft is unchanged"), cause);
         free(cause);
         return;
     }
@@ -57,7 +58,7 @@ on_child(void *arg, int signo)
         editbuf_set(a->edit_draft, text);
         clear_status(a);
     } else {
-        set_status(a, 1, "%s; the draft is unchanged", cause);
+        set_status(a, 1, _("%s; the draft is unchanged"), cause);
     }
     free(text);
     free(cause);
@@ -125,7 +126,7 @@ static int
 run_retry(struct app *a, const struct slash *sl)
 {
     if (a->u.sel == NULL) {
-        set_status(a, 1, "no conversation open");
+        set_status(a, 1, _("no conversation open"));
         return 0;
     }
     retry_message(a, nth_failed(a->u.sel, sl->n));
@@ -139,7 +140,7 @@ run_open(struct app *a, const struct slash *sl)
     if (o->user == NULL)
         xstrset(&o->user, sl->arg2);
     select_room(a, o);
-    set_status(a, 0, "opened room %s for user %s", o->id, o->user);
+    set_status(a, 0, _("opened room %s for user %s"), o->id, o->user);
     return 1;
 }
 
@@ -149,7 +150,7 @@ run_reply(struct app *a, const struct slash *sl)
     struct room *r = a->u.sel;
     const struct reply *rep = replies_find(&a->replies, sl->arg);
     if (rep == NULL) {
-        set_status(a, 1, "no canned reply named '%s' (Tab completes names)", sl->arg);
+        set_status(a, 1, _("no canned reply named '%s' (Tab completes names)"), sl->arg);
         return 0;
     }
     char *text = replies_expand(rep, r ? r->name : NULL, a->agent);
@@ -174,8 +175,8 @@ run_sort(struct app *a, const struct slash *sl)
         a->u.s->sort = a->u.s->sort == SORT_WAITING ? SORT_RECENT : SORT_WAITING;
     else
         a->u.s->sort = strcmp(sl->arg, "recent") == 0 ? SORT_RECENT : SORT_WAITING;
-    set_status(a, 0, "rooms sorted by %s",
-               a->u.s->sort == SORT_WAITING ? "longest wait" : "latest activity");
+    set_status(a, 0, "%s", a->u.s->sort == SORT_WAITING ? _("rooms sorted by longest wait")
+                                                         : _("rooms sorted by latest activity"));
     return 1;
 }
 
@@ -184,7 +185,7 @@ run_mute(struct app *a, const struct slash *sl)
 {
     (void)sl;
     a->u.muted = !a->u.muted;
-    set_status(a, 0, "bell %s", a->u.muted ? "muted" : "on");
+    set_status(a, 0, "%s", a->u.muted ? _("bell muted") : _("bell on"));
     return 1;
 }
 
@@ -282,7 +283,7 @@ complete_reply(struct app *a)
     const char *names[32];
     size_t n = replies_complete(&a->replies, prefix, names, 32);
     if (n == 0) {
-        set_status(a, 1, "no canned reply starts with '%s'", prefix);
+        set_status(a, 1, _("no canned reply starts with '%s'"), prefix);
     } else if (n == 1) {
         char *line = xasprintf("/reply %s", names[0]);
         editbuf_set(b, line);
@@ -303,7 +304,7 @@ complete_reply(struct app *a)
         struct buf list = {0};
         for (size_t i = 0; i < n; i++)
             buf_printf(&list, "%s%s", i ? " " : "", names[i]);
-        set_status(a, 0, "replies: %s", list.data);
+        set_status(a, 0, _("replies: %s"), list.data);
         buf_free(&list);
     }
 }

@@ -5,8 +5,10 @@
 #include <time.h>
 
 #include "jelou/editbuf.h"
+#include "jelou/i18n.h"
 #include "jelou/layout.h"
 #include "jelou/text.h"
+#include "jelou/window.h"
 #include "jelou/xalloc.h"
 #include "ui.h"
 
@@ -65,8 +67,8 @@ static void
 draw_rooms(struct ui *u, struct term *t, const struct rect *p)
 {
     char title[64];
-    snprintf(title, sizeof title, "Rooms (%zu) · %s", u->s->nrooms,
-             u->s->sort == SORT_WAITING ? "waiting" : "recent");
+    snprintf(title, sizeof title, _("Rooms (%zu) · %s"), u->s->nrooms,
+             u->s->sort == SORT_WAITING ? _("waiting") : _("recent"));
     put_fit(t, p->row, p->col, p->cols, title, ST_TITLE);
 
     struct room **sorted = xcalloc(u->s->nrooms + 1, sizeof *sorted);
@@ -179,8 +181,8 @@ push_message_rev(struct ui *u, struct trows *rs, const struct room *r, const str
     clock_text(u, m->time_ms, when, sizeof when);
     if (m->dir == CHAT_OUT) {
         char *status = chat_msg_status(m);
-        trow_push(rs, xasprintf("%s You", when), m->earlier ? ST_DIM : ST_OUT,
-                  xasprintf("  %s%s", status, m->earlier ? " (earlier session)" : ""),
+        trow_push(rs, xasprintf(_("%s You"), when), m->earlier ? ST_DIM : ST_OUT,
+                  xasprintf("  %s%s", status, m->earlier ? _(" (earlier session)") : ""),
                   m->earlier ? ST_DIM : state_style(m));
         free(status);
     } else if (m->dir == CHAT_IN) {
@@ -197,16 +199,16 @@ draw_transcript(struct ui *u, struct term *t, const struct rect *p)
 {
     struct room *r = u->sel;
     if (r == NULL) {
-        put_fit(t, p->row, p->col + 1, p->cols - 1, "No conversation open", ST_TITLE);
+        put_fit(t, p->row, p->col + 1, p->cols - 1, _("No conversation open"), ST_TITLE);
         put_fit(t, p->row + 2, p->col + 1, p->cols - 1,
-                "/open ROOM USER opens one; users who write appear here.", ST_DIM);
-        put_fit(t, p->row + 3, p->col + 1, p->cols - 1, "F1 lists every key and command.",
+                _("/open ROOM USER opens one; users who write appear here."), ST_DIM);
+        put_fit(t, p->row + 3, p->col + 1, p->cols - 1, _("F1 lists every key and command."),
                 ST_DIM);
         return;
     }
-    char *title = xasprintf("%s · room %s%s%s", room_label(r), r->id,
-                            r->state == ROOM_CLOSED ? " · closed" : "",
-                            r->scroll ? " · scrolled (PgDn)" : "");
+    char *title = xasprintf(_("%s · room %s%s%s"), room_label(r), r->id,
+                            r->state == ROOM_CLOSED ? _(" · closed") : "",
+                            r->scroll ? _(" · scrolled (PgDn)") : "");
     put_fit(t, p->row, p->col + 1, p->cols - 1, title, ST_TITLE);
     free(title);
 
@@ -239,32 +241,59 @@ draw_transcript(struct ui *u, struct term *t, const struct rect *p)
     free(rs.v);
 }
 
+/* WhatsApp's window as the user pane and the recipient line show it. */
+static char *
+window_line(const struct ui *u, const struct room *r)
+{
+    char w[64];
+    window_format(r->last_in_ms, u->now_ms, w, sizeof w);
+    return xstrdup(w);
+}
+
+/* The recipient line names the window only when it asks for the agent's attention. */
+static const char *
+window_alert(const struct ui *u, const struct room *r, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (!u->whatsapp_window || r->state == ROOM_CLOSED)
+        return out;
+    enum window_state ws = window_state(r->last_in_ms, u->now_ms, NULL);
+    if (ws == WINDOW_CLOSING || ws == WINDOW_CLOSED) {
+        char w[64];
+        window_format(r->last_in_ms, u->now_ms, w, sizeof w);
+        snprintf(out, size, " · %s", w);
+    }
+    return out;
+}
+
 static void
 draw_user(struct ui *u, struct term *t, const struct rect *p)
 {
-    put_fit(t, p->row, p->col + 1, p->cols - 1, "User", ST_TITLE);
+    put_fit(t, p->row, p->col + 1, p->cols - 1, _("User"), ST_TITLE);
     struct room *r = u->sel;
     if (r == NULL)
         return;
-    char when[16] = "never", ago[16] = "";
+    char when[16] = "", ago[16] = "";
     if (r->last_in_ms) {
         clock_text(u, r->last_in_ms, when, sizeof when);
         session_format_duration(u->now_ms - r->last_in_ms, ago, sizeof ago);
     }
     char *lines[] = {
-        xstrdup(r->name ? r->name : "(name unknown)"),
-        xasprintf("user   %s", r->user ? r->user : "?"),
-        xasprintf("room   %s", r->id),
-        xasprintf("bot    %s", r->bot ? r->bot : u->default_bot ? u->default_bot : "?"),
-        xasprintf("proj   %s", r->project ? r->project
+        xstrdup(r->name ? r->name : _("(name unknown)")),
+        /* TRANSLATORS: the user pane's labels line up: keep them 6 columns wide */
+        xasprintf(_("user   %s"), r->user ? r->user : "?"),
+        xasprintf(_("room   %s"), r->id),
+        xasprintf(_("bot    %s"), r->bot ? r->bot : u->default_bot ? u->default_bot : "?"),
+        xasprintf(_("proj   %s"), r->project ? r->project
                                : u->default_project ? u->default_project : "?"),
-        xasprintf("state  %s", r->state == ROOM_ACTIVE ? "active"
-                               : r->state == ROOM_CLOSED ? "closed" : "unknown"),
-        r->last_in_ms ? xasprintf("last in %s (%s)", when, ago) : xstrdup("last in never"),
-        xasprintf("msgs   %u in · %u out", r->n_in, r->n_out),
-        xasprintf("media  %u sent", r->n_media_out),
-        r->conversation ? xasprintf("conv   %s", r->conversation) : NULL,
-        r->close_reason ? xasprintf("closed: %s", r->close_reason) : NULL,
+        xasprintf(_("state  %s"), r->state == ROOM_ACTIVE ? _("active")
+                               : r->state == ROOM_CLOSED ? _("closed") : _("unknown")),
+        r->last_in_ms ? xasprintf(_("last in %s (%s)"), when, ago) : xstrdup(_("last in never")),
+        u->whatsapp_window && r->last_in_ms ? window_line(u, r) : NULL,
+        xasprintf(_("msgs   %u in · %u out"), r->n_in, r->n_out),
+        xasprintf(_("media  %u sent"), r->n_media_out),
+        r->conversation ? xasprintf(_("conv   %s"), r->conversation) : NULL,
+        r->close_reason ? xasprintf(_("closed: %s"), r->close_reason) : NULL,
     };
     int row = p->row + 2;
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
@@ -279,10 +308,12 @@ draw_compose(struct ui *u, struct term *t, const struct layout *lay)
 {
     const struct rect *rp = &lay->recipient;
     struct room *r = u->sel;
-    char *to = r ? xasprintf("To %s · user %s · room %s%s", room_label(r),
+    char alert[80] = "";
+    char *to = r ? xasprintf(_("To %s · user %s · room %s%s%s"), room_label(r),
                              r->user ? r->user : "?", r->id,
-                             r->state == ROOM_CLOSED ? " · closed" : "")
-                 : xstrdup("No recipient: /open ROOM USER");
+                             r->state == ROOM_CLOSED ? _(" · closed") : "",
+                             window_alert(u, r, alert, sizeof alert))
+                 : xstrdup(_("No recipient: /open ROOM USER"));
     fill(t, rp->row, 0, rp->cols, ST_BORDER);
     put_fit(t, rp->row, 1, rp->cols - 1, to, ST_DIM);
     free(to);
@@ -322,25 +353,31 @@ draw_status(struct ui *u, struct term *t, const struct rect *p)
     enum style st = ST_STATUS;
     const struct attach_card *a = &u->attach;
     if (a->active && a->checking) {
-        left = xasprintf("Attach: checking %s … (Esc cancels)", a->url);
+        left = xasprintf(_("Attach: checking %s … (Esc cancels)"), a->url);
         st = ST_PENDING;
+    } else if (a->active && a->warning) {
+        /* What WhatsApp would refuse comes first; the warning names the MIME when it matters. */
+        left = xasprintf(_("%s · Enter sends anyway · Esc edits"), a->warning);
+        st = ST_ERROR;
     } else if (a->active) {
-        left = xasprintf("Attach %s %s%s%s%s: Enter sends · Esc edits · Tab changes type",
-                         msg_type_name(a->type), a->mime, a->server_type ? " (server says " : "",
-                         a->server_type ? a->server_type : "", a->server_type ? ")" : "");
+        char *says = a->server_type ? xasprintf(_(" (server says %s)"), a->server_type)
+                                    : xstrdup("");
+        left = xasprintf(_("Attach %s %s%s: Enter sends · Esc edits · Tab changes type"),
+                         msg_type_name(a->type), a->mime, says);
+        free(says);
         st = ST_PENDING;
     } else if (u->status) {
         left = xstrdup(u->status);
         st = u->status_error ? ST_ERROR : ST_STATUS;
     } else {
-        left = xasprintf("%s%s%s · outbox %d%s%s%s", u->where ? u->where : "",
+        left = xasprintf(_("%s%s%s · outbox %d%s%s%s"), u->where ? u->where : "",
                          u->link ? " · " : "", u->link ? u->link : "", u->outbox_busy,
                          u->inbound ? " · " : "", u->inbound ? u->inbound : "",
-                         u->muted ? " · muted" : "");
+                         u->muted ? _(" · muted") : "");
     }
-    const char *right = u->mode == MODE_MAIN ? "F1 help · F2 history"
-                        : u->mode == MODE_HISTORY ? "Enter jump · r retry · Esc back"
-                        : u->mode == MODE_PICKER ? "Enter attach · Esc back" : "Esc back";
+    const char *right = u->mode == MODE_MAIN ? _("F1 help · F2 history")
+                        : u->mode == MODE_HISTORY ? _("Enter jump · r retry · Esc back")
+                        : u->mode == MODE_PICKER ? _("Enter attach · Esc back") : _("Esc back");
     /* The hint gives way to a message that needs the whole line. */
     int rw = text_width(right, strlen(right));
     int room = p->cols - rw - 2;
@@ -354,7 +391,7 @@ draw_status(struct ui *u, struct term *t, const struct rect *p)
 static void
 draw_help(struct term *t, int rows, int cols)
 {
-    put_fit(t, 0, 1, cols - 1, "Help · Esc closes", ST_TITLE);
+    put_fit(t, 0, 1, cols - 1, _("Help · Esc closes"), ST_TITLE);
     char **lines = ui_help_lines_new();
     for (int i = 0; lines[i] && i + 2 < rows - 1; i++) {
         const char *l = lines[i];
@@ -415,14 +452,19 @@ draw_history(struct ui *u, struct term *t, int rows, int cols)
     if (u->hist_sel >= n)
         u->hist_sel = n ? n - 1 : 0;
     char *title = filter[0] || u->hist_filtering
-                      ? xasprintf("Send history · %zu message%s · filter: %s%s", n,
-                                  n == 1 ? "" : "s", filter, u->hist_filtering ? "▏" : "")
-                      : xasprintf("Send history · %zu message%s · / filters (words, "
-                                  "status:failed, room:ID, type:image)", n, n == 1 ? "" : "s");
+                      ? xasprintf(P_("Send history · %zu message · filter: %s%s",
+                                     "Send history · %zu messages · filter: %s%s", n), n,
+                                  filter, u->hist_filtering ? "▏" : "")
+                      : xasprintf(P_("Send history · %zu message · / filters (words, "
+                                     "status:failed, room:ID, type:image)",
+                                     "Send history · %zu messages · / filters (words, "
+                                     "status:failed, room:ID, type:image)", n), n);
     put_fit(t, 0, 1, cols - 1, title, ST_TITLE);
     free(title);
-    put_fit(t, 1, 1, cols - 1, "time  room         user         type     status            "
-            "tries  message", ST_DIM);
+    /* TRANSLATORS: column heads over fixed widths: time 6, room 13, user 13, type 9,
+       status 18, tries 7 columns */
+    put_fit(t, 1, 1, cols - 1, _("time  room         user         type     status            "
+            "tries  message"), ST_DIM);
     int list_rows = rows - 3;
     size_t top = u->hist_sel >= (size_t)list_rows ? u->hist_sel - (size_t)list_rows + 1 : 0;
     for (int i = 0; i < list_rows && top + (size_t)i < n; i++) {
@@ -447,7 +489,7 @@ draw_history(struct ui *u, struct term *t, int rows, int cols)
         free(preview);
     }
     if (n == 0)
-        put_fit(t, 3, 1, cols - 1, "Nothing sent yet.", ST_DIM);
+        put_fit(t, 3, 1, cols - 1, _("Nothing sent yet."), ST_DIM);
     free(hr);
 }
 
@@ -460,8 +502,8 @@ draw_picker(struct ui *u, struct term *t, int rows, int cols)
     size_t n = catalog_filter(u->cat, filter, idx, cap);
     if (u->pick_sel >= n)
         u->pick_sel = n ? n - 1 : 0;
-    char *title = xasprintf("Media · %zu item%s · filter: %s", n, n == 1 ? "" : "s",
-                            filter[0] ? filter : "(type to filter)");
+    char *title = xasprintf(P_("Media · %zu item · filter: %s",
+                               "Media · %zu items · filter: %s", n), n, filter[0] ? filter : _("(type to filter)"));
     put_fit(t, 0, 1, cols - 1, title, ST_TITLE);
     free(title);
     int list_rows = rows - 5;
@@ -478,17 +520,19 @@ draw_picker(struct ui *u, struct term *t, int rows, int cols)
     }
     if (n > 0) {
         const struct media_item *m = &u->cat->items[idx[u->pick_sel]];
-        char size[32] = "size unknown";
+        char size[64];
+        snprintf(size, sizeof size, "%s", _("size unknown"));
         if (m->size >= 0)
-            snprintf(size, sizeof size, "%lld bytes", m->size);
-        char *preview = xasprintf("%s · %s · %s · %s%s%s", m->label ? m->label : "(no label)",
-                                  m->type == MSG_NONE ? "type unknown" : msg_type_name(m->type),
-                                  m->mime ? m->mime : "MIME unknown", size,
+            snprintf(size, sizeof size, _("%lld bytes"), m->size);
+        char *preview = xasprintf("%s · %s · %s · %s%s%s",
+                                  m->label ? m->label : _("(no label)"),
+                                  m->type == MSG_NONE ? _("type unknown") : msg_type_name(m->type),
+                                  m->mime ? m->mime : _("MIME unknown"), size,
                                   m->caption ? " · " : "", m->caption ? m->caption : "");
         put_fit(t, rows - 2, 1, cols - 1, preview, ST_DIM);
         free(preview);
     } else {
-        put_fit(t, 2, 1, cols - 1, "No media matches.", ST_DIM);
+        put_fit(t, 2, 1, cols - 1, _("No media matches."), ST_DIM);
     }
     free(idx);
 }
@@ -500,9 +544,9 @@ draw_too_small(struct term *t, int rows, int cols)
 {
     char need[16], full[96];
     snprintf(need, sizeof need, "%dx%d", LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
-    snprintf(full, sizeof full, "Terminal too small (%dx%d): needs %s", cols, rows, need);
+    snprintf(full, sizeof full, _("Terminal too small (%dx%d): needs %s"), cols, rows, need);
     char shorter[48];
-    snprintf(shorter, sizeof shorter, "Too small: %s", need);
+    snprintf(shorter, sizeof shorter, _("Too small: %s"), need);
     const char *tries[] = {full, shorter, need};
     for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
         const char *s = tries[i];

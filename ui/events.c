@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "jelou/event.h"
+#include "jelou/i18n.h"
 #include "jelou/rest.h"
 #include "jelou/session.h"
 #include "jelou/settings.h"
@@ -23,8 +24,11 @@ on_event(void *arg, const struct event *ev, int duplicate)
     struct chat_msg *c = NULL;
     struct room *r = session_apply_event(a->u.s, ev, when, &c);
     if (r == NULL) {
-        set_status(a, 0, "Jelou sent %s%s; it is in the journal", ev->name ? ev->name : "an event",
-                   ev->room && ev->room[0] ? "" : " without a room");
+        const char *name = ev->name ? ev->name : _("an event");
+        if (ev->room && ev->room[0])
+            set_status(a, 0, _("Jelou sent %s; it is in the journal"), name);
+        else
+            set_status(a, 0, _("Jelou sent %s without a room; it is in the journal"), name);
         return;
     }
     if (c != NULL) {
@@ -34,6 +38,11 @@ on_event(void *arg, const struct event *ev, int duplicate)
             select_room(a, r);
         else if (r != a->u.sel)
             r->unread++;
+        /* The user wrote: WhatsApp's window is open again, the warning no longer holds. */
+        if (a->u.window_confirm && r == a->u.sel && c->dir == CHAT_IN) {
+            a->u.window_confirm = 0;
+            clear_status(a);
+        }
         /* The bell also sets the terminal's urgent hint where it has one. */
         if (!a->u.muted && a->term_open && a->editor == NULL)
             a->term.bell(a->term.ctx);
@@ -60,12 +69,12 @@ on_rest(void *arg, const struct rest_result *res)
                                                                                    : "info";
     a->dirty = 1;
     if (!res->ok) {
-        set_status(a, 1, "/%s failed: %s", what, res->error ? res->error : "unknown error");
+        set_status(a, 1, _("/%s failed: %s"), what, res->error ? res->error : _("unknown error"));
     } else if (call->cmd == SLASH_CLOSE && r != NULL) {
         r->state = ROOM_CLOSED;
         xstrset(&r->close_reason, "closed_by_operator");
         room_add_note(r, clock_wall_ms(), xstrdup("you closed the conversation"));
-        set_status(a, 0, "conversation with %s closed", r->name ? r->name : call->user);
+        set_status(a, 0, _("conversation with %s closed"), r->name ? r->name : call->user);
     } else if (call->cmd == SLASH_START) {
         if (ans && ans->room) {
             struct room *o = session_open(a->u.s, ans->room, call->user, ans->user_name);
@@ -73,15 +82,18 @@ on_rest(void *arg, const struct rest_result *res)
             xstrset(&o->conversation, ans->conversation);
             select_room(a, o);
         }
-        set_status(a, 0, "conversation started with %s%s", call->user,
-                   ans && ans->room ? "" : "; its room appears with Jelou's event");
+        if (ans && ans->room)
+            set_status(a, 0, _("conversation started with %s"), call->user);
+        else
+            set_status(a, 0, _("conversation started with %s; its room appears with Jelou's "
+                               "event"), call->user);
     } else if (call->cmd == SLASH_INFO && r != NULL && ans != NULL) {
         if (ans->state)
             r->state = strcmp(ans->state, "closed") == 0 ? ROOM_CLOSED : ROOM_ACTIVE;
         if (ans->ended_reason)
             xstrset(&r->close_reason, ans->ended_reason);
-        set_status(a, 0, "conversation %s: %s%s%s", ans->conversation ? ans->conversation : "?",
-                   ans->state ? ans->state : "state unknown", ans->ended_reason ? ", " : "",
+        set_status(a, 0, _("conversation %s: %s%s%s"), ans->conversation ? ans->conversation : "?",
+                   ans->state ? ans->state : _("state unknown"), ans->ended_reason ? ", " : "",
                    ans->ended_reason ? ans->ended_reason : "");
     }
     free(call->room);
@@ -95,11 +107,12 @@ conversation_command(struct app *a, const struct slash *sl)
     struct room *r = a->u.sel;
     char *cause = NULL;
     if (sl->cmd != SLASH_START && r == NULL) {
-        set_status(a, 1, "no conversation open");
+        set_status(a, 1, _("no conversation open"));
         return;
     }
     if (sl->cmd == SLASH_INFO && r->conversation == NULL) {
-        set_status(a, 1, "no conversation id known for this room yet (Jelou's events bring it)");
+        set_status(a, 1,
+                   _("no conversation id known for this room yet (Jelou's events bring it)"));
         return;
     }
     struct conversation_ref ref = {
@@ -129,5 +142,5 @@ conversation_command(struct app *a, const struct slash *sl)
         free(call);
         return;
     }
-    set_status(a, 0, "asking Jelou…");
+    set_status(a, 0, _("asking Jelou…"));
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jelou/i18n.h"
 #include "jelou/slash.h"
 #include "jelou/xalloc.h"
 #include "keymap.h"
@@ -61,9 +62,9 @@ help_row(const struct help_item *items, size_t n, int row, int column)
             continue;
         if (texts++ == 0) {
             int pad = labels.len < (size_t)column ? column - (int)labels.len : 3;
-            buf_printf(&b, "%s%*s%s", labels.data, pad, "", items[i].text);
+            buf_printf(&b, "%s%*s%s", labels.data, pad, "", _(items[i].text));
         } else {
-            buf_printf(&b, "        %s  %s", labels.data, items[i].text);
+            buf_printf(&b, "        %s  %s", labels.data, _(items[i].text));
         }
         buf_free(&labels);
     }
@@ -97,9 +98,10 @@ char **
 ui_help_lines_new(void)
 {
     struct lines l = {0};
-    help_section(&l, "Keys", key_items, sizeof key_items / sizeof key_items[0], KEY_COLUMN);
-    help_section(&l, "Commands", command_items, sizeof command_items / sizeof command_items[0],
-                 COMMAND_COLUMN);
+    /* The tables hold the English texts (N_); the agent's language is chosen here. */
+    help_section(&l, _("Keys"), key_items, sizeof key_items / sizeof key_items[0], KEY_COLUMN);
+    help_section(&l, _("Commands"), command_items,
+                 sizeof command_items / sizeof command_items[0], COMMAND_COLUMN);
     return l.v;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "jelou/editbuf.h"
+#include "jelou/i18n.h"
 #include "jelou/outbox.h"
 #include "jelou/session.h"
 #include "jelou/xalloc.h"
@@ -122,8 +123,9 @@ request_quit(struct app *a)
         return;
     }
     a->quit_asked = 1;
-    set_status(a, 1, "%d still sending: Ctrl-C again quits, /resume sends %s next time", busy,
-               busy == 1 ? "it" : "them");
+    set_status(a, 1, P_("%d still sending: Ctrl-C again quits, /resume sends it next time",
+                        "%d still sending: Ctrl-C again quits, /resume sends them next time",
+                        busy), busy);
 }
 
 /* ---- the compose box's keys (MAIN_KEYS in keymap.h) ---- */
@@ -141,8 +143,11 @@ key_enter(struct app *a, const struct key *k)
             chars += ((unsigned char)*p & 0xc0) != 0x80;
         }
         a->u.confirm_pending = 1;
-        set_status(a, 1, "pasted text of %zu line%s, %zu characters: Enter again sends it, "
-                   "Esc keeps editing", lines, lines == 1 ? "" : "s", chars);
+        /* TRANSLATORS: the line count comes first, then the character count */
+        set_status(a, 1, P_("pasted text of %zu line, %zu characters: Enter again sends it, "
+                            "Esc keeps editing",
+                            "pasted text of %zu lines, %zu characters: Enter again sends it, "
+                            "Esc keeps editing", lines), lines, chars);
         return 0;
     }
     submit_draft(a);
@@ -154,6 +159,7 @@ key_esc(struct app *a, const struct key *k)
 {
     (void)k;
     a->u.confirm_pending = 0;
+    a->u.window_confirm = 0;
     clear_status(a);
     return 0;
 }
@@ -306,9 +312,12 @@ static void
 card_key(struct app *a, const struct key *k)
 {
     struct attach_card *card = &a->u.attach;
+    /* Only Enter confirms a send past WhatsApp's window; any other key withdraws it. */
+    if (k->code != K_ENTER)
+        a->u.window_confirm = 0;
     if (k->code == K_ESC) {
         card_clear(a);
-        set_status(a, 0, "attachment not sent; the command is back in the box to edit");
+        set_status(a, 0, _("attachment not sent; the command is back in the box to edit"));
     } else if (k->code == K_ENTER && !k->alt && !card->checking) {
         attach_send(a);
     } else if (k->code == K_TAB && !card->checking) {
@@ -338,8 +347,10 @@ main_key(struct app *a, const struct key *k)
     }
     const struct key_binding *kb = main_binding(k);
     /* Enter is the confirmation a pasted draft waits for; any other key withdraws it. */
-    if (kb == NULL || kb->fn != key_enter)
+    if (kb == NULL || kb->fn != key_enter) {
         a->u.confirm_pending = 0;
+        a->u.window_confirm = 0;
+    }
     if (kb != NULL) {
         if (!kb->fn(a, k))
             return;
@@ -402,7 +413,7 @@ history_key(struct app *a, const struct key *k)
     } else if (k->code == 'r' && n > 0) {
         struct chat_msg *m = rows[u->hist_sel].msg;
         if (m->state != SEND_FAILED)
-            set_status(a, 1, "only a failed message can be retried");
+            set_status(a, 1, _("only a failed message can be retried"));
         else
             retry_message(a, m);
     }
@@ -434,7 +445,7 @@ picker_key(struct app *a, const struct key *k)
         editbuf_set(ui_draft(u), line);
         free(line);
         u->mode = MODE_MAIN;
-        set_status(a, 0, "Enter checks the media and asks before sending");
+        set_status(a, 0, _("Enter checks the media and asks before sending"));
     } else if (filter_key(u->pick_filter, k)) {
         u->pick_sel = 0;
     }
@@ -448,7 +459,7 @@ handle_key(struct app *a, const struct key *k)
     /* A message stays until the agent presses the next key after the one that caused it. */
     a->keyno++;
     if (a->u.status && a->status_keyno < a->keyno && !a->u.confirm_pending &&
-        !a->quit_asked)
+        !a->u.window_confirm && !a->quit_asked)
         clear_status(a);
     if (k->code == K_RESIZE)
         return;

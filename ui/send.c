@@ -4,6 +4,7 @@
 
 #include "jelou/editbuf.h"
 #include "jelou/history.h"
+#include "jelou/i18n.h"
 #include "jelou/journal.h"
 #include "jelou/message.h"
 #include "jelou/outbox.h"
@@ -12,6 +13,8 @@
 #include "jelou/settings.h"
 #include "jelou/sign.h"
 #include "jelou/url.h"
+#include "jelou/whatsapp.h"
+#include "jelou/window.h"
 #include "jelou/xalloc.h"
 #include "app_impl.h"
 #include "backend.h"
@@ -50,14 +53,14 @@ on_outbox_change(void *arg, struct outbox_entry *e)
         };
         char *cause = NULL;
         if (history_append(a->history_path, &h, &cause) != 0) {
-            set_status(a, 1, "history not saved: %s", cause);
+            set_status(a, 1, _("history not saved: %s"), cause);
             free(cause);
         }
         free(preview);
     }
     if (e->state == SEND_FAILED && !a->u.status)
-        set_status(a, 1, "a message failed: %s (/retry sends it again with the same id)",
-                   e->error ? e->error : "unknown error");
+        set_status(a, 1, _("a message failed: %s (/retry sends it again with the same id)"),
+                   e->error ? e->error : _("unknown error"));
 }
 
 /* The connection state the status line shows is what the backend last said. */
@@ -98,7 +101,7 @@ send_message(struct app *a, struct room *r, struct message *m)
     struct chat_msg *c = chat_msg_of(m, clock_wall_ms());
     struct outbox_entry *e = a->be->ops->send(a->be->ctx, m, &cause);
     if (e == NULL) {
-        set_status(a, 1, "not sent: %s", cause);
+        set_status(a, 1, _("not sent: %s"), cause);
         free(cause);
         chat_msg_free(c);
         return -1;
@@ -121,18 +124,33 @@ static int
 room_can_send(struct app *a, struct room *r)
 {
     if (r == NULL) {
-        set_status(a, 1, "no conversation open: /open ROOM USER first");
+        set_status(a, 1, _("no conversation open: /open ROOM USER first"));
         return 0;
     }
     if (r->state == ROOM_CLOSED) {
-        set_status(a, 1, "this conversation is closed; nothing was sent");
+        set_status(a, 1, _("this conversation is closed; nothing was sent"));
         return 0;
     }
     if (r->user == NULL) {
-        set_status(a, 1, "this room has no user id; /open ROOM USER sets it");
+        set_status(a, 1, _("this room has no user id; /open ROOM USER sets it"));
         return 0;
     }
     return 1;
+}
+
+/* WhatsApp drops a free-form message sent after its 24-hour window: the first Enter says
+ * so, a second one sends anyway (other channels, or the user may write again). The clock
+ * is read now, so a user message that came in while the warning was up lets it through. */
+static int
+window_allows(struct app *a, struct room *r)
+{
+    if (!a->u.whatsapp_window || a->u.window_confirm ||
+        !window_needs_confirm(r->last_in_ms, clock_wall_ms()))
+        return 1;
+    a->u.window_confirm = 1;
+    set_status(a, 1, _("window closed: WhatsApp delivers it only if the user writes again · "
+               "Enter sends"));
+    return 0;
 }
 
 static void
@@ -153,6 +171,7 @@ draft_sent(struct app *a)
     editbuf_clear(ui_draft(&a->u));
     a->u.paste_guard = 0;
     a->u.confirm_pending = 0;
+    a->u.window_confirm = 0;
     a->recall_pos = a->nrecall;
 }
 
@@ -160,7 +179,7 @@ void
 send_text(struct app *a, const char *text)
 {
     struct room *r = a->u.sel;
-    if (!room_can_send(a, r))
+    if (!room_can_send(a, r) || !window_allows(a, r))
         return;
     struct message *m = message_new();
     m->type = MSG_TEXT;
@@ -183,9 +202,23 @@ card_clear(struct app *a)
     free(c->filename);
     free(c->mime);
     free(c->server_type);
+    free(c->warning);
     memset(c, 0, sizeof *c);
     a->probe_gen++;
     a->dirty = 1;
+}
+
+/* WhatsApp's rules for what the card would send now: a warning on the card, not a refusal
+ * (other channels take more). */
+static void
+card_warn(struct attach_card *c)
+{
+    struct whatsapp_facts f = {
+        .type = c->type, .mime = c->mime, .size = c->size, .ogg_opus = c->ogg_opus,
+        .caption = c->type == MSG_IMAGE || c->type == MSG_VIDEO ? c->caption : NULL,
+    };
+    free(c->warning);
+    c->warning = whatsapp_warnings(&f);
 }
 
 static void
@@ -199,14 +232,14 @@ on_probe(void *arg, const struct probe_result *r)
         return; /* cancelled meanwhile */
     a->dirty = 1;
     if (!r->ok) {
-        set_status(a, 1, "cannot attach %s: %s", c->url, r->error);
+        set_status(a, 1, _("cannot attach %s: %s"), c->url, r->error);
         card_clear(a);
         return;
     }
     enum msg_type type;
     char *cause = NULL;
     if (probe_pick_type(r->mime, c->want, 0, &type, &cause) != 0) {
-        set_status(a, 1, "cannot attach: %s", cause);
+        set_status(a, 1, _("cannot attach: %s"), cause);
         free(cause);
         card_clear(a);
         return;
@@ -215,6 +248,9 @@ on_probe(void *arg, const struct probe_result *r)
     c->type = type;
     xstrset(&c->mime, r->mime);
     xstrset(&c->server_type, r->server_type);
+    c->size = r->size;
+    c->ogg_opus = r->ogg_opus;
+    card_warn(c);
 }
 
 void
@@ -257,7 +293,7 @@ attach_send(struct app *a)
 {
     struct attach_card *c = &a->u.attach;
     struct room *r = c->room;
-    if (!room_can_send(a, r))
+    if (!room_can_send(a, r) || !window_allows(a, r))
         return;
     struct message *m = message_new();
     m->type = c->type;
@@ -273,6 +309,7 @@ attach_send(struct app *a)
             draft_sent(a);
         card_clear(a);
         clear_status(a);
+        a->u.window_confirm = 0;
     }
 }
 
@@ -293,6 +330,7 @@ attach_cycle_type(struct app *a)
         if (probe_pick_type(c->mime, cand, forced, &got, &cause) == 0) {
             c->type = got;
             c->mime_forced = forced;
+            card_warn(c);
             a->dirty = 1;
             return;
         }
@@ -307,7 +345,7 @@ resume_pending(struct app *a)
     size_t sent = 0;
     char *cause = NULL;
     if (a->npending == 0) {
-        set_status(a, 0, "nothing to resume");
+        set_status(a, 0, _("nothing to resume"));
         return;
     }
     for (size_t i = 0; i < a->npending; i++) {
@@ -323,7 +361,7 @@ resume_pending(struct app *a)
         struct outbox_entry *e = a->be->ops->resend(a->be->ctx, shown, p->body, p->body_len,
                                                    &cause);
         if (e == NULL) {
-            set_status(a, 1, "not resent: %s", cause);
+            set_status(a, 1, _("not resent: %s"), cause);
             free(cause);
             chat_msg_free(c);
             break;
@@ -337,7 +375,8 @@ resume_pending(struct app *a)
     journal_pending_free(a->pending, a->npending);
     a->pending = NULL;
     a->npending = 0;
-    set_status(a, 0, "resending %zu message%s with their ids", sent, sent == 1 ? "" : "s");
+    set_status(a, 0, P_("resending %zu message with its id",
+                        "resending %zu messages with their ids", sent), sent);
 }
 
 struct chat_msg *
@@ -356,7 +395,7 @@ retry_message(struct app *a, struct chat_msg *m)
 {
     char *cause = NULL;
     if (m == NULL || m->entry == NULL) {
-        set_status(a, 1, "nothing to retry: no failed message from this session there");
+        set_status(a, 1, _("nothing to retry: no failed message from this session there"));
         return;
     }
     if (a->be->ops->retry(a->be->ctx, m->entry, &cause) != 0) {
@@ -366,5 +405,5 @@ retry_message(struct app *a, struct chat_msg *m)
     }
     m->state = m->entry->state;
     m->attempt = m->entry->attempt;
-    set_status(a, 0, "retrying %s with the same id", m->id);
+    set_status(a, 0, _("retrying %s with the same id"), m->id);
 }

@@ -7,6 +7,7 @@
 
 #include "jelou/editbuf.h"
 #include "jelou/history.h"
+#include "jelou/i18n.h"
 #include "jelou/inbound.h"
 #include "jelou/journal.h"
 #include "jelou/loop.h"
@@ -43,7 +44,7 @@ open_journal(struct app *a, const struct app_opts *o)
     }
     a->journal = dir ? journal_open(dir, &cause) : NULL;
     if (a->journal == NULL) {
-        set_status(a, 1, "outbox journal off, a crash could lose messages: %s", cause);
+        set_status(a, 1, _("outbox journal off, a crash could lose messages: %s"), cause);
         free(cause);
         free(dir);
         return;
@@ -53,11 +54,12 @@ open_journal(struct app *a, const struct app_opts *o)
         set_status(a, 1, "%s", cause);
         free(cause);
     } else if (a->npending > 0) {
-        set_status(a, 1, "%zu unsent when the console stopped: /resume sends %s, same ids",
-                   a->npending, a->npending == 1 ? "it" : "them");
+        set_status(a, 1, P_("%zu unsent when the console stopped: /resume sends it, same id",
+                            "%zu unsent when the console stopped: /resume sends them, same ids",
+                            a->npending), a->npending);
     } else if (skipped > 0) {
-        set_status(a, 1, "outbox journal: %zu damaged line%s skipped", skipped,
-                   skipped == 1 ? "" : "s");
+        set_status(a, 1, P_("outbox journal: %zu damaged line skipped",
+                            "outbox journal: %zu damaged lines skipped", skipped), skipped);
     }
     free(dir);
 }
@@ -84,7 +86,7 @@ start_inbound(struct app *a, const struct app_opts *o, char **emit_to)
     if (url_parse_listen(listen ? listen : INBOUND_DEFAULT_LISTEN, &addr, &port, &cause) != 0 ||
         (!o->demo && a->st->inbound_token_file && a->st->inbound_token == NULL &&
          settings_load_inbound_token(a->st, &cause) != 0)) {
-        set_status(a, 1, "not listening for Jelou's events: %s", cause);
+        set_status(a, 1, _("not listening for Jelou's events: %s"), cause);
         free(cause);
         free(addr);
         return;
@@ -101,7 +103,7 @@ start_inbound(struct app *a, const struct app_opts *o, char **emit_to)
         .arg = a,
     };
     if (a->be->ops->listen(a->be->ctx, &bl, &where, emit_to, &cause) != 0) {
-        set_status(a, 1, "not listening for Jelou's events: %s", cause);
+        set_status(a, 1, _("not listening for Jelou's events: %s"), cause);
         free(cause);
     } else {
         a->u.inbound = xasprintf("%s%s", where, o->public_listen ? " (public)" : "");
@@ -143,10 +145,10 @@ load_earlier(struct app *a)
         .seen = restore_seen, .on_msg = restore_msg, .arg = a,
     };
     if (restore_session(a->u.s, &a->restore, &st, &cause) != 0) {
-        set_status(a, 1, "earlier sessions not fully read: %s", cause);
+        set_status(a, 1, _("earlier sessions not fully read: %s"), cause);
         free(cause);
     } else if (st.events_skipped || st.sends_skipped) {
-        set_status(a, 1, "damaged lines skipped: %zu in the event journal, %zu in the history",
+        set_status(a, 1, _("damaged lines skipped: %zu in the event journal, %zu in the history"),
                    st.events_skipped, st.sends_skipped);
     }
 }
@@ -159,7 +161,7 @@ load_older(struct app *a, struct room *r)
     char *cause = NULL;
     a->dirty = 1;
     if (restore_older(r, &a->restore, &n, &cause) != 0) {
-        set_status(a, 1, "earlier messages not read: %s", cause);
+        set_status(a, 1, _("earlier messages not read: %s"), cause);
         free(cause);
     }
 }
@@ -198,6 +200,7 @@ app_start(struct app *a, const struct app_opts *o, char **cause)
 {
     setlocale(LC_ALL, "");
     a->st = o->st;
+    a->u.whatsapp_window = a->st->whatsapp_window;
     a->u.s = session_new();
     a->u.nodraft = editbuf_new();
     a->u.hist_filter = editbuf_new();
@@ -224,7 +227,7 @@ app_start(struct app *a, const struct app_opts *o, char **cause)
     /* History and the event journal live in the state directory; the demo keeps its own. */
     char *hist = paths_state_dir("the history", cause);
     if (hist == NULL) {
-        set_status(a, 1, "history and journal disabled: %s", *cause);
+        set_status(a, 1, _("history and journal disabled: %s"), *cause);
         free(*cause);
         *cause = NULL;
     } else {
@@ -267,7 +270,7 @@ app_start(struct app *a, const struct app_opts *o, char **cause)
             }
             free(path);
         }
-        a->u.where = xstrdup("demo sandbox");
+        a->u.where = xstrdup(_("demo sandbox"));
         /* The demo's listener is its own business: the sandbox is what it talks to. */
         free(a->u.inbound);
         a->u.inbound = NULL;

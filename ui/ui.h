@@ -25,6 +25,9 @@ struct attach_card {
     char *mime;
     char *server_type;
     int mime_forced;        /* the agent overrode the type */
+    long long size;         /* the file's bytes as the probe learnt them, -1 unknown */
+    int ogg_opus;           /* the probe found an Opus stream */
+    char *warning;          /* what WhatsApp would refuse (whatsapp.h), or NULL */
 };
 
 /* One line of the send history view. */
@@ -50,6 +53,7 @@ struct ui {
     struct attach_card attach;
     int paste_guard;           /* the draft holds a pasted text that needs a confirmation */
     int confirm_pending;       /* Enter was pressed once on a guarded draft */
+    int window_confirm;        /* Enter was pressed once past WhatsApp's closed window */
     struct editbuf *hist_filter;
     size_t hist_sel;
     int hist_filtering;        /* keys go to the history filter */
@@ -58,6 +62,7 @@ struct ui {
     struct catalog *cat;
     long long now_ms;          /* wall clock for times and waits */
     int muted;
+    int whatsapp_window;       /* show WhatsApp's 24-hour window and guard sends past it */
     const char *help_keys_hint;
     struct room *older_wanted; /* scrolled past the top of this room's messages in memory:
                                   the app reads older ones from disk and draws again */

@@ -31,7 +31,7 @@ _jelou_console()
             --public --version $common" ;;
     send)
         words="--room --user --text --attach --type --caption --filename --mime --id
-            --dry-run --json --batch --parallel $common" ;;
+            --dry-run --json --quiet --batch --parallel $common" ;;
     mime) words="--json $common" ;;
     mock)
         words="--listen --log --fail-first --fail-rate --fail-status --retry-after --delay-ms

@@ -13,6 +13,9 @@ struct probe_result {
     const char *server_type; /* the server's Content-Type when it disagrees, else NULL */
     long http_status;
     size_t bytes;           /* bytes transferred for detection */
+    long long size;         /* the whole file's bytes, from Content-Range or Content-Length;
+                               -1 when the server did not say */
+    int ogg_opus;           /* an Ogg file: 1 when its first stream is Opus, else 0 */
     const char *error;      /* one line when !ok */
 };
 

@@ -64,6 +64,7 @@ struct settings {
     char *webhook_path;  /* config webhook_path; default SETTINGS_DEFAULT_WEBHOOK_PATH */
     char *inbound_token_file; /* config inbound_token_file, or NULL */
     char *inbound_token; /* filled by settings_load_inbound_token; never printed */
+    int whatsapp_window; /* config whatsapp_window = on|off: the 24-hour window; default on */
 };
 
 /* Fills s from flags, the environment (JELOU_ENDPOINT, JELOU_PROJECT_ID, JELOU_BOT_ID,

@@ -2,6 +2,8 @@
 #ifndef JELOU_SLASH_H
 #define JELOU_SLASH_H
 
+#include "jelou/i18n.h"
+
 /* Every slash command, once: X(ID, name, shape, usage, help_row, help_synopsis, help_text).
  * From this list come enum slash_cmd, the parser's table and the completion names
  * (src/slash.c), the help overlay's "Commands" lines (ui/help.c) and the binding to the
@@ -15,28 +17,28 @@
     X(AUDIO, audio, URL_ONLY, "/audio URL", 0, "/audio URL   ", NULL) \
     X(DOC, doc, URL_REST, "/doc URL [filename]", 0, "/doc URL [filename]", NULL) \
     X(ATTACH, attach, URL_ONLY, "/attach URL", 1, "/attach URL", \
-      "type from the detected MIME type") \
+      N_("type from the detected MIME type")) \
     X(MEDIA, media, NO_ARGS, "/media", 2, "/media", \
-      "pick from the media catalog and this session's URLs") \
+      N_("pick from the media catalog and this session's URLs")) \
     X(HISTORY, history, NO_ARGS, "/history", 3, "/history", \
-      "every message sent this session (F2)") \
+      N_("every message sent this session (F2)")) \
     X(RETRY, retry, RETRY, "/retry [n]", 4, "/retry [n]", \
-      "resend the n-th last failed message, same id") \
+      N_("resend the n-th last failed message, same id")) \
     X(OPEN, open, OPEN, "/open ROOM USER [name]", 5, "/open ROOM USER [name]", \
-      "open a conversation by hand") \
+      N_("open a conversation by hand")) \
     X(REPLY, reply, ONE_NAME, "/reply NAME", 6, "/reply NAME", \
-      "insert a canned reply ({name}, {agent} filled in)") \
+      N_("insert a canned reply ({name}, {agent} filled in)")) \
     X(EDIT, edit, NO_ARGS, "/edit", 11, "/edit  ", NULL) \
     X(SORT, sort, SORT, "/sort [waiting|recent]", 7, "/sort waiting|recent", \
-      "order of the rooms pane") \
-    X(MUTE, mute, NO_ARGS, "/mute", 10, "/mute", "bell on/off for new user messages") \
+      N_("order of the rooms pane")) \
+    X(MUTE, mute, NO_ARGS, "/mute", 10, "/mute", N_("bell on/off for new user messages")) \
     X(CLOSE, close, TEXT_ONLY, "/close [message]", 8, "/close [msg] ", NULL) \
     X(START, start, USER_REST, "/start USER [message]", 8, "/start USER [msg] ", NULL) \
-    X(INFO, info, NO_ARGS, "/info", 8, "/info", "close, start, look up the conversation") \
+    X(INFO, info, NO_ARGS, "/info", 8, "/info", N_("close, start, look up the conversation")) \
     X(RESUME, resume, NO_ARGS, "/resume", 9, "/resume", \
-      "send what a stopped console left unsent (same ids)") \
+      N_("send what a stopped console left unsent (same ids)")) \
     X(HELP, help, NO_ARGS, "/help", 11, "/help  ", NULL) \
-    X(QUIT, quit, NO_ARGS, "/quit", 11, "/quit", "start a line with // to send a literal /")
+    X(QUIT, quit, NO_ARGS, "/quit", 11, "/quit", N_("start a line with // to send a literal /"))
 
 #define SLASH_ENUM_ITEM(id, ...) SLASH_##id,
 enum slash_cmd { SLASH_COMMANDS(SLASH_ENUM_ITEM) SLASH_COUNT };

@@ -46,6 +46,8 @@ struct transport_result {
     size_t body_len;
     int body_truncated;    /* more bytes arrived than were kept */
     const char *content_type; /* the server's Content-Type, or NULL */
+    long long resource_size; /* the whole resource's bytes (Content-Range, or a 200's
+                                Content-Length), -1 when unknown */
     long retry_after_ms;   /* the last answer's Retry-After in ms from its arrival; -1: none */
 };
 

@@ -38,11 +38,14 @@ console_start() {
     tm resize-window -t console -x "$cols" -y "$rows" 2> /dev/null || true
 }
 
-# screen: the visible screen, clocks, dates and ports masked, trailing spaces removed.
+# screen: the visible screen, clocks, dates and ports masked, trailing spaces removed. The
+# month abbreviations are English, Spanish and Portuguese (the translated screen tests).
 screen() {
     tm capture-pane -p -t console | sed -E \
         -e 's/[0-9]{2}:[0-9]{2}/HH:MM/g' \
         -e 's/[0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)/DD Mon/g' \
+        -e 's/[0-9]{2} (ene|feb|mar|abr|may|jun|jul|ago|sep|oct|nov|dic)/DD Mon/g' \
+        -e 's/[0-9]{2} (jan|fev|mar|abr|mai|jun|jul|ago|set|out|nov|dez)/DD Mon/g' \
         -e 's/127\.0\.0\.1:[0-9]+/127.0.0.1:PORT/g' \
         -e 's/[[:space:]]+$//'
 }

@@ -811,6 +811,36 @@ test_listener_settings(void **state)
     free(want);
 }
 
+/* whatsapp_window: on by default, "off" for other channels, anything else names the line. */
+static void
+test_whatsapp_window(void **state)
+{
+    struct fixture *fx = *state;
+    struct settings_flags f = {0};
+    struct settings s = {0};
+
+    load_ok(&s, &f);
+    assert_int_equal(s.whatsapp_window, 1);
+    settings_clear(&s);
+
+    write_config(fx, "whatsapp_window = off\n");
+    memset(&s, 0, sizeof s);
+    load_ok(&s, &f);
+    assert_int_equal(s.whatsapp_window, 0);
+    settings_clear(&s);
+
+    write_config(fx, "[jelou]\nwhatsapp_window = on\n");
+    memset(&s, 0, sizeof s);
+    load_ok(&s, &f);
+    assert_int_equal(s.whatsapp_window, 1);
+    settings_clear(&s);
+
+    write_config(fx, "bot = b\nwhatsapp_window = no\n");
+    char *want = xasprintf("%s:2: whatsapp_window must be on or off, not 'no'", fx->config);
+    load_fails(&f, want);
+    free(want);
+}
+
 int
 main(void)
 {
@@ -837,6 +867,7 @@ main(void)
         T(test_api_key_file_open_mode_refused),
         T(test_rest_base),
         T(test_listener_settings),
+        T(test_whatsapp_window),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
