@@ -61,6 +61,16 @@ struct request_state {
     int suspended;
     long long due;
     struct request_state *next_pending;
+    /* A deferred answer (httpd_finish) or a stream (httpd_stream_*); held is set while
+     * suspended for either, and the state is on the server's held list. */
+    int deferred;
+    int streaming;
+    int held;
+    struct request_state *prev_held, *next_held;
+    struct buf out;         /* stream bytes not yet taken by MHD */
+    int ended;              /* httpd_stream_end was called */
+    void (*on_close)(void *arg);
+    void *close_arg;
 };
 
 struct httpd {
@@ -72,6 +82,7 @@ struct httpd {
     httpd_handler handler;
     void *arg;
     struct request_state *pending;  /* suspended requests waiting for their due time */
+    struct request_state *held;     /* suspended for httpd_finish or stream bytes */
     struct conn_state *conns;       /* every open connection */
     long head_ms;                   /* time for a request head to arrive */
     long idle_ms;                   /* time for the next head on a kept-alive connection */
@@ -265,6 +276,119 @@ conn_state_of(struct MHD_Connection *conn)
 }
 
 static void
+hold(struct request_state *rs)
+{
+    struct httpd *d = rs->d;
+    if (rs->held)
+        return;
+    rs->held = 1;
+    rs->prev_held = NULL;
+    rs->next_held = d->held;
+    if (d->held != NULL)
+        d->held->prev_held = rs;
+    d->held = rs;
+    MHD_suspend_connection(rs->conn);
+}
+
+static void
+release(struct request_state *rs)
+{
+    struct httpd *d = rs->d;
+    if (!rs->held)
+        return;
+    rs->held = 0;
+    if (rs->prev_held != NULL)
+        rs->prev_held->next_held = rs->next_held;
+    else
+        d->held = rs->next_held;
+    if (rs->next_held != NULL)
+        rs->next_held->prev_held = rs->prev_held;
+    rs->prev_held = rs->next_held = NULL;
+    MHD_resume_connection(rs->conn);
+    /* MHD takes a resumed connection back only in a run: make the loop run it now. */
+    d->rerun = 1;
+}
+
+void
+httpd_finish(struct httpd_call *c, struct httpd_response *resp)
+{
+    struct request_state *rs = (struct request_state *)c;
+    if (rs == NULL || !rs->deferred)
+        return;
+    rs->deferred = 0;
+    rs->status = resp->status != 0 ? resp->status : 500;
+    rs->resp_body = resp->body;
+    rs->resp_len = resp->body_len;
+    if (resp->body != NULL && resp->body_len == 0)
+        rs->resp_len = strlen(resp->body);
+    rs->content_type = resp->content_type ? xstrdup(resp->content_type) : NULL;
+    rs->headers = resp->headers;
+    resp->body = NULL;
+    resp->headers = NULL;
+    release(rs);
+}
+
+void
+httpd_stream_write(struct httpd_call *c, const char *data, size_t len)
+{
+    struct request_state *rs = (struct request_state *)c;
+    if (rs == NULL || !rs->streaming || rs->ended)
+        return;
+    buf_append(&rs->out, data, len);
+    release(rs);
+}
+
+void
+httpd_stream_end(struct httpd_call *c)
+{
+    struct request_state *rs = (struct request_state *)c;
+    if (rs == NULL || !rs->streaming)
+        return;
+    rs->ended = 1;
+    release(rs);
+}
+
+/* MHD asks for the next stream bytes: none yet means wait (suspended, not polled). */
+static ssize_t
+read_stream(void *cls, uint64_t pos, char *out, size_t max)
+{
+    struct request_state *rs = cls;
+    (void)pos;
+    if (rs->out.len > 0) {
+        size_t n = rs->out.len < max ? rs->out.len : max;
+        memcpy(out, rs->out.data, n);
+        memmove(rs->out.data, rs->out.data + n, rs->out.len - n);
+        rs->out.len -= n;
+        rs->out.data[rs->out.len] = '\0';
+        return (ssize_t)n;
+    }
+    if (rs->ended)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    hold(rs);
+    return 0;
+}
+
+static enum MHD_Result
+queue_stream(struct request_state *rs)
+{
+    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
+                                                               read_stream, rs, NULL);
+    if (r == NULL)
+        return MHD_NO;
+    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                rs->content_type ? rs->content_type
+                                                 : "text/event-stream") == MHD_NO ||
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") == MHD_NO ||
+        add_headers(r, rs->headers) != 0) {
+        MHD_destroy_response(r);
+        return MHD_NO;
+    }
+    enum MHD_Result ret = MHD_queue_response(rs->conn, (unsigned)rs->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static void
 run_handler(struct request_state *rs, const char *url, const char *method)
 {
     struct httpd *d = rs->d;
@@ -275,6 +399,7 @@ run_handler(struct request_state *rs, const char *url, const char *method)
         .body = rs->body.data ? rs->body.data : "",
         .body_len = rs->body.len,
         .conn = rs->conn,
+        .call = (struct httpd_call *)rs,
     };
 
     d->handler(d->arg, &req, &resp);
@@ -289,6 +414,22 @@ run_handler(struct request_state *rs, const char *url, const char *method)
     /* The handler's string may not outlive the call, and the answer may be delayed. */
     rs->content_type = resp.content_type ? xstrdup(resp.content_type) : NULL;
     rs->headers = resp.headers;
+    if (resp.defer) {
+        free(rs->resp_body);
+        rs->resp_body = NULL;
+        free(rs->headers);
+        rs->headers = NULL;
+        rs->deferred = 1;
+        return;
+    }
+    if (resp.stream) {
+        free(rs->resp_body);
+        rs->resp_body = NULL;
+        rs->streaming = 1;
+        rs->on_close = resp.on_close;
+        rs->close_arg = resp.close_arg;
+        return;
+    }
     if (resp.delay_ms > 0) {
         rs->due = clock_mono_ms() + resp.delay_ms;
         rs->suspended = 1;
@@ -353,7 +494,15 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
             MHD_suspend_connection(conn);
             return MHD_YES;
         }
+        if (rs->deferred) {
+            hold(rs);
+            return MHD_YES;
+        }
+        if (rs->streaming)
+            return queue_stream(rs);
     }
+    if (rs->deferred || rs->streaming)
+        return MHD_YES;
     return queue_stored(rs);
 }
 
@@ -374,6 +523,18 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         cs->head_due = clock_mono_ms() + d->idle_ms;
     if (rs->suspended)
         pending_unlink(d, rs);
+    if (rs->held) {
+        /* Only at the daemon's stop: unlink without resuming. */
+        if (rs->prev_held != NULL)
+            rs->prev_held->next_held = rs->next_held;
+        else
+            d->held = rs->next_held;
+        if (rs->next_held != NULL)
+            rs->next_held->prev_held = rs->prev_held;
+    }
+    if (rs->streaming && rs->on_close != NULL)
+        rs->on_close(rs->close_arg);
+    buf_free(&rs->out);
     buf_free(&rs->body);
     free(rs->resp_body);
     free(rs->content_type);
@@ -636,6 +797,17 @@ httpd_free(struct httpd *d)
         rs->next_pending = NULL;
         rs->suspended = 0;
         MHD_resume_connection(rs->conn);
+    }
+    while (d->held != NULL) {
+        struct request_state *rs = d->held;
+        if (rs->deferred) {
+            struct httpd_response resp = {.status = 503,
+                                          .body = xstrdup("{\"error\":\"shutting down\"}")};
+            httpd_finish((struct httpd_call *)rs, &resp);
+        } else {
+            rs->ended = 1;
+            release(rs);
+        }
     }
     MHD_stop_daemon(d->mhd);
     if (d->source >= 0)
