@@ -332,20 +332,23 @@ void
 httpd_stream_write(struct httpd_call *c, const char *data, size_t len)
 {
     struct request_state *rs = (struct request_state *)c;
-    if (rs == NULL || !rs->streaming || rs->ended)
+    /* Also from the handler itself, before the stream's head is queued. */
+    if (rs == NULL || rs->ended || rs->deferred)
         return;
     buf_append(&rs->out, data, len);
-    release(rs);
+    if (rs->streaming)
+        release(rs);
 }
 
 void
 httpd_stream_end(struct httpd_call *c)
 {
     struct request_state *rs = (struct request_state *)c;
-    if (rs == NULL || !rs->streaming)
+    if (rs == NULL || rs->deferred)
         return;
     rs->ended = 1;
-    release(rs);
+    if (rs->streaming)
+        release(rs);
 }
 
 /* MHD asks for the next stream bytes: none yet means wait (suspended, not polled). */

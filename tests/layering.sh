@@ -12,7 +12,7 @@ code_dirs="src sandbox include ui cli"
 layer_base="xalloc cause clock utf8 idmap paths atomic text"
 layer_wire="url sign json message record event"
 layer_io="loop transport httpd redis mime probe settings editor"
-layer_jelou="outbox journal history inbound rest"
+layer_jelou="outbox journal history inbound rest team"
 layer_model="session restore layout editbuf slash replies catalog"
 layer_names="base wire io jelou model sandbox ui cli"
 
