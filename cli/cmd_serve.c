@@ -957,7 +957,7 @@ on_message_post(struct serve *s, const struct httpd_request *req,
     m->filename = dup_or_null(record_get_str(v, "filename"));
     p->m = m;
     record_view_free(v);
-    char *rk = xasprintf("jc:room:%s", room);
+    char *rk = xasprintf("jc:room:%s", m->room);
     const char *argv[] = {"HGETALL", rk};
     if (redis_command(s->redis, on_room_read, p, 2, argv, NULL) == 0) {
         resp->defer = 1;
@@ -1439,6 +1439,7 @@ cmd_serve(int argc, char **argv)
            strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "",
            httpd_port(s->httpd));
     fflush(stdout);
+    say("instance %s", s->instance);
     loop_after(s->loop, SERVE_POLL_MS, poll_events, s);
     loop_after(s->loop, 0, tick, s);
 

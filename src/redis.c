@@ -219,7 +219,8 @@ redis_up(const struct redis *r)
 {
     if (r == NULL || r->ac == NULL || !r->ready)
         return 0;
-    return r->waiting_since == 0 || clock_mono_ms() - r->waiting_since <= REDIS_WATCHDOG_MS;
+    /* A PING goes out every second: a Redis that answers replied within the last one. */
+    return clock_mono_ms() - r->last_reply_ms <= REDIS_WATCHDOG_MS;
 }
 
 static void

@@ -48,7 +48,8 @@ struct redis *redis_new(struct loop *l, const struct redis_opts *o, char **cause
 /* Pending callbacks are called with NULL first. */
 void redis_free(struct redis *r);
 
-/* 1 when connected, the functions are loaded and Redis answered within REDIS_WATCHDOG_MS. */
+/* 1 when connected, the functions are loaded and Redis answered within the last
+ * REDIS_WATCHDOG_MS (it is PINGed every second). */
 int redis_up(const struct redis *r);
 
 /* Sends argv (lens: byte lengths, or NULL for C strings). Returns 0 (fn will be called
