@@ -63,3 +63,18 @@ exited() {
     case "$st" in Z*) return 0 ;; esac
     return 1
 }
+
+# status_is CODE URL [TOKEN]: a GET of URL answers CODE.
+status_is() {
+    [ "$(curl -s -o /dev/null -w '%{http_code}' ${3:+-H "Authorization: Bearer $3"} "$2")" = "$1" ]
+}
+
+# lines_at_least N FILE: FILE has N lines or more.
+lines_at_least() {
+    [ -f "$2" ] && [ "$(wc -l < "$2")" -ge "$1" ]
+}
+
+# spool_empty NAME: the instance's spool was replayed.
+spool_empty() {
+    [ ! -s "$T/$1.spool" ] && [ ! -e "$T/$1.spool.replaying" ]
+}

@@ -10,7 +10,7 @@ start_serve a --endpoint "$MOCK_URL"; A=$SERVE_URL
 start_serve b --endpoint "$MOCK_URL"; B=$SERVE_URL
 add_agent ana; ANA=$TOKEN
 add_agent bob; BOB=$TOKEN
-wait_for 10 sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $BOB' $B/v1/rooms)\" = 200 ]" ||
+wait_for 10 status_is 200 "$B/v1/rooms" "$BOB" ||
     fail "a new agent's token is not taken within 10 s"
 
 # A webhook posted to A reaches the streams of A and B; the same delivery to B is taken once.
@@ -42,9 +42,9 @@ ok "an unsigned webhook is refused with 401"
 # A send through B reaches the mock once; the same id again gives its state, not a resend.
 assert_eq "send" 202 "$(api "$ANA" POST "$B/v1/messages" '{"id":"out-1","room":"R1","text":"hi"}')"
 assert_eq "queued answer" '{"id":"out-1","state":"queued"}' "$(cat "$T/api.out")"
-wait_for 15 sh -c "grep -q '\"agent.message.accepted\"' '$T/sa.sse' || grep -q '^event: agent.message.accepted' '$T/sa.sse'" ||
-    fail "no accepted event"
-assert_eq "same id again" 200 "$(api "$ANA" POST "$A/v1/messages" '{"id":"out-1","room":"R1","text":"hi"}')"
+wait_for 15 grep -q '^event: agent.message.accepted' "$T/sa.sse" || fail "no accepted event"
+again='{"id":"out-1","room":"R1","text":"hi"}'
+assert_eq "same id again" 200 "$(api "$ANA" POST "$A/v1/messages" "$again")"
 assert_eq "its current state" '{"id":"out-1","state":"accepted"}' "$(cat "$T/api.out")"
 wait_for 10 grep -q '^event: agent.message.accepted' "$T/sb.sse" || fail "B's stream: no accepted"
 assert_eq "the mock got out-1 once" 1 "$(mock_count out-1)"
@@ -55,7 +55,8 @@ assert_eq "user and bot from the room" "U1 bot-1" \
 ok "a send through B reaches Jelou once; its id again answers its state"
 
 # The first reply assigned R1 to ana: bob gets 409; bad input 422 with the field; no token 401.
-assert_eq "other agent's room" 409 "$(api "$BOB" POST "$A/v1/messages" '{"room":"R1","text":"x"}')"
+assert_eq "other agent's room" 409 \
+    "$(api "$BOB" POST "$A/v1/messages" '{"room":"R1","text":"x"}')"
 assert_contains "409 names the assignee" '"assignee":"ana"' "$(cat "$T/api.out")"
 assert_eq "no text" 422 "$(api "$ANA" POST "$A/v1/messages" '{"room":"R1"}')"
 assert_contains "422 names the field" '"field":"text"' "$(cat "$T/api.out")"
@@ -88,7 +89,8 @@ ok "assign is compare-and-set, notes stay in the team, /v1/rooms is a snapshot"
 first_id=$(sed -n 's/^id: //p' "$T/sa.sse" | head -1)
 sse resume "$ANA" "$B" "$first_id"
 want=$(sed -n 's/^id: //p' "$T/sa.sse" | tail -n +2)
-wait_for 10 sh -c "[ \"\$(sed -n 's/^id: //p' '$T/resume.sse')\" = \"\$(printf '%s\n' \"$want\")\" ]" || {
+resumed() { [ "$(sed -n 's/^id: //p' "$T/resume.sse")" = "$want" ]; }
+wait_for 10 resumed || {
     printf 'want:\n%s\ngot:\n%s\n' "$want" "$(sed -n 's/^id: //p' "$T/resume.sse")" >&2
     fail "resume did not give exactly the events after $first_id"
 }
@@ -111,7 +113,8 @@ ok "the audit stream names the agent; a revoked token's stream closes and gets 4
 
 # The signing secret is nowhere but the server's own settings.
 rcli BGREWRITEAOF > /dev/null
-wait_for 10 sh -c "redis-cli -p $REDIS_PORT INFO persistence | grep -q 'aof_rewrite_in_progress:0'" ||
+rewritten() { rcli INFO persistence | grep -q 'aof_rewrite_in_progress:0'; }
+wait_for 10 rewritten ||
     fail "the AOF rewrite did not finish"
 for f in "$T"/a.out "$T"/a.err "$T"/b.out "$T"/b.err "$T"/*.sse "$T"/*.answer "$T/api.out"; do
     ! grep -q "$JELOU_SIGNING_SECRET" "$f" || fail "the secret is in $f"
