@@ -6,6 +6,40 @@ set -e
 
 start_redis
 start_mock jelou
+
+# Bad input: one clear line, exit 2, nothing started.
+run_jelou serve --listen 127.0.0.1:0
+assert_eq "serve without Redis" 2 "$RC"
+assert_contains "says what is missing" "no Redis" "$ERR"
+run_jelou serve --listen 127.0.0.1:0 --redis http://127.0.0.1:1
+assert_eq "a bad Redis URL" 2 "$RC"
+assert_contains "says why" "bad Redis URL" "$ERR"
+assert_eq "one line" 1 "$(printf '%s\n' "$ERR" | wc -l)"
+run_jelou serve --listen 0.0.0.0:0 --redis "$REDIS_URL"
+assert_eq "a public address without --public" 2 "$RC"
+run_jelou agent add 'no spaces' --redis "$REDIS_URL"
+assert_eq "a bad agent name" 2 "$RC"
+run_jelou agent revoke nobody --redis "$REDIS_URL"
+assert_eq "revoking an unknown agent" 2 "$RC"
+assert_contains "says so" "no agent named 'nobody'" "$ERR"
+assert_eq "no agent was stored" 0 "$(rcli HLEN jc:agents)"
+ok "serve and agent refuse bad input with one line and exit 2"
+
+# The [serve] section of the config file names Redis for both commands.
+printf '[serve]\nredis = %s\n' "$REDIS_URL" > "$T/serve.conf"
+run_jelou agent list --config "$T/serve.conf"
+assert_eq "agent list from the config's [serve] redis" 0 "$RC"
+printf '[serve]\nredis = %s\nlisten = 127.0.0.1:0\n' "$REDIS_URL" > "$T/serve.conf"
+"$JELOU" serve --config "$T/serve.conf" --spool "$T/c.spool" > "$T/c.out" 2> "$T/c.err" &
+C_PID=$!
+PIDS="$PIDS $C_PID"
+wait_for 10 grep -q '^serve: listening on ' "$T/c.out" || fail "serve from the config did not start"
+wait_for 10 status_is 200 "$(sed -n '1s/^serve: listening on //p' "$T/c.out")/v1/healthz" ||
+    fail "serve from the config did not reach Redis"
+kill "$C_PID"
+wait "$C_PID" || fail "serve did not stop cleanly on SIGTERM"
+ok "the config's [serve] section gives Redis and the address"
+
 start_serve a --endpoint "$MOCK_URL"; A=$SERVE_URL
 start_serve b --endpoint "$MOCK_URL"; B=$SERVE_URL
 add_agent ana; ANA=$TOKEN
