@@ -366,6 +366,18 @@ replay_spool(struct serve *s)
 /* ---- agents ------------------------------------------------------------------------- */
 
 static void
+tokens_free(struct redis_reply *t)
+{
+    for (size_t i = 0; t != NULL && i < t->n; i++) {
+        free(t->elem[i]->str);
+        free(t->elem[i]);
+    }
+    if (t != NULL)
+        free(t->elem);
+    free(t);
+}
+
+static void
 on_tokens(void *arg, const struct redis_reply *r)
 {
     struct serve *s = arg;
@@ -384,14 +396,7 @@ on_tokens(void *arg, const struct redis_reply *r)
         e->len = strlen(e->str);
         copy->elem[i] = e;
     }
-    if (s->tokens != NULL) {
-        for (size_t i = 0; i < s->tokens->n; i++) {
-            free(s->tokens->elem[i]->str);
-            free(s->tokens->elem[i]);
-        }
-        free(s->tokens->elem);
-        free(s->tokens);
-    }
+    tokens_free(s->tokens);
     s->tokens = copy;
     /* A revoked token's streams end now. */
     for (struct client *c = s->clients; c != NULL; c = c->next) {
@@ -1478,14 +1483,7 @@ out:
         job_free(j);
     }
     idmap_free(s->inflight);
-    if (s->tokens != NULL) {
-        for (size_t i = 0; i < s->tokens->n; i++) {
-            free(s->tokens->elem[i]->str);
-            free(s->tokens->elem[i]);
-        }
-        free(s->tokens->elem);
-        free(s->tokens);
-    }
+    tokens_free(s->tokens);
     free(s->spool);
     free(s->replaying);
     free(addr);

@@ -291,11 +291,8 @@ hold(struct request_state *rs)
 }
 
 static void
-release(struct request_state *rs)
+held_unlink(struct httpd *d, struct request_state *rs)
 {
-    struct httpd *d = rs->d;
-    if (!rs->held)
-        return;
     rs->held = 0;
     if (rs->prev_held != NULL)
         rs->prev_held->next_held = rs->next_held;
@@ -304,6 +301,15 @@ release(struct request_state *rs)
     if (rs->next_held != NULL)
         rs->next_held->prev_held = rs->prev_held;
     rs->prev_held = rs->next_held = NULL;
+}
+
+static void
+release(struct request_state *rs)
+{
+    struct httpd *d = rs->d;
+    if (!rs->held)
+        return;
+    held_unlink(d, rs);
     MHD_resume_connection(rs->conn);
     /* MHD takes a resumed connection back only in a run: make the loop run it now. */
     d->rerun = 1;
@@ -526,15 +532,9 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         cs->head_due = clock_mono_ms() + d->idle_ms;
     if (rs->suspended)
         pending_unlink(d, rs);
-    if (rs->held) {
-        /* Only at the daemon's stop: unlink without resuming. */
-        if (rs->prev_held != NULL)
-            rs->prev_held->next_held = rs->next_held;
-        else
-            d->held = rs->next_held;
-        if (rs->next_held != NULL)
-            rs->next_held->prev_held = rs->prev_held;
-    }
+    /* Only at the daemon's stop: unlinked without resuming. */
+    if (rs->held)
+        held_unlink(d, rs);
     if (rs->streaming && rs->on_close != NULL)
         rs->on_close(rs->close_arg);
     buf_free(&rs->out);
