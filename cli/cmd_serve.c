@@ -62,6 +62,7 @@ struct job {
     char *error;
     char *room;
     struct job *next_report;  /* waiting for Redis to take its report */
+    struct job *prev, *next;  /* every job, for the shutdown */
 };
 
 struct serve {
@@ -94,6 +95,7 @@ struct serve {
     struct idmap *inflight;   /* message id -> job, so that a claimed entry is not sent
                                  twice by this instance */
     struct job *reports;
+    struct job *jobs;
     int stop;
     int verbose;
 };
@@ -980,6 +982,12 @@ static void job_report(struct job *j);
 static void
 job_free(struct job *j)
 {
+    if (j->prev != NULL)
+        j->prev->next = j->next;
+    else
+        j->s->jobs = j->next;
+    if (j->next != NULL)
+        j->next->prev = j->prev;
     idmap_del(j->s->inflight, j->id);
     free(j->entry);
     free(j->id);
@@ -1092,6 +1100,10 @@ take_entries(struct serve *s, const struct redis_reply *entries)
         j->s = s;
         j->entry = xstrdup(entry);
         j->id = xstrdup(id);
+        j->next = s->jobs;
+        if (s->jobs != NULL)
+            s->jobs->prev = j;
+        s->jobs = j;
         idmap_put(s->inflight, j->id, j);
         s->sending++;
         char *mk = xasprintf(TEAM_MSG_PREFIX "%s", id);
@@ -1477,11 +1489,9 @@ out:
     outbox_free(s->ob);
     transport_free(s->t);
     loop_free(s->loop);
-    while (s->reports != NULL) {
-        struct job *j = s->reports;
-        s->reports = j->next_report;
-        job_free(j);
-    }
+    /* In flight or waiting to report: still pending in the group, taken over later. */
+    while (s->jobs != NULL)
+        job_free(s->jobs);
     idmap_free(s->inflight);
     tokens_free(s->tokens);
     free(s->spool);

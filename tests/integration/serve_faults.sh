@@ -95,6 +95,8 @@ ok "kill -9 of Redis in a webhook flood: every webhook answered 200 is in the st
 kill -STOP "$REDIS_PID"
 wait_for 6 status_is 503 "$S/v1/healthz" ||
     { kill -CONT "$REDIS_PID"; fail "healthz did not turn 503 while Redis was paused"; }
+assert_eq "a send while Redis is paused" 503 \
+    "$(api "$ANA" POST "$S/v1/messages" '{"id":"paused-1","room":"R1","text":"x"}')"
 flood p 20 > "$T/flood2"
 kill -CONT "$REDIS_PID"
 [ "$(grep -c ' 200$' "$T/flood2")" -eq 20 ] || fail "webhooks were refused while Redis was paused"
