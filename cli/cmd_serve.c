@@ -23,6 +23,7 @@
 #include "jelou/probe.h"
 #include "jelou/record.h"
 #include "jelou/redis.h"
+#include "jelou/rest.h"
 #include "jelou/sign.h"
 #include "jelou/team.h"
 #include "jelou/transport.h"
@@ -714,6 +715,67 @@ on_room_op(void *arg, const struct redis_reply *r)
     finish_json(call, 200, record_finish(rec));
 }
 
+/* A close that Jelou must hear about first: the room's user and bot come from Redis. */
+struct closing {
+    struct serve *s;
+    struct httpd_call *call;
+    char *agent;
+    char *room;
+};
+
+static void
+closing_free(struct closing *c)
+{
+    free(c->agent);
+    free(c->room);
+    free(c);
+}
+
+static void
+on_jelou_closed(void *arg, const struct rest_result *r)
+{
+    struct closing *c = arg;
+    if (!r->ok) {
+        char *why = xasprintf("Jelou did not close the conversation: %s",
+                              r->error ? r->error : "refused");
+        finish_error(c->call, 502, why, NULL);
+        free(why);
+        closing_free(c);
+        return;
+    }
+    const char *argv[] = {"FCALL", "jc_room", "0", "close", c->room, c->agent, "", ""};
+    if (redis_command(c->s->redis, on_room_op, c->call, 8, argv, NULL) != 0)
+        finish_error(c->call, 503, "Jelou closed the conversation, but Redis is down", NULL);
+    closing_free(c);
+}
+
+static void
+on_close_room_read(void *arg, const struct redis_reply *r)
+{
+    struct closing *c = arg;
+    struct serve *s = c->s;
+    const char *user = hash_get(r, "user"), *bot = hash_get(r, "bot");
+    if (r == NULL || r->type != RR_ARR) {
+        finish_error(c->call, 503, "Redis is down", NULL);
+        closing_free(c);
+        return;
+    }
+    if (user == NULL) {
+        finish_error(c->call, 422, "unknown room (no event from its user yet)", "room");
+        closing_free(c);
+        return;
+    }
+    char *base = rest_base_url(s->st.rest_base, s->st.project);
+    char *cause = NULL;
+    if (rest_close(s->t, base, s->st.api_key, bot ? bot : s->st.bot, user, NULL,
+                   on_jelou_closed, c, &cause) != 0) {
+        finish_error(c->call, 502, cause, NULL);
+        free(cause);
+        closing_free(c);
+    }
+    free(base);
+}
+
 static void
 on_room_post(struct serve *s, const struct httpd_request *req, struct httpd_response *resp,
              const char *agent, const char *room, const char *op)
@@ -757,6 +819,22 @@ on_room_post(struct serve *s, const struct httpd_request *req, struct httpd_resp
             record_view_free(v);
             return;
         }
+    }
+    /* With the API key, a close is Jelou's first: the room closes once Jelou said so. */
+    if (strcmp(op, "close") == 0 && s->st.api_key != NULL) {
+        struct closing *c = xcalloc(1, sizeof *c);
+        *c = (struct closing){s, req->call, xstrdup(agent), xstrdup(room)};
+        char *rk = xasprintf("jc:room:%s", room);
+        const char *hargv[] = {"HGETALL", rk};
+        if (redis_command(s->redis, on_close_room_read, c, 2, hargv, NULL) == 0) {
+            resp->defer = 1;
+        } else {
+            error_answer(resp, 503, "Redis is down", NULL);
+            closing_free(c);
+        }
+        free(rk);
+        record_view_free(v);
+        return;
     }
     const char *argv[] = {"FCALL", "jc_room", "0", op, room, agent, x, expect};
     if (redis_command(s->redis, on_room_op, req->call, 8, argv, NULL) == 0)
@@ -1379,6 +1457,12 @@ cmd_serve(int argc, char **argv)
     }
     if (settings_load_inbound_token(&s->st, &cause) != 0)
         goto fail_cause;
+    /* Optional: without it a close only closes the room for the team, not in Jelou. */
+    if (settings_load_api_key(&s->st, &cause) != 0 &&
+        (s->st.api_key_file != NULL || s->st.api_key_from_env))
+        goto fail_cause;
+    free(cause);
+    cause = NULL;
     if (url_parse_listen(listen, &addr, &port, &cause) != 0)
         goto fail_cause;
     if (!url_host_is_loopback(addr) && !public_listen) {
