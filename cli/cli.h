@@ -108,5 +108,7 @@ int cmd_doctor(int argc, char **argv);
 /* doctor's checks on the settings f leads to, printed (json: one array); the exit code. */
 int doctor_run(const struct settings_flags *f, int json);
 int cmd_setup(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
 
 #endif

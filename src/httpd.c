@@ -61,9 +61,19 @@ struct request_state {
     int suspended;
     long long due;
     struct request_state *next_pending;
-    /* Set while held for httpd_release_held. */
+    /* A deferred answer (httpd_finish) or a stream (httpd_stream_*); held is set while
+     * suspended for either, and the state is on the server's held list. */
+    int deferred;
+    int streaming;
     int held;
-    struct request_state *next_held;
+    struct request_state *prev_held, *next_held;
+    struct buf out;         /* stream bytes not yet taken by MHD */
+    int ended;              /* httpd_stream_end was called */
+    void (*on_close)(void *arg);
+    void *close_arg;
+    /* Set while its prepared answer waits for httpd_release_held (group commit). */
+    int batched;
+    struct request_state *next_batched;
 };
 
 struct httpd {
@@ -75,8 +85,9 @@ struct httpd {
     httpd_handler handler;
     void *arg;
     struct request_state *pending;  /* suspended requests waiting for their due time */
-    struct request_state *held;     /* suspended until httpd_release_held */
-    unsigned nheld;
+    struct request_state *held;     /* suspended for httpd_finish or stream bytes */
+    struct request_state *batch;    /* answers held until httpd_release_held */
+    unsigned nbatch;
     void (*on_held)(void *arg);
     struct conn_state *conns;       /* every open connection */
     long head_ms;                   /* time for a request head to arrive */
@@ -138,20 +149,6 @@ pending_unlink(struct httpd *d, struct request_state *rs)
         if (*p == rs) {
             *p = rs->next_pending;
             rs->next_pending = NULL;
-            return;
-        }
-    }
-}
-
-static void
-held_unlink(struct httpd *d, struct request_state *rs)
-{
-    for (struct request_state **p = &d->held; *p != NULL; p = &(*p)->next_held) {
-        if (*p == rs) {
-            *p = rs->next_held;
-            rs->next_held = NULL;
-            rs->held = 0;
-            d->nheld--;
             return;
         }
     }
@@ -285,6 +282,142 @@ conn_state_of(struct MHD_Connection *conn)
 }
 
 static void
+hold(struct request_state *rs)
+{
+    struct httpd *d = rs->d;
+    if (rs->held)
+        return;
+    rs->held = 1;
+    rs->prev_held = NULL;
+    rs->next_held = d->held;
+    if (d->held != NULL)
+        d->held->prev_held = rs;
+    d->held = rs;
+    MHD_suspend_connection(rs->conn);
+}
+
+static void
+batch_unlink(struct httpd *d, struct request_state *rs)
+{
+    for (struct request_state **p = &d->batch; *p != NULL; p = &(*p)->next_batched) {
+        if (*p == rs) {
+            *p = rs->next_batched;
+            rs->next_batched = NULL;
+            rs->batched = 0;
+            d->nbatch--;
+            return;
+        }
+    }
+}
+
+static void
+held_unlink(struct httpd *d, struct request_state *rs)
+{
+    rs->held = 0;
+    if (rs->prev_held != NULL)
+        rs->prev_held->next_held = rs->next_held;
+    else
+        d->held = rs->next_held;
+    if (rs->next_held != NULL)
+        rs->next_held->prev_held = rs->prev_held;
+    rs->prev_held = rs->next_held = NULL;
+}
+
+static void
+release(struct request_state *rs)
+{
+    struct httpd *d = rs->d;
+    if (!rs->held)
+        return;
+    held_unlink(d, rs);
+    MHD_resume_connection(rs->conn);
+    /* MHD takes a resumed connection back only in a run: make the loop run it now. */
+    d->rerun = 1;
+}
+
+void
+httpd_finish(struct httpd_call *c, struct httpd_response *resp)
+{
+    struct request_state *rs = (struct request_state *)c;
+    if (rs == NULL || !rs->deferred)
+        return;
+    rs->deferred = 0;
+    rs->status = resp->status != 0 ? resp->status : 500;
+    rs->resp_body = resp->body;
+    rs->resp_len = resp->body_len;
+    if (resp->body != NULL && resp->body_len == 0)
+        rs->resp_len = strlen(resp->body);
+    rs->content_type = resp->content_type ? xstrdup(resp->content_type) : NULL;
+    rs->headers = resp->headers;
+    resp->body = NULL;
+    resp->headers = NULL;
+    release(rs);
+}
+
+void
+httpd_stream_write(struct httpd_call *c, const char *data, size_t len)
+{
+    struct request_state *rs = (struct request_state *)c;
+    /* Also from the handler itself, before the stream's head is queued. */
+    if (rs == NULL || rs->ended || rs->deferred)
+        return;
+    buf_append(&rs->out, data, len);
+    if (rs->streaming)
+        release(rs);
+}
+
+void
+httpd_stream_end(struct httpd_call *c)
+{
+    struct request_state *rs = (struct request_state *)c;
+    if (rs == NULL || rs->deferred)
+        return;
+    rs->ended = 1;
+    if (rs->streaming)
+        release(rs);
+}
+
+/* MHD asks for the next stream bytes: none yet means wait (suspended, not polled). */
+static ssize_t
+read_stream(void *cls, uint64_t pos, char *out, size_t max)
+{
+    struct request_state *rs = cls;
+    (void)pos;
+    if (rs->out.len > 0) {
+        size_t n = rs->out.len < max ? rs->out.len : max;
+        memcpy(out, rs->out.data, n);
+        memmove(rs->out.data, rs->out.data + n, rs->out.len - n);
+        rs->out.len -= n;
+        rs->out.data[rs->out.len] = '\0';
+        return (ssize_t)n;
+    }
+    if (rs->ended)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    hold(rs);
+    return 0;
+}
+
+static enum MHD_Result
+queue_stream(struct request_state *rs)
+{
+    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
+                                                               read_stream, rs, NULL);
+    if (r == NULL)
+        return MHD_NO;
+    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                rs->content_type ? rs->content_type
+                                                 : "text/event-stream") == MHD_NO ||
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") == MHD_NO ||
+        add_headers(r, rs->headers) != 0) {
+        MHD_destroy_response(r);
+        return MHD_NO;
+    }
+    enum MHD_Result ret = MHD_queue_response(rs->conn, (unsigned)rs->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static void
 run_handler(struct request_state *rs, const char *url, const char *method)
 {
     struct httpd *d = rs->d;
@@ -295,6 +428,7 @@ run_handler(struct request_state *rs, const char *url, const char *method)
         .body = rs->body.data ? rs->body.data : "",
         .body_len = rs->body.len,
         .conn = rs->conn,
+        .call = (struct httpd_call *)rs,
     };
 
     d->handler(d->arg, &req, &resp);
@@ -309,12 +443,28 @@ run_handler(struct request_state *rs, const char *url, const char *method)
     /* The handler's string may not outlive the call, and the answer may be delayed. */
     rs->content_type = resp.content_type ? xstrdup(resp.content_type) : NULL;
     rs->headers = resp.headers;
+    if (resp.defer) {
+        free(rs->resp_body);
+        rs->resp_body = NULL;
+        free(rs->headers);
+        rs->headers = NULL;
+        rs->deferred = 1;
+        return;
+    }
+    if (resp.stream) {
+        free(rs->resp_body);
+        rs->resp_body = NULL;
+        rs->streaming = 1;
+        rs->on_close = resp.on_close;
+        rs->close_arg = resp.close_arg;
+        return;
+    }
     if (resp.hold) {
-        rs->held = 1;
+        rs->batched = 1;
         rs->suspended = 1;
-        rs->next_held = d->held;
-        d->held = rs;
-        d->nheld++;
+        rs->next_batched = d->batch;
+        d->batch = rs;
+        d->nbatch++;
     } else if (resp.delay_ms > 0) {
         rs->due = clock_mono_ms() + resp.delay_ms;
         rs->suspended = 1;
@@ -379,7 +529,15 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
             MHD_suspend_connection(conn);
             return MHD_YES;
         }
+        if (rs->deferred) {
+            hold(rs);
+            return MHD_YES;
+        }
+        if (rs->streaming)
+            return queue_stream(rs);
     }
+    if (rs->deferred || rs->streaming)
+        return MHD_YES;
     return queue_stored(rs);
 }
 
@@ -398,10 +556,16 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct conn_state *cs = conn_state_of(conn);
     if (cs != NULL)
         cs->head_due = clock_mono_ms() + d->idle_ms;
-    if (rs->held)
-        held_unlink(d, rs);
+    if (rs->batched)
+        batch_unlink(d, rs);
     else if (rs->suspended)
         pending_unlink(d, rs);
+    /* Only at the daemon's stop: unlinked without resuming. */
+    if (rs->held)
+        held_unlink(d, rs);
+    if (rs->streaming && rs->on_close != NULL)
+        rs->on_close(rs->close_arg);
+    buf_free(&rs->out);
     buf_free(&rs->body);
     free(rs->resp_body);
     free(rs->content_type);
@@ -508,14 +672,14 @@ on_loop_ready(void *arg, short revents)
     /* Also after a plain timeout: MHD must run once its own timeout has passed. */
     d->rerun = 0;
     MHD_run(d->mhd);
-    if (d->held != NULL && d->on_held != NULL) {
+    if (d->batch != NULL && d->on_held != NULL) {
         /* Everything that arrived in this run is held now: one commit for all of it,
          * then a second run sends the answers it released. */
         d->on_held(d->arg);
         d->rerun = 0;
         MHD_run(d->mhd);
         /* What that run read waits for the next turn, which must come at once. */
-        if (d->held != NULL)
+        if (d->batch != NULL)
             d->rerun = 1;
     }
 }
@@ -525,13 +689,13 @@ httpd_release_held(struct httpd *d, int fail_status, const char *fail_body)
 {
     if (d == NULL)
         return;
-    while (d->held != NULL) {
-        struct request_state *rs = d->held;
-        d->held = rs->next_held;
-        rs->next_held = NULL;
-        rs->held = 0;
+    while (d->batch != NULL) {
+        struct request_state *rs = d->batch;
+        d->batch = rs->next_batched;
+        rs->next_batched = NULL;
+        rs->batched = 0;
         rs->suspended = 0;
-        d->nheld--;
+        d->nbatch--;
         if (fail_status != 0) {
             free(rs->resp_body);
             free(rs->headers);
@@ -551,7 +715,7 @@ httpd_release_held(struct httpd *d, int fail_status, const char *fail_body)
 unsigned
 httpd_held(const struct httpd *d)
 {
-    return d ? d->nheld : 0;
+    return d ? d->nbatch : 0;
 }
 
 /* The connection limits, kept within what the process may open: MHD would otherwise fail
@@ -712,6 +876,17 @@ httpd_free(struct httpd *d)
     }
     /* Held answers were never made durable: they go out as 503, not as prepared. */
     httpd_release_held(d, 503, "{\"error\":\"shutting down\"}");
+    while (d->held != NULL) {
+        struct request_state *rs = d->held;
+        if (rs->deferred) {
+            struct httpd_response resp = {.status = 503,
+                                          .body = xstrdup("{\"error\":\"shutting down\"}")};
+            httpd_finish((struct httpd_call *)rs, &resp);
+        } else {
+            rs->ended = 1;
+            release(rs);
+        }
+    }
     MHD_stop_daemon(d->mhd);
     if (d->source >= 0)
         loop_remove(d->loop, d->source);

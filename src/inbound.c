@@ -137,7 +137,7 @@ base64_encode(const char *p, size_t n)
 }
 
 static int
-token_ok(const struct inbound *in, const struct httpd_request *req)
+token_ok(const char *token, const struct httpd_request *req)
 {
     const char *auth = httpd_header(req, "Authorization");
     const char *key = httpd_header(req, "X-API-Key");
@@ -147,19 +147,36 @@ token_ok(const struct inbound *in, const struct httpd_request *req)
         auth += 7;
         while (*auth == ' ')
             auth++;
-        ok |= sign_equal(auth, in->token);
+        ok |= sign_equal(auth, token);
     } else if (auth != NULL && strncasecmp(auth, "Basic ", 6) == 0) {
         /* A token of the form user:password also stands for Basic credentials. */
         char *plain = httpd_basic_credentials(req);
         if (plain != NULL) {
-            ok |= sign_equal(plain, in->token);
+            ok |= sign_equal(plain, token);
             explicit_bzero(plain, strlen(plain));
             free(plain);
         }
     }
     if (key != NULL)
-        ok |= sign_equal(key, in->token);
+        ok |= sign_equal(key, token);
     return ok;
+}
+
+const char *
+inbound_verify(const char *secret, const char *token, const struct httpd_request *req)
+{
+    /* The raw bytes as they came: an unsigned body is never parsed. */
+    if (!sign_verify(secret, req->body, req->body_len, httpd_header(req, "X-Jelou-Signature")))
+        return INBOUND_BAD_SIGNATURE;
+    if (token != NULL && !token_ok(token, req))
+        return INBOUND_BAD_TOKEN;
+    return NULL;
+}
+
+char *
+inbound_event_key(const struct event *ev)
+{
+    return ev != NULL ? dedup_key(ev) : NULL;
 }
 
 /* What the listener has to say (a journal that fails, an event it could not read) goes to
@@ -384,17 +401,12 @@ on_request(void *arg, const struct httpd_request *req, struct httpd_response *re
         resp->headers = xstrdup("Allow: POST\r\n");
         return;
     }
-    /* The raw bytes as they came: an unsigned body is never parsed. */
-    if (!sign_verify(in->secret, req->body, req->body_len,
-                     httpd_header(req, "X-Jelou-Signature"))) {
+    const char *refused = inbound_verify(in->secret, in->token, req);
+    if (refused != NULL) {
         in->stats.rejected++;
-        answer(resp, 401, "bad signature");
-        return;
-    }
-    if (in->token != NULL && !token_ok(in, req)) {
-        in->stats.rejected++;
-        answer(resp, 401, "bad token");
-        resp->headers = xstrdup("WWW-Authenticate: Bearer\r\n");
+        answer(resp, 401, refused);
+        if (strcmp(refused, INBOUND_BAD_TOKEN) == 0)
+            resp->headers = xstrdup("WWW-Authenticate: Bearer\r\n");
         return;
     }
 

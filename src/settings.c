@@ -39,13 +39,15 @@ enum cfg_key {
     K_WEBHOOK_PATH,
     K_INBOUND_TOKEN_FILE,
     K_WHATSAPP_WINDOW,
+    K_SERVE_REDIS,          /* [serve] redis */
+    K_SERVE_LISTEN,         /* [serve] listen */
     K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
     "endpoint", "project", "bot", "secret_file", "cacert", "attempts", "timeout",
     "connect_timeout", "api_key_file", "rest_base", "listen", "webhook_path",
-    "inbound_token_file", "whatsapp_window",
+    "inbound_token_file", "whatsapp_window", "[serve] redis", "[serve] listen",
 };
 
 struct config {
@@ -166,13 +168,22 @@ on_key(void *user, const char *section, const char *name, const char *value)
         parse_error(c, "%s is not read from the config file; use %s_file", name, name);
         return 0;
     }
-    if (*section != '\0' && strcasecmp(section, "jelou") != 0) {
+    int serve = strcasecmp(section, "serve") == 0;
+    if (*section != '\0' && strcasecmp(section, "jelou") != 0 && !serve) {
         parse_error(c, "unknown section '%s'", section);
         return 0;
     }
-    for (k = 0; k < K_COUNT; k++) {
-        if (strcasecmp(name, key_names[k]) == 0)
-            break;
+    /* The team server's own keys live in [serve]; the rest of the file is shared. */
+    if (serve) {
+        k = strcasecmp(name, "redis") == 0 ? K_SERVE_REDIS
+          : strcasecmp(name, "listen") == 0 ? K_SERVE_LISTEN : K_COUNT;
+    } else {
+        for (k = 0; k < K_SERVE_REDIS; k++) {
+            if (strcasecmp(name, key_names[k]) == 0)
+                break;
+        }
+        if (k == K_SERVE_REDIS)
+            k = K_COUNT;
     }
     if (k == K_COUNT) {
         parse_error(c, "unknown key '%s'", name);
@@ -343,6 +354,8 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
     choose(&ch[K_INBOUND_TOKEN_FILE], NULL, NULL, NULL, cfg, K_INBOUND_TOKEN_FILE);
     /* Whether the bot talks on WhatsApp is the deployment's fact, not a run's. */
     choose(&ch[K_WHATSAPP_WINDOW], NULL, NULL, NULL, cfg, K_WHATSAPP_WINDOW);
+    choose(&ch[K_SERVE_REDIS], NULL, NULL, NULL, cfg, K_SERVE_REDIS);
+    choose(&ch[K_SERVE_LISTEN], NULL, NULL, NULL, cfg, K_SERVE_LISTEN);
     /* JELOU_API_KEY holds the key itself, so like JELOU_SIGNING_SECRET it outranks the
      * config's file but not the flag's. */
     choose(&ch[K_API_KEY_FILE], f->api_key_file, "--api-key-file", NULL, cfg, K_API_KEY_FILE);
@@ -378,7 +391,9 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
         take_string(&s->rest_base, &ch[K_REST_BASE], cause) != 0 ||
         take_string(&s->listen, &ch[K_LISTEN], cause) != 0 ||
         take_string(&s->webhook_path, &ch[K_WEBHOOK_PATH], cause) != 0 ||
-        take_string(&s->inbound_token_file, &ch[K_INBOUND_TOKEN_FILE], cause) != 0)
+        take_string(&s->inbound_token_file, &ch[K_INBOUND_TOKEN_FILE], cause) != 0 ||
+        take_string(&s->serve_redis, &ch[K_SERVE_REDIS], cause) != 0 ||
+        take_string(&s->serve_listen, &ch[K_SERVE_LISTEN], cause) != 0)
         goto out;
 
     if (s->endpoint == NULL)
@@ -740,6 +755,8 @@ settings_clear(struct settings *s)
     free(s->listen);
     free(s->webhook_path);
     free(s->inbound_token_file);
+    free(s->serve_redis);
+    free(s->serve_listen);
     free_private(s->inbound_token);
     memset(s, 0, sizeof *s);
 }

@@ -12,6 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -70,6 +71,20 @@ hmac_raw(const char *secret, const void *body, size_t len, unsigned char md[DIGE
     if (!EVP_MAC_update(ctx, body != NULL ? body : (const void *)"", len) ||
         !EVP_MAC_final(ctx, md, &outl, DIGEST_LEN) || outl != DIGEST_LEN)
         return -1;
+    return 0;
+}
+
+int
+sign_sha256_hex(const void *data, size_t len, char out[65])
+{
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    if (SHA256(data, len, md) == NULL)
+        return -1;
+    for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+        out[2 * i] = hexdigits[md[i] >> 4];
+        out[2 * i + 1] = hexdigits[md[i] & 0x0f];
+    }
+    out[2 * SHA256_DIGEST_LENGTH] = '\0';
     return 0;
 }
 

@@ -11,8 +11,8 @@ code_dirs="src sandbox include ui cli"
 # and those below it, never one above.
 layer_base="xalloc cause clock utf8 idmap paths atomic text i18n"
 layer_wire="url sign json message record event whatsapp"
-layer_io="loop transport httpd mime probe settings editor"
-layer_jelou="outbox journal history inbound rest"
+layer_io="loop transport httpd redis mime probe settings editor"
+layer_jelou="outbox journal history inbound rest team"
 layer_model="session restore layout editbuf slash replies catalog window"
 layer_names="base wire io jelou model sandbox ui cli"
 
@@ -114,6 +114,7 @@ only_in 'curl/' 'src/transport.c'
 only_in 'openssl/' 'src/sign.c'
 only_in 'magic\.h' 'src/mime.c'
 only_in 'microhttpd\.h' 'src/httpd.c'
+only_in 'hiredis/' 'src/redis.c'
 only_in 'ini\.h' 'src/settings.c'
 only_in 'cjson/|cJSON\.h' 'src/json.c' 'src/message.c' 'src/record.c' 'src/event.c'
 

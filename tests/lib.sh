@@ -127,3 +127,61 @@ run_jelou() {
     OUT=$(cat "$T/out")
     ERR=$(cat "$T/err")
 }
+
+# start_redis [NAME]: a private redis-server (never the system one) on a free port, data in
+# $T/NAME (AOF on, no RDB). Sets REDIS_URL, REDIS_PORT, REDIS_PID, REDIS_DIR. Skips the test
+# (77) when redis-server is not installed. Tries other ports when one was taken meanwhile.
+start_redis() {
+    local name=${1:-redis} try
+    command -v redis-server >/dev/null 2>&1 || { echo "SKIP: no redis-server"; exit 77; }
+    REDIS_DIR="$T/$name"
+    mkdir -p "$REDIS_DIR"
+    for try in 1 2 3 4 5 6 7 8; do
+        REDIS_PORT=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+        if redis_launch; then
+            REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+            return 0
+        fi
+    done
+    cat "$REDIS_DIR/redis.log" >&2
+    fail "redis-server did not start"
+}
+
+# redis_launch: (re)starts redis-server on REDIS_PORT with REDIS_DIR (its AOF is read back).
+redis_launch() {
+    : > "$REDIS_DIR/redis.log"
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly yes \
+        --appendfsync always --dir "$REDIS_DIR" --logfile "$REDIS_DIR/redis.log" \
+        --daemonize no > /dev/null 2>&1 &
+    REDIS_PID=$!
+    PIDS="$PIDS $REDIS_PID"
+    wait_for 10 grep -q 'Ready to accept connections' "$REDIS_DIR/redis.log" && return 0
+    kill "$REDIS_PID" 2>/dev/null
+    wait "$REDIS_PID" 2>/dev/null
+    return 1
+}
+
+# rcli ARGS...: redis-cli on the private server.
+rcli() {
+    redis-cli -p "$REDIS_PORT" "$@"
+}
+
+# start_serve NAME [options...]: the team server on a free port against REDIS_URL. Sets
+# SERVE_URL and SERVE_PID; its output is $T/NAME.out and $T/NAME.err.
+start_serve() {
+    local name=$1
+    shift
+    "$JELOU" serve --listen 127.0.0.1:0 --redis "$REDIS_URL" --spool "$T/$name.spool" "$@" \
+        > "$T/$name.out" 2> "$T/$name.err" &
+    SERVE_PID=$!
+    PIDS="$PIDS $SERVE_PID"
+    wait_for 10 grep -q '^serve: listening on ' "$T/$name.out" || {
+        cat "$T/$name.err" >&2
+        fail "serve did not start"
+    }
+    SERVE_URL=$(sed -n '1s/^serve: listening on //p' "$T/$name.out")
+    wait_for 10 curl -sf "$SERVE_URL/v1/healthz" -o /dev/null || {
+        cat "$T/$name.err" >&2
+        fail "serve did not reach Redis"
+    }
+}

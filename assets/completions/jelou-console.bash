@@ -27,7 +27,8 @@ _jelou_console()
     local words
     case $cmd in
     "")
-        words="send mime mock listen conversation integration setup doctor --demo --listen
+        words="send mime mock listen conversation integration setup doctor serve agent --demo
+            --listen
             --public --version $common" ;;
     send)
         words="--room --user --text --attach --type --caption --filename --mime --id
@@ -45,6 +46,10 @@ _jelou_console()
         else words="--webhook-url --auth-type --auth-token-file --force --json $common"; fi ;;
     setup) words="--non-interactive --webhook-url --force $common" ;;
     doctor) words="--json $common" ;;
+    serve) words="--redis --listen --public --tls-cert --tls-key --spool $common" ;;
+    agent)
+        if [ "$i" -eq $((COMP_CWORD - 1)) ]; then words="add list revoke"
+        else words="--redis --token-file $common"; fi ;;
     *) words=$common ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))

@@ -6,6 +6,8 @@
 
 struct loop;
 struct httpd;
+/* A request being answered: kept by a handler that answers later (defer) or streams. */
+struct httpd_call;
 
 struct httpd_request {
     const char *method;
@@ -13,6 +15,8 @@ struct httpd_request {
     const char *body;     /* raw bytes as received, NUL-terminated after body_len */
     size_t body_len;
     void *conn;           /* for httpd_header */
+    struct httpd_call *call; /* for httpd_finish / httpd_stream_* when the answer is
+                                deferred or streamed */
 };
 
 /* A request header (case-insensitive name), or NULL. */
@@ -35,6 +39,17 @@ struct httpd_response {
     /* Hold the answer (prepared as above) until httpd_release_held: the requests of one
      * loop turn can then share one journal write and fsync before any is answered. */
     int hold;
+    /* The answer comes later, from httpd_finish(req->call, ...) (say, once a database
+     * replied): the connection waits without blocking the loop. The other fields are
+     * ignored. */
+    int defer;
+    /* Answer status and headers now, then a body of unknown length (chunked) written with
+     * httpd_stream_write until httpd_stream_end (Server-Sent Events). body is ignored.
+     * on_close(close_arg) is called once when the stream is over (ended, or the client
+     * went away); req->call is invalid from then on. */
+    int stream;
+    void (*on_close)(void *arg);
+    void *close_arg;
 };
 
 /* Answered by the server itself: 413 beyond max_body, 400 for a head with two
@@ -62,6 +77,15 @@ struct httpd_opts {
     void (*on_held)(void *arg);
 };
 
+/* Answers a deferred request with resp (its body and headers are taken). c is invalid
+ * afterwards. Must be called exactly once per deferred request, before httpd_free. */
+void httpd_finish(struct httpd_call *c, struct httpd_response *resp);
+
+/* Queues bytes on a stream (copied). */
+void httpd_stream_write(struct httpd_call *c, const char *data, size_t len);
+/* Ends a stream once what was written went out; on_close follows. */
+void httpd_stream_end(struct httpd_call *c);
+
 struct httpd *httpd_new(struct loop *l, const struct httpd_opts *o, httpd_handler h,
                         void *arg, char **cause);
 unsigned httpd_port(const struct httpd *d);
@@ -70,6 +94,7 @@ unsigned httpd_port(const struct httpd *d);
 void httpd_release_held(struct httpd *d, int fail_status, const char *fail_body);
 /* Answers held now (those of connections that closed meanwhile included). */
 unsigned httpd_held(const struct httpd *d);
+/* Deferred requests left unanswered get a 503; open streams end (on_close is called). */
 void httpd_free(struct httpd *d);
 
 #endif

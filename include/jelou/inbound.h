@@ -61,6 +61,18 @@ struct inbound *inbound_new(struct loop *l, const struct inbound_opts *o, inboun
  * without being journaled or shown again: the console feeds this the journal it reads at
  * start. Returns 1 when ev was known already (a repeat inside the journal), else 0. */
 int inbound_seen(struct inbound *in, const struct event *ev);
+/* The check every receiver of Jelou's events makes (listen, serve): the signature on the
+ * raw body with secret, then the token when one is set (as inbound_opts.token). NULL when
+ * req passes, else the reason for the 401: INBOUND_BAD_SIGNATURE or INBOUND_BAD_TOKEN. */
+#define INBOUND_BAD_SIGNATURE "bad signature"
+#define INBOUND_BAD_TOKEN "bad token"
+struct httpd_request;
+const char *inbound_verify(const char *secret, const char *token,
+                           const struct httpd_request *req);
+/* What makes a redelivery the same event (a message's value.id; a conversation event's
+ * name, conversation and time), newly allocated; NULL when nothing tells two apart. */
+char *inbound_event_key(const struct event *ev);
+
 unsigned inbound_port(const struct inbound *in);
 const struct inbound_stats *inbound_stats(const struct inbound *in);
 void inbound_free(struct inbound *in);

@@ -7,6 +7,8 @@
  * (inbound.h's INBOUND_DEFAULT_LISTEN / INBOUND_DEFAULT_PATH are these). */
 #define SETTINGS_DEFAULT_LISTEN "127.0.0.1:8787"
 #define SETTINGS_DEFAULT_WEBHOOK_PATH "/jelou/webhook"
+/* Where the team server listens unless told otherwise. */
+#define SETTINGS_DEFAULT_SERVE_LISTEN "127.0.0.1:8788"
 #define SETTINGS_DEFAULT_REST_BASE \
     "https://gateway.jelou.ai/jelouapi/v1/external-support/{projectId}"
 
@@ -65,6 +67,8 @@ struct settings {
     char *inbound_token_file; /* config inbound_token_file, or NULL */
     char *inbound_token; /* filled by settings_load_inbound_token; never printed */
     int whatsapp_window; /* config whatsapp_window = on|off: the 24-hour window; default on */
+    char *serve_redis;   /* config [serve] redis = URL, or NULL */
+    char *serve_listen;  /* config [serve] listen = ADDR:PORT, or NULL */
 };
 
 /* Fills s from flags, the environment (JELOU_ENDPOINT, JELOU_PROJECT_ID, JELOU_BOT_ID,

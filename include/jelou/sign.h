@@ -9,6 +9,8 @@
 
 /* Lowercase hex HMAC-SHA256 of body keyed with the secret as a plain string.
  * out receives 64 hex digits and a NUL. Returns 0 or -1. */
+/* The plain SHA-256 of data as lowercase hex (what the team server keeps of a token). */
+int sign_sha256_hex(const void *data, size_t len, char out[65]);
 int sign_hmac_hex(const char *secret, const void *body, size_t len, char out[65]);
 
 /* The X-Jelou-Signature value for body: "sha256=<hex>". Returns 0 or -1. */

@@ -11,7 +11,8 @@ complete_words() {
     printf '%s\n' "${COMPREPLY[@]}" | sort | paste -sd' '
 }
 assert_eq "subcommands" "integration" "$(complete_words jelou-console inte)"
-assert_eq "s..." "send setup" "$(complete_words jelou-console se)"
+assert_eq "s..." "send serve setup" "$(complete_words jelou-console se)"
+assert_eq "agent actions" "revoke" "$(complete_words jelou-console agent re)"
 assert_eq "integration actions" "create" "$(complete_words jelou-console integration cr)"
 assert_eq "integration options" "--webhook-url" \
     "$(complete_words jelou-console integration create --web)"
