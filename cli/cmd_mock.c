@@ -18,7 +18,7 @@
 static const char mock_usage[] =
     "Usage: jelou-console mock [--listen ADDR:PORT] [--log FILE] [--fail-first N]\n"
     "                          [--fail-rate P] [--fail-status CODE] [--retry-after V]\n"
-    "                          [--delay-ms D]\n"
+    "                          [--delay-ms D] [--delay-id ID=D]\n"
     "                          [--media-dir DIR [--media-cert FILE]] [--secret-file PATH]\n"
     "                          [--api-key-file PATH] [--project ID] [--emit-to URL]\n"
     "                          [--script FILE]\n"
@@ -35,6 +35,7 @@ static const char mock_usage[] =
     "  --fail-status CODE  status of injected failures (default 500)\n"
     "  --retry-after V     injected failures carry Retry-After: V (seconds or an HTTP date)\n"
     "  --delay-ms D        delay every answer by D milliseconds (without blocking others)\n"
+    "  --delay-id ID=D     answer the message with value.id ID after D milliseconds instead\n"
     "  --media-dir DIR     also serve DIR's files over HTTPS at /media/NAME on a free port\n"
     "                      (printed on the second line), with a certificate made at start\n"
     "  --media-cert FILE   write that certificate there (PEM), for --cacert\n"
@@ -58,6 +59,7 @@ enum {
     OPT_FAIL_STATUS,
     OPT_RETRY_AFTER,
     OPT_DELAY,
+    OPT_DELAY_ID,
     OPT_MEDIA_DIR,
     OPT_MEDIA_CERT,
     OPT_EMIT_TO,
@@ -136,6 +138,7 @@ cmd_mock(int argc, char **argv)
         {"fail-status", required_argument, NULL, OPT_FAIL_STATUS},
         {"retry-after", required_argument, NULL, OPT_RETRY_AFTER},
         {"delay-ms", required_argument, NULL, OPT_DELAY},
+        {"delay-id", required_argument, NULL, OPT_DELAY_ID},
         {"media-dir", required_argument, NULL, OPT_MEDIA_DIR},
         {"media-cert", required_argument, NULL, OPT_MEDIA_CERT},
         {"emit-to", required_argument, NULL, OPT_EMIT_TO},
@@ -190,6 +193,19 @@ cmd_mock(int argc, char **argv)
                 return EXIT_BADINPUT;
             mo.delay_ms = (long)v;
             break;
+        case OPT_DELAY_ID: {
+            char *eq = strrchr(optarg, '=');
+            if (eq == NULL || eq == optarg) {
+                cli_error("mock: --delay-id takes ID=MILLISECONDS (got '%s')", optarg);
+                return EXIT_BADINPUT;
+            }
+            *eq = '\0';
+            if (parse_number("--delay-id", eq + 1, 0, 600000, &v) != 0)
+                return EXIT_BADINPUT;
+            mo.delay_id = optarg;
+            mo.delay_id_ms = (long)v;
+            break;
+        }
         case OPT_MEDIA_DIR:
             mo.media_dir = optarg;
             break;

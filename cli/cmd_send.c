@@ -1,5 +1,7 @@
 /* jelou-console send: one message from flags, or a batch of JSON lines, through the outbox. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,13 @@
 
 enum job_status { JOB_PENDING, JOB_ACCEPTED, JOB_FAILED, JOB_INVALID };
 
+/* Lines read ahead of the oldest unfinished one, beyond --parallel: enough to keep every
+ * slot busy while earlier results wait to be written in input order, few enough that a
+ * batch of any length holds the same memory. */
+#define BATCH_READ_AHEAD 256
+/* Bytes asked of the input at a time. */
+#define BATCH_READ_CHUNK 65536
+
 struct job {
     struct send_ctx *ctx;
     size_t line;             /* 1-based input line, 0 in single mode */
@@ -40,16 +49,32 @@ struct job {
     int ogg_opus;            /* -1: not probed */
 };
 
+/* The batch's input, read as it is sent: a file or a pipe that may still be open. */
+struct input {
+    const char *path;
+    int fd;                  /* -1: nothing (more) to read */
+    char *buf;               /* bytes read and not yet taken as lines */
+    size_t off, len, cap;
+    size_t lineno;
+    int eof;
+    int failed;              /* a read error: said on stderr, the exit status says so */
+    int watch;               /* loop source id while waiting for the input, or -1 */
+};
+
 struct send_ctx {
     struct settings st;
     struct transport *t;
     struct loop *loop;
     struct outbox *ob;
+    /* A window of cap jobs (a ring, by sequence number modulo cap): from the oldest one
+     * not yet written (next_print) to the last one read (njobs). */
     struct job *jobs;
+    size_t cap;
     size_t njobs;
     size_t next_start;
     size_t next_print;
     size_t finished;
+    struct input in;
     int probing;             /* MIME probes in flight */
     struct journal *journal;
     int parallel;
@@ -88,7 +113,9 @@ static const char send_usage[] =
     "                     characters, caption over 1,024, media type or size it refuses)\n"
     "  --batch FILE|-     one JSON object per line: {\"room\",\"user\",\"type\",\n"
     "                     \"text\"|\"url\",\"caption\",\"filename\",\"mime\",\"id\"};\n"
-    "                     one result line each, in input order\n"
+    "                     one result line each, in input order, written as they\n"
+    "                     finish; lines are read as they are sent (--parallel + 256\n"
+    "                     ahead of the oldest result not yet written)\n"
     "  --parallel N       messages in flight at once in a batch (default "
     SETTINGS_STR(SETTINGS_DEFAULT_PARALLEL) ", 1.."
     SETTINGS_STR(SETTINGS_MAX_PARALLEL) "); over HTTP/1.1 each\n"
@@ -122,6 +149,25 @@ enum {
 };
 
 static void pump(struct send_ctx *c);
+
+static struct job *
+job_at(struct send_ctx *c, size_t seq)
+{
+    return &c->jobs[seq % c->cap];
+}
+
+static void
+job_clear(struct job *j)
+{
+    message_free(j->msg);
+    free(j->parse_error);
+    free(j->raw);
+    free(j->error);
+    free(j->id);
+    free(j->room);
+    free(j->user);
+    memset(j, 0, sizeof *j);
+}
 
 static void
 print_result(struct send_ctx *c, struct job *j)
@@ -164,17 +210,25 @@ print_result(struct send_ctx *c, struct job *j)
     }
 }
 
+/* Writes the results that are next in input order and frees their jobs: the window moves
+ * on. Called from the main loop only, never from a callback (it frees outbox entries). */
 static void
 flush_results(struct send_ctx *c)
 {
-    while (c->next_print < c->njobs && c->jobs[c->next_print].status != JOB_PENDING) {
-        print_result(c, &c->jobs[c->next_print]);
+    size_t before = c->next_print;
+    while (c->next_print < c->njobs && job_at(c, c->next_print)->status != JOB_PENDING) {
+        struct job *j = job_at(c, c->next_print);
+        print_result(c, j);
+        if (j->entry != NULL)
+            outbox_release(c->ob, j->entry);
+        job_clear(j);
         c->next_print++;
     }
-    if (c->progress) {
-        fprintf(stderr, "\rsend: %zu/%zu done, %zu accepted, %zu failed, %zu invalid ",
-                c->finished, c->njobs, c->accepted, c->failed, c->invalid);
-        if (c->finished == c->njobs)
+    if (c->progress && c->next_print != before) {
+        int done = c->in.fd < 0 && c->finished == c->njobs;
+        fprintf(stderr, "\rsend: %zu/%zu%s done, %zu accepted, %zu failed, %zu invalid ",
+                c->finished, c->njobs, done ? "" : "+", c->accepted, c->failed, c->invalid);
+        if (done)
             fputc('\n', stderr);
     }
 }
@@ -209,7 +263,6 @@ finish(struct job *j, enum job_status status, char *error)
     if (j->network_error)
         c->network++;
     c->finished++;
-    flush_results(c);
     pump(c);
 }
 
@@ -402,7 +455,7 @@ pump(struct send_ctx *c)
     /* Every message goes to the outbox (and so into its journal) at once, where transfers
      * wait for a free slot; only MIME probes are held back here, in input order. */
     while (c->next_start < c->njobs) {
-        struct job *j = &c->jobs[c->next_start];
+        struct job *j = job_at(c, c->next_start);
         if (needs_probe(j) && c->probing >= c->parallel)
             break;
         c->next_start++;
@@ -412,47 +465,132 @@ pump(struct send_ctx *c)
 }
 
 static int
-read_batch(struct send_ctx *c, const char *path)
+input_open(struct send_ctx *c, const char *path)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    if (f == NULL) {
+    struct input *in = &c->in;
+    in->path = path;
+    in->watch = -1;
+    in->fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (in->fd < 0) {
         cli_error("cannot read batch file %s: %s", path, strerror(errno));
         return -1;
     }
-    char *line = NULL;
-    size_t cap = 0, lineno = 0, alloc = 0;
-    ssize_t n;
-    while ((n = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = '\0';
-        if (strspn(line, " \t") == (size_t)n)
-            continue; /* blank lines separate nothing and send nothing */
-        if (c->njobs == alloc) {
-            alloc = alloc ? alloc * 2 : 64;
-            c->jobs = xrealloc(c->jobs, alloc * sizeof *c->jobs);
+    return 0;
+}
+
+static void
+input_close(struct input *in, struct loop *l)
+{
+    if (in->watch >= 0)
+        loop_remove(l, in->watch);
+    in->watch = -1;
+    if (in->fd > STDIN_FILENO)
+        close(in->fd);
+    in->fd = -1;
+    free(in->buf);
+    in->buf = NULL;
+}
+
+/* The input became readable: the next turn of the main loop reads it. */
+static void
+on_input(void *arg, short revents)
+{
+    (void)arg;
+    (void)revents;
+}
+
+/* The next line in the input's buffer, reading what is there without waiting for more.
+ * NULL when no whole line is buffered (*wait: the input has none ready yet) or at the end. */
+static char *
+input_line(struct input *in, size_t *n, int *wait)
+{
+    *wait = 0;
+    for (;;) {
+        char *start = in->buf + in->off;
+        char *nl = in->len > in->off ? memchr(start, '\n', in->len - in->off) : NULL;
+        if (nl != NULL || (in->eof && in->len > in->off)) {
+            size_t k = nl ? (size_t)(nl - start) : in->len - in->off;
+            in->off += nl ? k + 1 : k;
+            start[k] = '\0';
+            *n = k;
+            return start;
         }
-        struct job *j = &c->jobs[c->njobs++];
+        if (in->eof)
+            return NULL;
+        /* A pipe whose writer is slow must not stop the sends in flight: read only what
+         * poll says is there (a read then returns without waiting). */
+        struct pollfd p = {.fd = in->fd, .events = POLLIN};
+        if (poll(&p, 1, 0) == 0) {
+            *wait = 1;
+            return NULL;
+        }
+        if (in->off > 0) {
+            memmove(in->buf, in->buf + in->off, in->len - in->off);
+            in->len -= in->off;
+            in->off = 0;
+        }
+        if (in->cap - in->len < BATCH_READ_CHUNK + 1) {
+            in->cap = in->len + BATCH_READ_CHUNK + 1;
+            in->buf = xrealloc(in->buf, in->cap);
+        }
+        ssize_t got = read(in->fd, in->buf + in->len, BATCH_READ_CHUNK);
+        if (got < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (got < 0) {
+            cli_error("cannot read batch file %s: %s", in->path, strerror(errno));
+            in->failed = 1;
+            in->eof = 1;
+            in->len = in->off = 0;
+            return NULL;
+        }
+        if (got == 0)
+            in->eof = 1;
+        in->len += (size_t)got;
+    }
+}
+
+/* Reads lines into the window while it has room and the input has them, and starts them.
+ * Returns how many lines were taken. */
+static size_t
+refill(struct send_ctx *c)
+{
+    struct input *in = &c->in;
+    size_t taken = 0;
+    int wait = 0;
+    while (in->fd >= 0 && c->njobs - c->next_print < c->cap) {
+        size_t n;
+        char *line = input_line(in, &n, &wait);
+        if (line == NULL) {
+            if (!wait)
+                input_close(in, c->loop);
+            break;
+        }
+        in->lineno++;
+        while (n > 0 && line[n - 1] == '\r')
+            line[--n] = '\0';
+        if (strspn(line, " \t") == n)
+            continue; /* blank lines separate nothing and send nothing */
+        struct job *j = job_at(c, c->njobs++);
         memset(j, 0, sizeof *j);
         j->ctx = c;
-        j->line = lineno;
+        j->line = in->lineno;
         j->type = MSG_NONE;
         j->media_size = -1;
         j->ogg_opus = -1;
         char *cause = NULL;
-        if (message_parse_batch_line(line, (size_t)n, &j->msg, &cause) != 0) {
+        if (message_parse_batch_line(line, n, &j->msg, &cause) != 0)
             j->parse_error = cause;
-        }
+        taken++;
     }
-    int err = ferror(f);
-    free(line);
-    if (f != stdin)
-        fclose(f);
-    if (err) {
-        cli_error("cannot read batch file %s", path);
-        return -1;
+    /* Woken by the input only while waiting for it: a full window waits for results. */
+    if (in->fd >= 0 && wait && in->watch < 0)
+        in->watch = loop_add(c->loop, in->fd, POLLIN, on_input, NULL, c);
+    else if (in->watch >= 0 && !wait) {
+        loop_remove(c->loop, in->watch);
+        in->watch = -1;
     }
-    return 0;
+    pump(c);
+    return taken;
 }
 
 /* --resume: a job per message stopped processes left unfinished, in the order queued. */
@@ -470,7 +608,8 @@ recover_jobs(struct send_ctx *c, const char *dir)
     if (skipped)
         fprintf(stderr, "send: outbox journal: %zu damaged line%s skipped\n", skipped,
                 skipped == 1 ? "" : "s");
-    c->jobs = xcalloc(n ? n : 1, sizeof *c->jobs);
+    c->cap = n ? n : 1;
+    c->jobs = xcalloc(c->cap, sizeof *c->jobs);
     c->njobs = n;
     for (size_t i = 0; i < n; i++) {
         struct job *j = &c->jobs[i];
@@ -493,17 +632,10 @@ recover_jobs(struct send_ctx *c, const char *dir)
 static void
 free_ctx(struct send_ctx *c)
 {
-    for (size_t i = 0; i < c->njobs; i++) {
-        struct job *j = &c->jobs[i];
-        message_free(j->msg);
-        free(j->parse_error);
-        free(j->raw);
-        free(j->error);
-        free(j->id);
-        free(j->room);
-        free(j->user);
-    }
+    for (size_t i = 0; i < c->cap; i++)
+        job_clear(&c->jobs[i]);
     free(c->jobs);
+    input_close(&c->in, c->loop);
     outbox_free(c->ob);
     journal_close(c->journal);
     loop_free(c->loop);
@@ -535,7 +667,7 @@ cmd_send(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct settings_flags flags = {0};
-    struct send_ctx c = {0};
+    struct send_ctx c = {.in = {.fd = -1, .watch = -1}};
     const char *room = NULL, *user = NULL, *text = NULL, *attach = NULL, *type = NULL;
     const char *caption = NULL, *filename = NULL, *mime = NULL, *id = NULL, *batch = NULL;
     const char *parallel = NULL;
@@ -672,12 +804,15 @@ cmd_send(int argc, char **argv)
     if (resume) {
         c.progress = isatty(STDERR_FILENO);
     } else if (c.batch) {
-        if (read_batch(&c, batch) != 0) {
+        if (input_open(&c, batch) != 0) {
             free_ctx(&c);
             return EXIT_BADINPUT;
         }
+        c.cap = (size_t)c.parallel + BATCH_READ_AHEAD;
+        c.jobs = xcalloc(c.cap, sizeof *c.jobs);
         c.progress = isatty(STDERR_FILENO) && !c.dry_run;
     } else {
+        c.cap = 1;
         c.jobs = xcalloc(1, sizeof *c.jobs);
         c.njobs = 1;
         struct job *j = &c.jobs[0];
@@ -729,23 +864,29 @@ cmd_send(int argc, char **argv)
 
     pump(&c);
     for (;;) {
-        /* One fsync a turn covers everything the journal got during it (the messages
-         * queued in it go out only then), and one write of stdout all the results. */
+        /* Results written free the window for more lines; then one fsync a turn covers
+         * everything the journal got during it (the messages queued in it go out only
+         * then), and one write of stdout all the results. */
+        flush_results(&c);
+        size_t taken = refill(&c);
         if (outbox_flush(c.ob, &cause) != 0) {
             cli_error("%s", cause);
             free(cause);
             cause = NULL;
             c.journal_failed = 1;
         }
+        flush_results(&c);
         fflush(stdout);
-        if (c.finished >= c.njobs)
+        if (c.in.fd < 0 && c.next_print >= c.njobs)
             break;
-        if (transport_pending(c.t) == 0) {
+        if (transport_pending(c.t) == 0 && c.in.watch < 0 && taken == 0 &&
+            c.finished < c.njobs) {
             cli_error("internal error: %zu message(s) stuck with nothing in flight",
                       c.njobs - c.finished);
             break;
         }
-        loop_run_once(c.loop, -1);
+        /* Lines just taken may be followed by more without waiting. */
+        loop_run_once(c.loop, taken > 0 ? 0 : -1);
     }
     if (journal_finish(c.journal, &cause) != 0) {
         cli_error("%s", cause);
@@ -757,7 +898,8 @@ cmd_send(int argc, char **argv)
     if (c.dry_run && c.invalid == 0)
         code = EXIT_SENT;
     else if (c.batch)
-        code = c.finished == c.accepted && c.finished == c.njobs ? EXIT_SENT : EXIT_REFUSED;
+        code = c.finished == c.accepted && c.finished == c.njobs && !c.in.failed
+                   ? EXIT_SENT : EXIT_REFUSED;
     else if (c.accepted == 1)
         code = EXIT_SENT;
     else if (c.invalid == 1)

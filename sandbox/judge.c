@@ -126,6 +126,9 @@ mock_judge(struct mock *m, const struct httpd_request *req, struct httpd_respons
     resp->body_len = strlen(resp->body);
     resp->content_type = "application/json";
     resp->delay_ms = m->delay_ms;
+    if (m->delay_id != NULL && v.msg != NULL && v.msg->id != NULL &&
+        strcmp(v.msg->id, m->delay_id) == 0)
+        resp->delay_ms = m->delay_id_ms;
     if (m->retry_after != NULL && strcmp(v.name, "injected_failure") == 0)
         resp->headers = xasprintf("Retry-After: %s\r\n", m->retry_after);
 

@@ -150,6 +150,8 @@ mock_new(struct loop *l, const struct mock_opts *o, char **cause)
     m->fail_status = o->fail_status ? o->fail_status : MOCK_DEFAULT_FAIL_STATUS;
     m->retry_after = o->retry_after ? xstrdup(o->retry_after) : NULL;
     m->delay_ms = o->delay_ms;
+    m->delay_id = o->delay_id ? xstrdup(o->delay_id) : NULL;
+    m->delay_id_ms = o->delay_id_ms;
     m->loop = l;
     m->addr = xstrdup(o->addr ? o->addr : "127.0.0.1");
     m->api_key = o->api_key ? xstrdup(o->api_key) : NULL;
@@ -244,6 +246,7 @@ mock_free(struct mock *m)
     free(m->addr);
     free(m->project);
     free(m->retry_after);
+    free(m->delay_id);
     free(m->emit_to);
     free(m);
 }

@@ -30,6 +30,8 @@ struct mock {
     unsigned long seq;          /* log lines, webhook and media alike */
     int log_failed;             /* the log write error was already reported */
     long delay_ms;
+    char *delay_id;             /* answered after delay_id_ms instead, or NULL */
+    long delay_id_ms;
     void (*report)(void *arg, const char *line);
     void *report_arg;
     /* judge.c: fault injection */

@@ -3,9 +3,10 @@
 /*
  * Design: what is where, and what happens when the disk says no.
  *
- * In memory (struct journal): every message of this process, whether it reached a final
- * state (accepted, failed), and for an unfinished one its queued record and where in the
- * file that record's op value lies. Memory is always right; the file may lag behind it.
+ * In memory (struct journal): every unfinished message of this process, its queued record
+ * and where in the file that record's op value lies; a message that reaches a final state
+ * (accepted, failed) is forgotten. Memory is always right; the file may lag behind it.
+ * When the file is mostly finished messages it is compacted: the same rewrite as below.
  *
  * On disk (outbox-PID-TIME.jsonl, flock'ed while we live): a queued record (the exact bytes
  * to send) per message and round, then its state records. A resume replays the files of
@@ -74,13 +75,19 @@
 #define OP_VALUE_AT ((off_t)(sizeof "{\"op\":\"" - 1))
 /* How often a journal that says less than memory is rewritten while that fails. */
 #define REWRITE_EVERY_MS 5000
+/* A file this big that is mostly finished messages is compacted (rewritten with the
+ * unfinished ones only), so that a batch of millions of lines needs no disk to match. */
+#define COMPACT_MIN_BYTES ((off_t)4 << 20)
+#define COMPACT_RATIO 4
 
-/* A message this journal has seen, and whether it reached a final state. */
+/* An unfinished message of this journal: a finished one is forgotten at once (a resume
+ * needs nothing of it once the file says it is final), so memory follows what is in
+ * flight, not how many were sent. */
 struct jmsg {
     char *id;
-    int final;
-    char *line;               /* its queued record while unfinished: what a rewrite writes */
+    char *line;               /* its queued record: what a rewrite writes */
     off_t at;                 /* where in the file that record's op value starts */
+    struct jmsg *prev, *next; /* in the order first queued */
 };
 
 struct journal {
@@ -91,9 +98,10 @@ struct journal {
     int lost;                 /* the file says less than memory: rewrite it */
     int finished;             /* journal_finish ran: the file is gone or left for a resume */
     off_t size;               /* bytes in the file, torn ones included */
+    off_t live;               /* bytes of the unfinished messages' queued records */
     long long rewrite_at;     /* monotonic ms of the next rewrite attempt while lost */
-    struct jmsg **msgs;
-    size_t n, cap;
+    long long compact_at;     /* monotonic ms of the next compaction after one failed */
+    struct jmsg *head, *tail; /* the unfinished messages */
     size_t unfinished;
     struct idmap *by_id;
 };
@@ -206,24 +214,51 @@ journal_queued(struct journal *j, const char *id, const char *room, const char *
     }
     struct jmsg *m = idmap_get(j->by_id, id);
     if (m == NULL) {
+        /* New, or queued again after it was final (/retry). */
         m = xcalloc(1, sizeof *m);
         m->id = xstrdup(id);
-        m->final = 1;
-        if (j->n == j->cap) {
-            j->cap = j->cap ? j->cap * 2 : 64;
-            j->msgs = xrealloc(j->msgs, j->cap * sizeof *j->msgs);
-        }
-        j->msgs[j->n++] = m;
+        m->prev = j->tail;
+        if (j->tail)
+            j->tail->next = m;
+        else
+            j->head = m;
+        j->tail = m;
         idmap_put(j->by_id, m->id, m);
-    }
-    if (m->final) {
-        m->final = 0; /* new, or queued again: /retry */
         j->unfinished++;
+    } else {
+        j->live -= (off_t)strlen(m->line) + 1;
+        free(m->line);
     }
-    free(m->line);
     m->line = kept;
     m->at = at + OP_VALUE_AT;
+    j->live += (off_t)strlen(kept) + 1;
     return 0;
+}
+
+static void
+jmsg_free(struct jmsg *m)
+{
+    free(m->id);
+    free(m->line);
+    free(m);
+}
+
+/* Forgets a message that reached a final state. */
+static void
+drop(struct journal *j, struct jmsg *m)
+{
+    if (m->prev)
+        m->prev->next = m->next;
+    else
+        j->head = m->next;
+    if (m->next)
+        m->next->prev = m->prev;
+    else
+        j->tail = m->prev;
+    idmap_del(j->by_id, m->id);
+    j->live -= (off_t)strlen(m->line) + 1;
+    j->unfinished--;
+    jmsg_free(m);
 }
 
 static int
@@ -249,16 +284,10 @@ journal_state(struct journal *j, const char *id, const char *state, int attempt,
     off_t at;
     int rc = append(j, record_finish(r), &at, cause);
     struct jmsg *m = idmap_get(j->by_id, id);
-    if (m == NULL || m->final == is_final(state))
-        return rc;
     /* Memory follows the state whatever the file got: it decides what journal_finish
-     * keeps, and what a rewrite writes. */
-    m->final = is_final(state);
-    if (!m->final) {
-        j->unfinished++; /* sent again (/retry) */
+     * keeps, and what a rewrite writes. A message sent again is queued again first. */
+    if (m == NULL || !is_final(state))
         return rc;
-    }
-    j->unfinished--;
     if (rc != 0) {
         /* Six bytes over six: the queued record itself says the message is done. */
         const char *op = strcmp(state, "accepted") == 0 ? OP_SENT_OK : OP_FAILED;
@@ -268,8 +297,7 @@ journal_state(struct journal *j, const char *id, const char *state, int attempt,
         else
             j->lost = 1;
     }
-    free(m->line);
-    m->line = NULL;
+    drop(j, m);
     return rc;
 }
 
@@ -281,19 +309,17 @@ rewrite(struct journal *j, char **cause)
     char *slash = strrchr(j->path, '/');
     char *dir = xstrndup(j->path, (size_t)(slash - j->path));
     char *tmp = xasprintf("%s/.%s.new", dir, slash + 1);
-    off_t *at = xcalloc(j->n ? j->n : 1, sizeof *at);
+    off_t *at = xcalloc(j->unfinished ? j->unfinished : 1, sizeof *at);
     off_t size = 0;
+    size_t k = 0;
     int err = 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0)
         err = errno;
-    for (size_t i = 0; i < j->n && err == 0; i++) {
-        struct jmsg *m = j->msgs[i];
-        if (m->final)
-            continue;
+    for (struct jmsg *m = j->head; m != NULL && err == 0; m = m->next) {
         char *buf = xasprintf("%s\n", m->line);
         size_t done;
-        at[i] = size + OP_VALUE_AT;
+        at[k++] = size + OP_VALUE_AT;
         err = write_at(fd, buf, strlen(buf), size, &done);
         size += (off_t)done;
         free(buf);
@@ -314,10 +340,9 @@ rewrite(struct journal *j, char **cause)
         j->torn = 0;
         j->dirty = 0;
         j->lost = 0;
-        for (size_t i = 0; i < j->n; i++) {
-            if (!j->msgs[i]->final)
-                j->msgs[i]->at = at[i];
-        }
+        k = 0;
+        for (struct jmsg *m = j->head; m != NULL; m = m->next)
+            m->at = at[k++];
     } else {
         if (fd >= 0) {
             unlink(tmp);
@@ -341,6 +366,14 @@ journal_sync(struct journal *j, char **cause)
         /* Already reported when it happened: only the next attempt is scheduled here. */
         if (rewrite(j, NULL) != 0)
             j->rewrite_at = clock_mono_ms() + REWRITE_EVERY_MS;
+    }
+    if (!j->lost && j->size >= COMPACT_MIN_BYTES && j->size > COMPACT_RATIO * j->live &&
+        clock_mono_ms() >= j->compact_at) {
+        /* The rewrite is durable when it succeeds (its own fsync): it replaces this turn's
+         * fsync. When it fails (a full disk), the file stays as it was, still right. */
+        if (rewrite(j, NULL) == 0)
+            return 0;
+        j->compact_at = clock_mono_ms() + REWRITE_EVERY_MS;
     }
     if (!j->dirty)
         return 0;
@@ -389,12 +422,8 @@ journal_close(struct journal *j)
         return;
     journal_finish(j, NULL);
     close(j->fd);
-    for (size_t i = 0; i < j->n; i++) {
-        free(j->msgs[i]->id);
-        free(j->msgs[i]->line);
-        free(j->msgs[i]);
-    }
-    free(j->msgs);
+    while (j->head)
+        drop(j, j->head);
     idmap_free(j->by_id);
     free(j->path);
     free(j);
@@ -513,15 +542,8 @@ replay_file(struct replay *rp, FILE *f)
 static void
 journal_forget(struct journal *j)
 {
-    for (size_t i = 0; i < j->n; i++) {
-        free(j->msgs[i]->id);
-        free(j->msgs[i]->line);
-        free(j->msgs[i]);
-    }
-    j->n = 0;
-    j->unfinished = 0;
-    idmap_free(j->by_id);
-    j->by_id = idmap_new();
+    while (j->head)
+        drop(j, j->head);
     if (ftruncate(j->fd, 0) == 0) {
         j->size = 0;
         j->torn = 0;

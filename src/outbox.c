@@ -291,6 +291,7 @@ admit(struct outbox *ob, struct outbox_entry *e, char **cause)
         ob->cap = ob->cap ? ob->cap * 2 : 16;
         ob->all = xrealloc(ob->all, ob->cap * sizeof *ob->all);
     }
+    e->slot = ob->n;
     ob->all[ob->n++] = e;
     enqueue(ob, e);
     return e;
@@ -385,6 +386,18 @@ outbox_retry(struct outbox *ob, struct outbox_entry *e, char **cause)
     e->http_status = 0;
     e->network_error = 0;
     enqueue(ob, e);
+    return 0;
+}
+
+int
+outbox_release(struct outbox *ob, struct outbox_entry *e)
+{
+    if (e->state != SEND_ACCEPTED && e->state != SEND_FAILED)
+        return -1;
+    /* The last one takes its slot: the order of all[] means nothing. */
+    ob->all[e->slot] = ob->all[--ob->n];
+    ob->all[e->slot]->slot = e->slot;
+    entry_free(e);
     return 0;
 }
 

@@ -35,7 +35,7 @@ _jelou_console()
             --dry-run --json --quiet --batch --parallel $common" ;;
     mime) words="--json $common" ;;
     mock)
-        words="--listen --log --fail-first --fail-rate --fail-status --retry-after --delay-ms
+        words="--listen --log --fail-first --fail-rate --fail-status --retry-after --delay-ms --delay-id
             --media-dir --media-cert --emit-to --script $common" ;;
     listen) words="--listen --path --journal --token-file --public $common" ;;
     conversation)

@@ -31,6 +31,8 @@ struct mock_opts {
     int fail_status;        /* default 500 */
     const char *retry_after; /* a Retry-After value injected failures carry, or NULL */
     long delay_ms;          /* delay every answer */
+    const char *delay_id;   /* the message with this value.id is answered after */
+    long delay_id_ms;       /* this many ms instead (a slow line among fast ones) */
     /* When set, a second server on addr (a free port) serves this directory's plain files
      * over HTTPS at MOCK_MEDIA_PATH, with a certificate made at start that only clients
      * given mock_media_ca_pem trust. GET and HEAD, single byte ranges; never delayed and

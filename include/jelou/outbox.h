@@ -27,6 +27,7 @@ struct outbox_entry {
     char *response;      /* first bytes of the answer */
     void *user;          /* for the caller */
     struct outbox *owner;
+    size_t slot;         /* where the outbox lists it */
 };
 
 /* Called on every state change and attempt. */
@@ -72,6 +73,11 @@ int outbox_flush(struct outbox *ob, char **cause);
 
 /* Sends a failed entry again with the same id and the same bytes. Returns 0 or -1. */
 int outbox_retry(struct outbox *ob, struct outbox_entry *e, char **cause);
+
+/* Frees a final (accepted or failed) entry the caller is done with, so that a long batch
+ * holds only what is in flight; not from inside the change callback. -1 (and nothing is
+ * freed) when e is still queued or sending. */
+int outbox_release(struct outbox *ob, struct outbox_entry *e);
 
 /* Entries queued or sending. */
 int outbox_busy(const struct outbox *ob);
