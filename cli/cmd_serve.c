@@ -55,6 +55,7 @@ struct client {
 struct job {
     struct serve *s;
     char *entry;              /* the outbox stream entry */
+    struct outbox_entry *sent; /* the outbox's, once final: released when Redis has it */
     char *id;
     int reporting;            /* its final state is on its way to Redis */
     char *report_state;
@@ -1086,6 +1087,9 @@ on_reported(void *arg, const struct redis_reply *r)
         return;
     }
     j->s->sending--;
+    /* A server runs for months: what was sent and reported is not kept. */
+    if (j->sent != NULL)
+        outbox_release(j->s->ob, j->sent);
     job_free(j);
 }
 
@@ -1120,6 +1124,7 @@ on_outbox_change(void *arg, struct outbox_entry *e)
     if (j == NULL || (e->state != SEND_ACCEPTED && e->state != SEND_FAILED))
         return;
     e->user = NULL;
+    j->sent = e;
     j->report_state = xstrdup(send_state_name(e->state));
     j->http_status = e->http_status;
     j->attempts = e->tries > 0 ? e->tries : e->attempt;
