@@ -121,7 +121,7 @@ cmd_serve(int argc, char **argv)
             buf_append(&b, chunk, n);
         fclose(f);
         cert_pem = buf_take(&b);
-        key_pem = settings_read_private_file(key, "TLS key", &cause);
+        key_pem = settings_read_private_pem(key, "TLS key", &cause);
         if (key_pem == NULL)
             goto fail_cause;
     }
