@@ -52,8 +52,9 @@ assert_eq "healthz over https afterwards" 200 \
 ok "a plain-http request to the TLS port fails; https still answers"
 
 # An event stream over https: the head at once, then a webhook's event.
-wait_for 10 test "$(tls -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ANA" \
-    "$URL/v1/rooms")" = 200 || fail "the agent's token is not taken"
+rooms_ok() { [ "$(tls -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ANA" \
+    "$URL/v1/rooms")" = 200 ]; }
+wait_for 10 rooms_ok || fail "the agent's token is not taken"
 tls -N -H "Authorization: Bearer $ANA" "$URL/v1/events" > "$T/s.sse" &
 SSE_PID=$!
 PIDS="$PIDS $SSE_PID"
