@@ -658,8 +658,10 @@ credential_path(const char *name)
     return NULL;
 }
 
-char *
-settings_read_private_file(const char *path, const char *what, char **cause)
+/* Both readers below: whole keeps a multi-line text (a PEM key) as it is, else the value
+ * is cleaned by clean_private's one-line rule. */
+static char *
+read_private(const char *path, const char *what, int whole, char **cause)
 {
     char data[PRIVATE_FILE_MAX + 1];
     char *result = NULL;
@@ -717,7 +719,9 @@ settings_read_private_file(const char *path, const char *what, char **cause)
     }
     char *where = xasprintf("file %s", path);
     size_t start = 0;
-    if (clean_private(data, &start, &len, what, where, cause) == 0) {
+    if (whole && len == 0)
+        cause_fail(cause, xasprintf("%s %s is empty", what, where));
+    else if (whole || clean_private(data, &start, &len, what, where, cause) == 0) {
         result = xstrndup(data + start, len);
         protect_process();
     }
@@ -727,6 +731,18 @@ out:
     explicit_bzero(data, sizeof data);
     close(fd);
     return result;
+}
+
+char *
+settings_read_private_file(const char *path, const char *what, char **cause)
+{
+    return read_private(path, what, 0, cause);
+}
+
+char *
+settings_read_private_pem(const char *path, const char *what, char **cause)
+{
+    return read_private(path, what, 1, cause);
 }
 
 char *

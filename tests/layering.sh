@@ -4,17 +4,18 @@ set -u
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top" || exit 1
 status=0
-code_dirs="src sandbox include ui cli"
+code_dirs="src sandbox serve include ui cli"
 
 # The core's layers, lowest first; a module is a src/NAME.c with its include/jelou/NAME.h.
-# Above them: sandbox/ (with mock.h, demo.h), ui/, cli/. A file may include its own layer
-# and those below it, never one above.
+# Above them: the two servers side by side, sandbox/ (with mock.h, demo.h) and serve/ (with
+# serve.h), then ui/, cli/. A file may include its own layer and those below it, never one
+# above; the two servers never include each other.
 layer_base="xalloc cause clock utf8 idmap paths atomic text i18n"
 layer_wire="url sign json message record event whatsapp"
 layer_io="loop transport httpd redis mime probe settings editor"
 layer_jelou="outbox journal history inbound rest team"
 layer_model="session restore layout editbuf slash replies catalog window"
-layer_names="base wire io jelou model sandbox ui cli"
+layer_names="base wire io jelou model sandbox/serve ui cli"
 
 rank_of_module() { # NAME: prints the rank (0..4) of a core module, or nothing
     local r=0 l m
@@ -26,15 +27,23 @@ rank_of_module() { # NAME: prints the rank (0..4) of a core module, or nothing
     done
 }
 
-rank_of_file() { # PATH: the rank of a file of the tree (5 sandbox, 6 ui, 7 cli)
+rank_of_file() { # PATH: the rank of a file of the tree (5 sandbox and serve, 6 ui, 7 cli)
     local f=$1 m
     case "$f" in
     sandbox/* | include/jelou/mock.h | include/jelou/demo.h) echo 5 ;;
+    serve/* | include/jelou/serve.h) echo 5 ;;
     ui/*) echo 6 ;;
     cli/*) echo 7 ;;
     src/* | include/jelou/*)
         m=$(basename "$f"); m=${m%.[ch]}
         rank_of_module "$m" ;;
+    esac
+}
+
+server_of() { # PATH: which of the two servers at rank 5 a file belongs to, or nothing
+    case "$1" in
+    sandbox/* | include/jelou/mock.h | include/jelou/demo.h) echo sandbox ;;
+    serve/* | include/jelou/serve.h) echo serve ;;
     esac
 }
 
@@ -55,7 +64,8 @@ resolve() {
 module_of() { # PATH: one node per module (a .c and its .h are one)
     case "$1" in
     include/jelou/*) local m=${1#include/jelou/}; m=${m%.h}
-        case "$m" in mock | demo) echo "sandbox/$m" ;; *) echo "src/$m" ;; esac ;;
+        case "$m" in mock | demo) echo "sandbox/$m" ;; serve) echo "serve/serve" ;;
+        *) echo "src/$m" ;; esac ;;
     *) echo "${1%.[ch]}" ;;
     esac
 }
@@ -78,6 +88,11 @@ for f in $(find $code_dirs -name '*.[ch]' | sort); do
         elif [ "$rd" -gt "$rf" ]; then
             echo "FAIL: $f ($(name_of_rank "$rf")) includes $d ($(name_of_rank "$rd")):" \
                 "layers point one way"
+            status=1
+        fi
+        sf=$(server_of "$f") sd=$(server_of "$d")
+        if [ -n "$sf" ] && [ -n "$sd" ] && [ "$sf" != "$sd" ]; then
+            echo "FAIL: $f ($sf/) includes $d ($sd/): the two servers stand side by side"
             status=1
         fi
         a=$(module_of "$f") b=$(module_of "$d")

@@ -96,6 +96,8 @@ int settings_load_inbound_token(struct settings *s, char **cause);
 /* Reads a secret-like file (trailing whitespace trimmed) with the same ownership and
  * mode rules. Returns a new string or NULL with *cause naming the path. */
 char *settings_read_private_file(const char *path, const char *what, char **cause);
+/* The same checks for a multi-line secret (a PEM private key), kept whole. */
+char *settings_read_private_pem(const char *path, const char *what, char **cause);
 
 /* The config file settings_load reads: --config, else the XDG default (NULL without a
  * home). Newly allocated. */
