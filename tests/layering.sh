@@ -10,7 +10,7 @@ code_dirs="src sandbox include ui cli"
 # Above them: sandbox/ (with mock.h, demo.h), ui/, cli/. A file may include its own layer
 # and those below it, never one above.
 layer_base="xalloc cause clock utf8 idmap paths atomic text i18n"
-layer_wire="url sign json message record event whatsapp"
+layer_wire="url sse sign json message record event whatsapp"
 layer_io="loop transport httpd redis mime probe settings editor"
 layer_jelou="outbox journal history inbound rest team"
 layer_model="session restore layout editbuf slash replies catalog window"
