@@ -11,7 +11,7 @@ code_dirs="src sandbox serve include ui cli"
 # serve.h), then ui/, cli/. A file may include its own layer and those below it, never one
 # above; the two servers never include each other.
 layer_base="xalloc cause clock utf8 idmap paths atomic text i18n"
-layer_wire="url sign json message record event whatsapp"
+layer_wire="url sse sign json message record event whatsapp"
 layer_io="loop transport httpd redis mime probe settings editor"
 layer_jelou="outbox journal history inbound rest team"
 layer_model="session restore layout editbuf slash replies catalog window"
