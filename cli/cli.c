@@ -8,6 +8,27 @@
 #include <sys/resource.h>
 
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
+
+void
+cli_common_help(void)
+{
+    printf(_("Options shared by every command:\n"
+             "  --endpoint URL        webhook URL (default %s)\n"
+             "  --project ID          Jelou project id\n"
+             "  --bot ID              Jelou bot id\n"
+             "  --secret-file PATH    file holding the signing secret (mode 0600)\n"
+             "  --cacert PATH         extra CA certificate(s) to trust\n"
+             "  --config PATH         INI config file\n"
+             "  --attempts N          attempts per message on 5xx/network errors (default 3)\n"
+             "  --timeout S           seconds per attempt (default 30)\n"
+             "  --connect-timeout S   seconds to connect (default 10)\n"
+             "  --api-key-file PATH   file holding the REST API key (mode 0600; or "
+             "JELOU_API_KEY)\n"
+             "  --rest-base URL       REST API base, {projectId} is replaced (default\n"
+             "                        %s)\n"),
+           SETTINGS_DEFAULT_ENDPOINT, SETTINGS_DEFAULT_REST_BASE);
+}
 
 int
 cli_common_option(int opt, const char *arg, struct settings_flags *f)
@@ -47,12 +68,12 @@ cli_common_option(int opt, const char *arg, struct settings_flags *f)
         f->rest_base = arg;
         return 1;
     case OPT_API_KEY:
-        cli_error("the API key is never taken from the command line (it would show in ps); "
-                  "use --api-key-file PATH or JELOU_API_KEY");
+        cli_error(_("the API key is never taken from the command line (it would show in ps); "
+                  "use --api-key-file PATH or JELOU_API_KEY"));
         return -1;
     case OPT_SECRET:
-        cli_error("the signing secret is never taken from the command line (it would show in "
-                  "ps); use --secret-file PATH or JELOU_SIGNING_SECRET");
+        cli_error(_("the signing secret is never taken from the command line (it would show in "
+                  "ps); use --secret-file PATH or JELOU_SIGNING_SECRET"));
         return -1;
     default:
         return 0;
@@ -94,11 +115,11 @@ cli_bad_option(const char *command, char **argv)
 {
     const char *what = optind > 0 ? argv[optind - 1] : "?";
     if (optopt != 0 && optopt < 0x100 && optopt != '?')
-        cli_error("%s: option -%c needs a value or is unknown; see 'jelou-console %s --help'",
+        cli_error(_("%s: option -%c needs a value or is unknown; see 'jelou-console %s --help'"),
                   command, optopt, command);
     else
-        cli_error("%s: bad option '%s' (unknown, or missing its value); see "
-                  "'jelou-console %s --help'", command, what, command);
+        cli_error(_("%s: bad option '%s' (unknown, or missing its value); see "
+                  "'jelou-console %s --help'"), command, what, command);
 }
 
 int
@@ -141,8 +162,8 @@ cli_action(const char *command, const char *const *names, size_t n, const char *
             strcat(list, i + 1 == n ? " or " : ", ");
         strcat(list, names[i]);
     }
-    cli_error("%s: say %s (got %s%s%s); see 'jelou-console %s --help'", command, list,
-              *argc < 2 ? "nothing" : "'", *argc < 2 ? "" : v[1], *argc < 2 ? "" : "'",
+    cli_error(_("%s: say %s (got %s%s%s); see 'jelou-console %s --help'"), command, list,
+              *argc < 2 ? _("nothing") : "'", *argc < 2 ? "" : v[1], *argc < 2 ? "" : "'",
               command);
     free(list);
     return -1;

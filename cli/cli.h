@@ -64,6 +64,10 @@ enum {
     "  --rest-base URL       REST API base, {projectId} is replaced (default\n" \
     "                        " SETTINGS_DEFAULT_REST_BASE ")\n"
 
+/* Prints the options every command shares, in the agent's language (CLI_COMMON_HELP is
+ * the English text for the usages not translated yet). */
+void cli_common_help(void);
+
 /* Handles a common option. Returns 1 if opt was one, 0 if not, -1 on a refused option
  * (an error was printed). */
 int cli_common_option(int opt, const char *arg, struct settings_flags *f);

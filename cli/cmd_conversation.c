@@ -9,6 +9,7 @@
 #include "jelou/rest.h"
 #include "jelou/transport.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 #include "cli.h"
 
 static const char conversation_usage[] =
@@ -108,10 +109,10 @@ on_answer(void *arg, const struct rest_result *r)
         print_json(c, r);
     } else if (!r->ok) {
         if (r->http_status != 0)
-            cli_error("conversation %s: refused (HTTP %ld): %s", action_names[c->action],
+            cli_error(_("conversation %s: refused (HTTP %ld): %s"), action_names[c->action],
                       r->http_status, r->error);
         else
-            cli_error("conversation %s: %s", action_names[c->action], r->error);
+            cli_error(_("conversation %s: %s"), action_names[c->action], r->error);
     } else if (c->action == ACT_START) {
         if (a->message != NULL)
             printf("started conversation for user %s: %s\n", c->user, a->message);
@@ -140,22 +141,22 @@ check_args(enum action act, const char *user, const char *message, const char *i
     const char *name = action_names[act];
     if (act == ACT_GET) {
         if (user != NULL || message != NULL) {
-            cli_error("conversation get takes --id only, not --%s",
+            cli_error(_("conversation get takes --id only, not --%s"),
                       user != NULL ? "user" : "message");
             return -1;
         }
         if (id == NULL) {
-            cli_error("conversation get: --id CONVERSATION is required");
+            cli_error(_("conversation get: --id CONVERSATION is required"));
             return -1;
         }
         return 0;
     }
     if (id != NULL) {
-        cli_error("conversation %s takes --user, not --id", name);
+        cli_error(_("conversation %s takes --user, not --id"), name);
         return -1;
     }
     if (user == NULL || user[0] == '\0') {
-        cli_error("conversation %s: --user U is required: it says whose conversation", name);
+        cli_error(_("conversation %s: --user U is required: it says whose conversation"), name);
         return -1;
     }
     return 0;
@@ -220,7 +221,7 @@ cmd_conversation(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        cli_error("conversation: unexpected argument '%s' (quote the text after --message)",
+        cli_error(_("conversation: unexpected argument '%s' (quote the text after --message)"),
                   argv[optind]);
         return EXIT_BADINPUT;
     }
@@ -238,12 +239,12 @@ cmd_conversation(int argc, char **argv)
     struct loop *l = NULL;
     char *base = NULL;
     if (st.project == NULL && strstr(st.rest_base, "{projectId}") != NULL) {
-        cli_error("no project id: give --project, set JELOU_PROJECT_ID or put project= in the "
-                  "config file");
+        cli_error(_("no project id: give --project, set JELOU_PROJECT_ID or put project= in the "
+                  "config file"));
         goto out;
     }
     if (c.action != ACT_GET && st.bot == NULL) {
-        cli_error("no bot id: give --bot, set JELOU_BOT_ID or put bot= in the config file");
+        cli_error(_("no bot id: give --bot, set JELOU_BOT_ID or put bot= in the config file"));
         goto out;
     }
     if (settings_load_api_key(&st, &cause) != 0) {
@@ -266,7 +267,7 @@ cmd_conversation(int argc, char **argv)
     transport_attach(t, l);
     base = rest_base_url(st.rest_base, st.project);
     if (submit(&c, t, &st, base, message, id, &cause) != 0) {
-        cli_error("conversation %s: %s", action_names[c.action], cause);
+        cli_error(_("conversation %s: %s"), action_names[c.action], cause);
         goto out;
     }
     while (!c.done && transport_pending(t) > 0)

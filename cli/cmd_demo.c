@@ -11,6 +11,7 @@
 #include "jelou/sign.h"
 #include "jelou/transport.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 #include "cli.h"
 
 struct demo_run {
@@ -70,14 +71,14 @@ cmd_demo(int argc, char **argv)
     char secret[33];
     char *cause = NULL;
     if (sign_random(raw, sizeof raw) != 0) {
-        cli_error("demo: no random bytes for the sandbox secret");
+        cli_error(_("demo: no random bytes for the sandbox secret"));
         return EXIT_BADINPUT;
     }
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf(secret + 2 * i, 3, "%02x", raw[i]);
     /* The screen would need these: the self-check proves an install has them. */
     if (demo_check_dir(demo_dir(), &cause) != 0) {
-        cli_error("demo: %s (set JELOU_DATADIR to the installed data directory)", cause);
+        cli_error(_("demo: %s (set JELOU_DATADIR to the installed data directory)"), cause);
         free(cause);
         return EXIT_BADINPUT;
     }
@@ -85,7 +86,7 @@ cmd_demo(int argc, char **argv)
     struct transport_opts to = {.max_attempts = SETTINGS_DEFAULT_ATTEMPTS, .timeout_ms = 10000};
     struct transport *t = transport_new(&to, &cause);
     if (t == NULL) {
-        cli_error("demo: %s", cause);
+        cli_error(_("demo: %s"), cause);
         free(cause);
         return EXIT_BADINPUT;
     }
@@ -94,7 +95,7 @@ cmd_demo(int argc, char **argv)
     struct mock_opts mo = {.addr = "127.0.0.1", .secret = secret, .fail_status = 500};
     struct mock *mock = mock_new(l, &mo, &cause);
     if (mock == NULL) {
-        cli_error("demo: cannot start the sandbox: %s", cause);
+        cli_error(_("demo: cannot start the sandbox: %s"), cause);
         free(cause);
         loop_free(l);
         transport_free(t);

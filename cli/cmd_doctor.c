@@ -14,6 +14,7 @@
 #include "jelou/transport.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 #include "cli.h"
 #include "integration.h"
 
@@ -99,10 +100,10 @@ check_private(struct report *r, const char *name, const char *what, int rc, cons
         int missing = cause != NULL && strstr(cause, strerror(ENOENT)) != NULL;
         check(r, name, 0, cause, missing ? missing_fix : fix);
     } else if (strlen(value) < min_len || strpbrk(value, " \t") != NULL) {
-        check_owned(r, name, 0, xasprintf("the %s is not plausible (shorter than %zu "
-                                          "characters, or with spaces)", what, min_len), fix);
+        check_owned(r, name, 0, xasprintf(_("the %s is not plausible (shorter than %zu "
+                                          "characters, or with spaces)"), what, min_len), fix);
     } else {
-        check_owned(r, name, 1, xasprintf("%s present, private and plausible", what), NULL);
+        check_owned(r, name, 1, xasprintf(_("%s present, private and plausible"), what), NULL);
     }
     free(cause);
 }
@@ -165,12 +166,12 @@ check_endpoint(struct report *r, const struct settings *st)
     struct probe p;
     probe_url(st, st->endpoint, &p);
     if (p.status != 0)
-        check_owned(r, "endpoint", 1, xasprintf("webhook endpoint %s resolves and answers%s",
+        check_owned(r, "endpoint", 1, xasprintf(_("webhook endpoint %s resolves and answers%s"),
                                                 st->endpoint,
                                                 strncmp(st->endpoint, "https:", 6) == 0
                                                     ? " over verified TLS" : ""), NULL);
     else
-        check_owned(r, "endpoint", 0, xasprintf("webhook endpoint %s: %s", st->endpoint,
+        check_owned(r, "endpoint", 0, xasprintf(_("webhook endpoint %s: %s"), st->endpoint,
                                                 p.error),
                     "check the host name and the network; a certificate that does not verify "
                     "needs cacert= (a private CA) or a fixed clock");
@@ -192,24 +193,24 @@ check_rest(struct report *r, const struct settings *st, int have_key)
         return;
     }
     if (a.ok)
-        check_owned(r, "rest", 1, xasprintf("REST API answers with the key; integration %s "
-                                            "sends events to %s", a.id ? a.id : "?",
+        check_owned(r, "rest", 1, xasprintf(_("REST API answers with the key; integration %s "
+                                            "sends events to %s"), a.id ? a.id : "?",
                                             a.webhook_url ? a.webhook_url : "?"), NULL);
     else if (a.http_status == 404)
-        check_owned(r, "rest", 0, xasprintf("REST API answers with the key, but: %s",
+        check_owned(r, "rest", 0, xasprintf(_("REST API answers with the key, but: %s"),
                                             a.error),
                     "create the integration: run 'jelou-console setup' (or 'jelou-console "
                     "integration create --webhook-url URL')");
     else if (a.http_status == 401 || a.http_status == 403)
-        check_owned(r, "rest", 0, xasprintf("REST API refused the key (HTTP %ld): %s",
+        check_owned(r, "rest", 0, xasprintf(_("REST API refused the key (HTTP %ld): %s"),
                                             a.http_status, a.error),
                     "put the project's API key from Jelou's dashboard in the api_key_file "
                     "(or run 'jelou-console setup')");
     else
         check_owned(r, "rest", 0, a.http_status != 0
-                                      ? xasprintf("REST API answered HTTP %ld: %s",
+                                      ? xasprintf(_("REST API answered HTTP %ld: %s"),
                                                   a.http_status, a.error)
-                                      : xasprintf("REST API %s: %s", st->rest_base, a.error),
+                                      : xasprintf(_("REST API %s: %s"), st->rest_base, a.error),
                     "check rest_base, the network and the project id");
     integration_answer_clear(&a);
 }
@@ -233,9 +234,9 @@ check_listener(struct report *r, const struct settings *st)
     struct probe p;
     probe_url(st, url, &p);
     if (p.status != 0)
-        check_owned(r, "listener", 1, xasprintf("listener answers on %s", url), NULL);
+        check_owned(r, "listener", 1, xasprintf(_("listener answers on %s"), url), NULL);
     else
-        check_owned(r, "listener", 0, xasprintf("nothing answers on %s (%s)", url, p.error),
+        check_owned(r, "listener", 0, xasprintf(_("nothing answers on %s (%s)"), url, p.error),
                     "start 'jelou-console listen' or the console (or the "
                     "jelou-console-listen systemd unit)");
     free(p.error);
@@ -251,7 +252,7 @@ check_terminal(struct report *r)
     if (codeset != NULL && strcmp(codeset, "UTF-8") == 0)
         check(r, "locale", 1, "locale is UTF-8", NULL);
     else
-        check_owned(r, "locale", 0, xasprintf("locale is %s, not UTF-8",
+        check_owned(r, "locale", 0, xasprintf(_("locale is %s, not UTF-8"),
                                               codeset ? codeset : "unknown"),
                     "set LANG=C.UTF-8 (or another UTF-8 locale)");
     const char *term = getenv("TERM");
@@ -261,10 +262,10 @@ check_terminal(struct report *r)
               "run the console in a terminal emulator (TERM=xterm-256color or similar)");
     } else if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
                (ws.ws_col < MIN_COLS || ws.ws_row < MIN_ROWS)) {
-        check_owned(r, "terminal", 0, xasprintf("the terminal is %ux%u", ws.ws_col, ws.ws_row),
+        check_owned(r, "terminal", 0, xasprintf(_("the terminal is %ux%u"), ws.ws_col, ws.ws_row),
                     "make it at least 80x24");
     } else {
-        check_owned(r, "terminal", 1, xasprintf("terminal %s fits", term), NULL);
+        check_owned(r, "terminal", 1, xasprintf(_("terminal %s fits"), term), NULL);
     }
 }
 
@@ -282,16 +283,16 @@ doctor_run(const struct settings_flags *flags, int json)
         cause = NULL;
     } else if ((loaded = 1) && st.config_path == NULL) {
         char *path = settings_config_path(flags);
-        check_owned(&r, "config", 0, xasprintf("no config file at %s", path ? path : "~"),
+        check_owned(&r, "config", 0, xasprintf(_("no config file at %s"), path ? path : "~"),
                     "run 'jelou-console setup'");
         free(path);
     } else {
-        check_owned(&r, "config", 1, xasprintf("config %s parses", st.config_path), NULL);
+        check_owned(&r, "config", 1, xasprintf(_("config %s parses"), st.config_path), NULL);
     }
     /* Settings that did not load say nothing reliable about the rest. */
     if (loaded) {
         if (st.project != NULL && st.bot != NULL)
-            check_owned(&r, "ids", 1, xasprintf("project %s, bot %s", st.project, st.bot),
+            check_owned(&r, "ids", 1, xasprintf(_("project %s, bot %s"), st.project, st.bot),
                         NULL);
         else
             check(&r, "ids", 0, st.project ? "no bot id" : "no project id",
@@ -348,7 +349,7 @@ cmd_doctor(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        cli_error("doctor: unexpected argument '%s'", argv[optind]);
+        cli_error(_("doctor: unexpected argument '%s'"), argv[optind]);
         return EXIT_BADINPUT;
     }
     return doctor_run(&flags, json);

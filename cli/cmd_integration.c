@@ -11,6 +11,7 @@
 #include "jelou/transport.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 #include "cli.h"
 
 static const char integration_usage[] =
@@ -118,7 +119,7 @@ integration_call(const struct settings *st, const char *method,
     while (rc == 0 && !c.done && transport_pending(t) > 0)
         loop_run_once(l, -1);
     if (rc == 0 && !c.done)
-        out->error = xstrdup("no answer");
+        out->error = xstrdup(_("no answer"));
     free(base);
     loop_free(l);
     transport_free(t);
@@ -214,42 +215,42 @@ check_args(const struct int_args *a)
     int sets = a->webhook_url != NULL || a->auth_type != NULL || a->auth_token_file != NULL;
     char *why = NULL;
     if ((a->act == ACT_GET || a->act == ACT_DELETE) && sets) {
-        cli_error("integration %s takes no --webhook-url, --auth-type or --auth-token-file",
+        cli_error(_("integration %s takes no --webhook-url, --auth-type or --auth-token-file"),
                   name);
         return -1;
     }
     if (a->force && a->act != ACT_CREATE) {
-        cli_error("integration %s: --force is for create only", name);
+        cli_error(_("integration %s: --force is for create only"), name);
         return -1;
     }
     if (a->act == ACT_CREATE && a->webhook_url == NULL) {
-        cli_error("integration create: --webhook-url URL is required: where Jelou sends "
-                  "events");
+        cli_error(_("integration create: --webhook-url URL is required: where Jelou sends "
+                  "events"));
         return -1;
     }
     if (a->act == ACT_UPDATE && !sets) {
-        cli_error("integration update: nothing to change: give --webhook-url, --auth-type "
-                  "or --auth-token-file");
+        cli_error(_("integration update: nothing to change: give --webhook-url, --auth-type "
+                  "or --auth-token-file"));
         return -1;
     }
     if (a->webhook_url != NULL && url_check_media(a->webhook_url, &why) != 0) {
-        cli_error("--webhook-url: %s (Jelou calls it from the internet)", why);
+        cli_error(_("--webhook-url: %s (Jelou calls it from the internet)"), why);
         free(why);
         return -1;
     }
     if (a->auth_type != NULL && !known_auth_type(a->auth_type)) {
-        cli_error("--auth-type must be bearer, basic, api_key or no_auth (got '%s')",
+        cli_error(_("--auth-type must be bearer, basic, api_key or no_auth (got '%s')"),
                   a->auth_type);
         return -1;
     }
     int no_auth = a->auth_type == NULL || strcmp(a->auth_type, "no_auth") == 0;
     if (a->auth_type != NULL && !no_auth && a->auth_token_file == NULL) {
-        cli_error("--auth-type %s needs --auth-token-file F: the token Jelou sends",
+        cli_error(_("--auth-type %s needs --auth-token-file F: the token Jelou sends"),
                   a->auth_type);
         return -1;
     }
     if (a->auth_token_file != NULL && (a->auth_type == NULL || no_auth)) {
-        cli_error("--auth-token-file needs --auth-type bearer, basic or api_key");
+        cli_error(_("--auth-token-file needs --auth-type bearer, basic or api_key"));
         return -1;
     }
     return 0;
@@ -265,10 +266,10 @@ static void
 report_refusal(enum action act, const struct integration_answer *a)
 {
     if (a->http_status != 0)
-        cli_error("integration %s: refused (HTTP %ld): %s", action_names[act], a->http_status,
+        cli_error(_("integration %s: refused (HTTP %ld): %s"), action_names[act], a->http_status,
                   a->error);
     else
-        cli_error("integration %s: %s", action_names[act], a->error);
+        cli_error(_("integration %s: %s"), action_names[act], a->error);
 }
 
 /* The secret arrived: it goes to the file opened before the call, or the user learns that
@@ -280,8 +281,8 @@ integration_keep_secret(struct atomic_file *af, const struct integration_answer 
     char *cause = NULL;
     if (a->signing_secret == NULL || a->signing_secret[0] == '\0') {
         atomic_file_free(af);
-        cli_error("%s: Jelou created integration %s but its answer holds no signingSecret; "
-                  "run 'jelou-console integration delete' and create it again", who,
+        cli_error(_("%s: Jelou created integration %s but its answer holds no signingSecret; "
+                  "run 'jelou-console integration delete' and create it again"), who,
                   a->id ? a->id : "(no id)");
         return -1;
     }
@@ -291,8 +292,8 @@ integration_keep_secret(struct atomic_file *af, const struct integration_answer 
     explicit_bzero(line, n + 1);
     free(line);
     if (rc != 0) {
-        cli_error("%s: %s. Jelou showed the signing secret only once and it is lost: run "
-                  "'jelou-console integration delete', then create it again", who, cause);
+        cli_error(_("%s: %s. Jelou showed the signing secret only once and it is lost: run "
+                  "'jelou-console integration delete', then create it again"), who, cause);
         free(cause);
     }
     return rc;
@@ -307,12 +308,12 @@ run(const struct int_args *ia, struct settings *st, const struct settings_flags 
     int code = EXIT_BADINPUT;
 
     if (st->project == NULL && strstr(st->rest_base, "{projectId}") != NULL) {
-        cli_error("no project id: give --project, set JELOU_PROJECT_ID or put project= in the "
-                  "config file");
+        cli_error(_("no project id: give --project, set JELOU_PROJECT_ID or put project= in the "
+                  "config file"));
         goto out;
     }
     if (ia->auth_token_file != NULL &&
-        (token = settings_read_private_file(ia->auth_token_file, "auth token", &cause)) ==
+        (token = settings_read_private_file(ia->auth_token_file, _("auth token"), &cause)) ==
             NULL) {
         cli_error("%s", cause);
         goto out;
@@ -324,14 +325,14 @@ run(const struct int_args *ia, struct settings *st, const struct settings_flags 
     if (ia->act == ACT_CREATE) {
         secret_path = integration_secret_path(st, flags);
         if (secret_path == NULL) {
-            cli_error("integration create: no home directory for the secret file: give "
-                      "--secret-file PATH");
+            cli_error(_("integration create: no home directory for the secret file: give "
+                      "--secret-file PATH"));
             goto out;
         }
         /* Before Jelou is called: a secret that cannot be kept must not be minted. */
         af = atomic_file_new(secret_path, 0600, ia->force, &cause);
         if (af == NULL) {
-            cli_error("integration create: %s%s", cause, ia->force ? "" :
+            cli_error(_("integration create: %s%s"), cause, ia->force ? "" :
                       " (it may hold the secret of the integration in use: delete it or "
                       "give --force)");
             goto out;
@@ -343,7 +344,7 @@ run(const struct int_args *ia, struct settings *st, const struct settings_flags 
         .authorization = token,
     };
     if (integration_call(st, action_methods[ia->act], &in, &a, &cause) != 0) {
-        cli_error("integration %s: %s", action_names[ia->act], cause);
+        cli_error(_("integration %s: %s"), action_names[ia->act], cause);
         goto out;
     }
     code = exit_code(&a);
@@ -427,7 +428,7 @@ cmd_integration(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        cli_error("integration: unexpected argument '%s'", argv[optind]);
+        cli_error(_("integration: unexpected argument '%s'"), argv[optind]);
         return EXIT_BADINPUT;
     }
     if (check_args(&ia) != 0)

@@ -17,6 +17,7 @@
 #include "jelou/restore.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 #include "cli.h"
 
 /* What the journal holds from an earlier run is known: a redelivery after a restart is
@@ -28,7 +29,8 @@ seed_seen(void *arg, const struct event *ev, long long when)
     inbound_seen(arg, ev);
 }
 
-static const char listen_usage[] =
+/* A printf format: the defaults come in as %s so that the text is one translatable string. */
+static const char listen_usage[] = N_(
     "Usage: jelou-console listen [--listen ADDR:PORT] [--path P] [--journal FILE]\n"
     "                            [--quarantine FILE] [--token-file PATH] [--public] [options]\n"
     "\n"
@@ -47,9 +49,9 @@ static const char listen_usage[] =
     "again with \"duplicate\":true and not journaled twice, also after a restart with\n"
     "the same --journal (the newest 10,000 events are remembered).\n"
     "\n"
-    "  --listen ADDR:PORT  where to listen (default " INBOUND_DEFAULT_LISTEN "; port 0 picks a\n"
+    "  --listen ADDR:PORT  where to listen (default %s; port 0 picks a\n"
     "                      free one, printed on the first line of output)\n"
-    "  --path P            the webhook path (default " INBOUND_DEFAULT_PATH ")\n"
+    "  --path P            the webhook path (default %s)\n"
     "  --journal FILE      append each accepted event (raw body included) as a JSON line\n"
     "  --quarantine FILE   where signed bodies that are not readable events are kept\n"
     "                      (default $XDG_STATE_HOME/jelou-console/unread-events.jsonl)\n"
@@ -64,7 +66,7 @@ static const char listen_usage[] =
     "file is refused (exit 2). Standard output is a convenience, the journal the record: if\n"
     "the reader goes away or stops reading, the listener says so once on stderr and keeps\n"
     "answering. Runs until interrupted (SIGINT or SIGTERM).\n"
-    "\n" CLI_COMMON_HELP;
+    "\n");
 
 enum {
     OPT_LISTEN = OPT_FIRST_COMMAND_OPTION,
@@ -126,7 +128,7 @@ out_stop(struct out *o, const char *why)
     if (o->source >= 0)
         loop_remove(o->loop, o->source);
     o->source = -1;
-    fprintf(stderr, "listen: output stopped (%s); events are still answered%s%s\n", why,
+    fprintf(stderr, _("listen: output stopped (%s); events are still answered%s%s\n"), why,
             o->journal ? " and journaled in " : "", o->journal ? o->journal : "");
 }
 
@@ -212,7 +214,7 @@ static void
 on_notice(void *arg, const char *text)
 {
     (void)arg;
-    fprintf(stderr, "listen: %s\n", text);
+    fprintf(stderr, _("listen: %s\n"), text);
 }
 
 static void
@@ -298,7 +300,8 @@ cmd_listen(int argc, char **argv)
             public = 1;
             break;
         case OPT_HELP:
-            fputs(listen_usage, stdout);
+            printf(_(listen_usage), INBOUND_DEFAULT_LISTEN, INBOUND_DEFAULT_PATH);
+            cli_common_help();
             return EXIT_SENT;
         default:
             cli_bad_option("listen", argv);
@@ -306,11 +309,11 @@ cmd_listen(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        cli_error("listen: unexpected argument '%s'", argv[optind]);
+        cli_error(_("listen: unexpected argument '%s'"), argv[optind]);
         return EXIT_BADINPUT;
     }
     if (io.path != NULL && io.path[0] != '/') {
-        cli_error("listen: --path must start with '/' (got '%s')", io.path);
+        cli_error(_("listen: --path must start with '/' (got '%s')"), io.path);
         return EXIT_BADINPUT;
     }
 
@@ -326,7 +329,7 @@ cmd_listen(int argc, char **argv)
     if (io.path == NULL)
         io.path = st.webhook_path ? st.webhook_path : INBOUND_DEFAULT_PATH;
     if (url_parse_listen(listen, &addr, &io.port, &cause) != 0) {
-        cli_error("listen: %s", cause);
+        cli_error(_("listen: %s"), cause);
         free(cause);
         settings_clear(&st);
         return EXIT_BADINPUT;
@@ -334,20 +337,20 @@ cmd_listen(int argc, char **argv)
     if (strcmp(addr, "localhost") == 0)
         xstrset(&addr, "127.0.0.1");
     if (!url_host_is_loopback(addr) && !public) {
-        cli_error("listen: %s is not a loopback address; Jelou must reach the listener over "
+        cli_error(_("listen: %s is not a loopback address; Jelou must reach the listener over "
                   "HTTPS through a reverse proxy or tunnel, so listen on 127.0.0.1 behind one "
-                  "(or add --public if the proxy is on another host)", addr);
+                  "(or add --public if the proxy is on another host)"), addr);
         free(addr);
         settings_clear(&st);
         return EXIT_BADINPUT;
     }
     io.addr = addr;
     if (token_file != NULL)
-        token = settings_read_private_file(token_file, "token", &cause);
+        token = settings_read_private_file(token_file, _("token"), &cause);
     else if (settings_load_inbound_token(&st, &cause) == 0 && st.inbound_token != NULL)
         token = xstrdup(st.inbound_token);
     if (cause != NULL || (token != NULL && token[0] == '\0')) {
-        cli_error("listen: %s", cause ? cause : "the token file is empty");
+        cli_error(_("listen: %s"), cause ? cause : _("the token file is empty"));
         free(cause);
         wipe_free(token);
         settings_clear(&st);
@@ -361,7 +364,7 @@ cmd_listen(int argc, char **argv)
     if (io.quarantine == NULL) {
         quarantine = paths_state_file("unread-events.jsonl", "the quarantine file", &cause);
         if (quarantine == NULL) {
-            cli_error("listen: cannot place the quarantine file (use --quarantine FILE): %s",
+            cli_error(_("listen: cannot place the quarantine file (use --quarantine FILE): %s"),
                       cause);
             free(cause);
             wipe_free(token);
@@ -381,13 +384,13 @@ cmd_listen(int argc, char **argv)
     if (in != NULL && io.journal != NULL &&
         restore_events_each(io.journal, seed_seen, in, NULL, &cause) != 0) {
         /* Events are still taken (a journal that cannot be written is a 500 for each). */
-        fprintf(stderr, "listen: earlier events not read back, a redelivery of one would be "
-                        "journaled again: %s\n", cause);
+        fprintf(stderr, _("listen: earlier events not read back, a redelivery of one would be "
+                        "journaled again: %s\n"), cause);
         free(cause);
         cause = NULL;
     }
     if (in == NULL) {
-        cli_error("listen: %s", cause ? cause : "cannot start");
+        cli_error(_("listen: %s"), cause ? cause : _("cannot start"));
         free(cause);
         code = EXIT_BADINPUT;
     } else {
@@ -405,9 +408,15 @@ cmd_listen(int argc, char **argv)
         const struct inbound_stats *s = inbound_stats(in);
         char unread[64] = "";
         if (s->unreadable > 0)
-            snprintf(unread, sizeof unread, ", %lu kept unread", s->unreadable);
-        fprintf(stderr, "listen: stopped after %lu event%s (%lu rejected%s)\n", s->accepted,
-                s->accepted == 1 ? "" : "s", s->rejected, unread);
+            snprintf(unread, sizeof unread, P_(", %lu kept unread", ", %lu kept unread",
+                                              s->unreadable), s->unreadable);
+        /* The counts are read one at a time so that each takes its language's plural. */
+        char rejected[64];
+        snprintf(rejected, sizeof rejected, P_("%lu rejected", "%lu rejected", s->rejected),
+                 s->rejected);
+        fprintf(stderr, P_("listen: stopped after %lu event (%s%s)\n",
+                           "listen: stopped after %lu events (%s%s)\n", s->accepted),
+                s->accepted, rejected, unread);
     }
     inbound_free(in);
     out_clear(&out);

@@ -11,6 +11,7 @@
 #include "jelou/transport.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 #include "cli.h"
 
 static const char mime_usage[] =
@@ -76,7 +77,7 @@ judge(struct mime_ctx *c, const char *mime, const char *server_type, size_t byte
         /* probe_pick_type speaks of URLs, which send --attach always has. */
         if (c->local && mime_is_web_page(mime)) {
             free(cause);
-            cause = xasprintf("this file is a web page (%s), not a media file", mime);
+            cause = xasprintf(_("this file is a web page (%s), not a media file"), mime);
         }
         report(c, mime, MSG_NONE, server_type, bytes, status, cause);
         free(cause);
@@ -134,7 +135,7 @@ cmd_mime(int argc, char **argv)
         }
     }
     if (argc - optind != 1) {
-        cli_error("mime: give exactly one URL or file path (see 'jelou-console mime --help')");
+        cli_error(_("mime: give exactly one URL or file path (see 'jelou-console mime --help')"));
         return EXIT_BADINPUT;
     }
     c.source = argv[optind];

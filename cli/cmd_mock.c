@@ -13,6 +13,7 @@
 #include "jelou/transport.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 #include "cli.h"
 
 static const char mock_usage[] =
@@ -83,7 +84,7 @@ parse_number(const char *what, const char *s, double lo, double hi, double *out)
     char *end;
     double v = strtod(s, &end);
     if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-        cli_error("%s must be a number from %g to %g (got '%s')", what, lo, hi, s);
+        cli_error(_("%s must be a number from %g to %g (got '%s')"), what, lo, hi, s);
         return -1;
     }
     *out = v;
@@ -97,7 +98,7 @@ write_cert(const char *path, const char *pem, char **cause)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        *cause = xasprintf("--media-cert %s: %s", path, strerror(errno));
+        *cause = xasprintf(_("--media-cert %s: %s"), path, strerror(errno));
         return -1;
     }
     size_t len = strlen(pem), done = 0;
@@ -106,7 +107,7 @@ write_cert(const char *path, const char *pem, char **cause)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            *cause = xasprintf("--media-cert %s: %s", path, strerror(errno));
+            *cause = xasprintf(_("--media-cert %s: %s"), path, strerror(errno));
             close(fd);
             return -1;
         }
@@ -120,7 +121,7 @@ write_cert(const char *path, const char *pem, char **cause)
         err = errno;
     }
     if (rc != 0) {
-        *cause = xasprintf("--media-cert %s: %s", path, strerror(err));
+        *cause = xasprintf(_("--media-cert %s: %s"), path, strerror(err));
         return -1;
     }
     return 0;
@@ -183,7 +184,7 @@ cmd_mock(int argc, char **argv)
         case OPT_RETRY_AFTER:
             /* It becomes a header line: a line break would add headers of its own. */
             if (*optarg == '\0' || strpbrk(optarg, "\r\n") != NULL) {
-                cli_error("mock: --retry-after must be one non-empty line");
+                cli_error(_("mock: --retry-after must be one non-empty line"));
                 return EXIT_BADINPUT;
             }
             mo.retry_after = optarg;
@@ -227,11 +228,11 @@ cmd_mock(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        cli_error("mock: unexpected argument '%s'", argv[optind]);
+        cli_error(_("mock: unexpected argument '%s'"), argv[optind]);
         return EXIT_BADINPUT;
     }
     if (media_cert != NULL && mo.media_dir == NULL) {
-        cli_error("mock: --media-cert needs --media-dir");
+        cli_error(_("mock: --media-cert needs --media-dir"));
         return EXIT_BADINPUT;
     }
 
@@ -252,7 +253,7 @@ cmd_mock(int argc, char **argv)
     /* The API key is optional here: without one only the webhook is served. */
     if ((st.api_key_file != NULL || st.api_key_from_env) &&
         settings_load_api_key(&st, &cause) != 0) {
-        cli_error("mock: %s", cause);
+        cli_error(_("mock: %s"), cause);
         free(cause);
         settings_clear(&st);
         free(addr);
@@ -277,7 +278,7 @@ cmd_mock(int argc, char **argv)
         m = NULL;
     }
     if (m == NULL) {
-        cli_error("mock: %s", cause);
+        cli_error(_("mock: %s"), cause);
         free(cause);
         code = EXIT_BADINPUT;
     } else {
@@ -296,8 +297,9 @@ cmd_mock(int argc, char **argv)
         loop_on_signal(l, SIGTERM, on_stop, NULL);
         while (!stop)
             loop_run_once(l, -1);
-        fprintf(stderr, "mock: stopped after %lu request%s\n", mock_requests(m),
-                mock_requests(m) == 1 ? "" : "s");
+        fprintf(stderr, P_("mock: stopped after %lu request\n",
+                           "mock: stopped after %lu requests\n", mock_requests(m)),
+                mock_requests(m));
     }
     mock_free(m);
     loop_free(l);

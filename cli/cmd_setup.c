@@ -10,6 +10,7 @@
 #include "jelou/atomic.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 #include "cli.h"
 #include "config_edit.h"
 #include "integration.h"
@@ -76,7 +77,7 @@ ask(const char *question, const char *current, int hidden, char **out)
     for (;;) {
         char *answer = NULL, *cause = NULL;
         if (prompt_line(q, hidden, &answer, &cause) != 0) {
-            cli_error("setup: %s", cause);
+            cli_error(_("setup: %s"), cause);
             free(cause);
             break;
         }
@@ -101,7 +102,7 @@ need(const char *value, const char *what, const char *flag)
 {
     if (value != NULL && value[0] != '\0')
         return 0;
-    cli_error("setup --non-interactive: no %s: give %s", what, flag);
+    cli_error(_("setup --non-interactive: no %s: give %s"), what, flag);
     return -1;
 }
 
@@ -134,7 +135,7 @@ gather_ids(struct setup *s, struct settings *st)
                 have ? st->api_key : NULL, 1, &s->api_key) != 0)
             return -1;
     } else if (settings_load_api_key(st, &cause) != 0) {
-        cli_error("setup: %s", cause);
+        cli_error(_("setup: %s"), cause);
         free(cause);
         return -1;
     } else if (s->flags.api_key_file == NULL) {
@@ -143,7 +144,7 @@ gather_ids(struct setup *s, struct settings *st)
     if (s->api_key != NULL) {
         for (const char *p = s->api_key; *p != '\0'; p++) {
             if ((unsigned char)*p < 0x20 || *p == ' ') {
-                cli_error("setup: the API key holds a space or a control character");
+                cli_error(_("setup: the API key holds a space or a control character"));
                 return -1;
             }
         }
@@ -170,7 +171,7 @@ gather_url(struct setup *s, const char *current)
     }
     char *why = NULL;
     if (url_check_media(s->webhook_url, &why) != 0) {
-        cli_error("setup: webhook URL: %s (Jelou calls it from the internet)", why);
+        cli_error(_("setup: webhook URL: %s (Jelou calls it from the internet)"), why);
         free(why);
         return -1;
     }
@@ -181,9 +182,9 @@ static int
 refused(const char *what, const struct integration_answer *a)
 {
     if (a->http_status != 0)
-        cli_error("setup: %s: refused (HTTP %ld): %s", what, a->http_status, a->error);
+        cli_error(_("setup: %s: refused (HTTP %ld): %s"), what, a->http_status, a->error);
     else
-        cli_error("setup: %s: %s", what, a->error);
+        cli_error(_("setup: %s: %s"), what, a->error);
     return a->http_status == 0 ? EXIT_NETWORK : EXIT_REFUSED;
 }
 
@@ -202,7 +203,7 @@ converge_integration(struct setup *s, struct settings *st, struct integration_an
             return EXIT_SENT;
         }
         if (integration_call(st, "PATCH", &in, &a, &cause) != 0) {
-            cli_error("setup: %s", cause);
+            cli_error(_("setup: %s"), cause);
             free(cause);
             return EXIT_BADINPUT;
         }
@@ -217,14 +218,14 @@ converge_integration(struct setup *s, struct settings *st, struct integration_an
     /* Refused before Jelou is asked: the secret it would show could not be kept. */
     struct atomic_file *af = atomic_file_new(s->secret_file, 0600, s->force, &cause);
     if (af == NULL) {
-        cli_error("setup: %s%s", cause, s->force ? "" : ", but the project has no integration:"
+        cli_error(_("setup: %s%s"), cause, s->force ? "" : ", but the project has no integration:"
                   " it is an old secret; remove it or give --force");
         free(cause);
         return EXIT_BADINPUT;
     }
     in.auth_type = "no_auth";
     if (integration_call(st, "POST", &in, &a, &cause) != 0) {
-        cli_error("setup: %s", cause);
+        cli_error(_("setup: %s"), cause);
         free(cause);
         atomic_file_free(af);
         return EXIT_BADINPUT;
@@ -249,7 +250,7 @@ write_key(struct setup *s)
     char *cause = NULL;
     if (s->api_key == NULL)
         return 0;
-    char *old = settings_read_private_file(s->api_key_file, "API key", &cause);
+    char *old = settings_read_private_file(s->api_key_file, _("API key"), &cause);
     free(cause);
     cause = NULL;
     int same = old != NULL && strcmp(old, s->api_key) == 0;
@@ -264,7 +265,7 @@ write_key(struct setup *s)
     explicit_bzero(line, n + 1);
     free(line);
     if (rc != 0) {
-        cli_error("setup: %s", cause);
+        cli_error(_("setup: %s"), cause);
         free(cause);
         return -1;
     }
@@ -292,7 +293,7 @@ write_config(struct setup *s)
     char *old = atomic_read(s->config_path, &rcause);
     int missing = old == NULL && errno == ENOENT;
     if (old == NULL && !missing) {
-        cli_error("setup: %s", rcause);
+        cli_error(_("setup: %s"), rcause);
         free(rcause);
         return -1;
     }
@@ -310,7 +311,7 @@ write_config(struct setup *s)
         mode_t mode = stat(s->config_path, &sb) == 0 ? (sb.st_mode & 0777) : 0600;
         rc = atomic_write(s->config_path, mode, 1, text, strlen(text), &cause);
         if (rc != 0) {
-            cli_error("setup: %s", cause);
+            cli_error(_("setup: %s"), cause);
             free(cause);
         } else {
             printf("config %s %s (%zu setting%s)\n", s->config_path,
@@ -332,7 +333,7 @@ run(struct setup *s)
 
     s->config_path = settings_config_path(&s->flags);
     if (s->config_path == NULL) {
-        cli_error("setup: no home directory for the config file: give --config PATH");
+        cli_error(_("setup: no home directory for the config file: give --config PATH"));
         return EXIT_BADINPUT;
     }
     /* The current settings are the defaults; a broken config is fixed first, by hand. */
@@ -345,7 +346,7 @@ run(struct setup *s)
         s->secret_file = beside_config(s->config_path, "signing-secret");
     /* The read proves the key and the project before anything is written. */
     if (integration_call(&st, "GET", NULL, &cur, &cause) != 0) {
-        cli_error("setup: %s", cause);
+        cli_error(_("setup: %s"), cause);
         goto out;
     }
     if (!cur.ok && cur.http_status != 404) {
@@ -423,12 +424,12 @@ cmd_setup(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        cli_error("setup: unexpected argument '%s'", argv[optind]);
+        cli_error(_("setup: unexpected argument '%s'"), argv[optind]);
         return EXIT_BADINPUT;
     }
     if (s.interactive && !isatty(STDIN_FILENO)) {
-        cli_error("setup: stdin is not a terminal: use --non-interactive with --project, "
-                  "--bot, --webhook-url and JELOU_API_KEY or --api-key-file");
+        cli_error(_("setup: stdin is not a terminal: use --non-interactive with --project, "
+                  "--bot, --webhook-url and JELOU_API_KEY or --api-key-file"));
         return EXIT_BADINPUT;
     }
     int code = run(&s);

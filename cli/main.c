@@ -191,10 +191,21 @@ i18n_start(void)
 #endif
 }
 
+/* --json and --batch output is read by programs: its error texts (ours and strerror's)
+ * stay in English, so the whole run speaks English rather than mixing the two. */
+static void
+machine_words(int argc, char **argv)
+{
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0 || strncmp(argv[i], "--batch", 7) == 0)
+            setlocale(LC_MESSAGES, "C");
+}
+
 int
 main(int argc, char **argv)
 {
     i18n_start();
+    machine_words(argc, argv);
     if (argc >= 2) {
         const char *cmd = argv[1];
         for (size_t i = 0; i < N_COMMANDS; i++)

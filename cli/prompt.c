@@ -11,6 +11,7 @@
 
 #include "jelou/cause.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 
 /* While echo is off, a signal that ends the process must not leave the terminal silent:
  * the handler puts the saved modes back (tcsetattr is async-signal-safe) and re-raises. */
@@ -75,9 +76,9 @@ prompt_line(const char *question, int hidden, char **answer, char **cause)
     }
     if (n < 0) {
         free(line);
-        return cause_fail(cause, err != 0 ? xasprintf("cannot read the answer: %s",
+        return cause_fail(cause, err != 0 ? xasprintf(_("cannot read the answer: %s"),
                                                       strerror(err))
-                                          : xstrdup("no answer (end of input)"));
+                                          : xstrdup(_("no answer (end of input)")));
     }
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';

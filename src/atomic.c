@@ -11,6 +11,7 @@
 
 #include "jelou/cause.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 
 struct atomic_file {
     char *path;
@@ -36,7 +37,7 @@ make_dirs(const char *dir, char **cause)
 {
     struct stat st;
     if (stat(dir, &st) == 0)
-        return S_ISDIR(st.st_mode) ? 0 : cause_fail(cause, xasprintf("%s is not a directory",
+        return S_ISDIR(st.st_mode) ? 0 : cause_fail(cause, xasprintf(_("%s is not a directory"),
                                                                      dir));
     char *parent = dir_of(dir);
     int rc = strcmp(parent, dir) != 0 ? make_dirs(parent, cause) : 0;
@@ -44,7 +45,7 @@ make_dirs(const char *dir, char **cause)
     if (rc != 0)
         return -1;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return cause_fail(cause, xasprintf("cannot make directory %s: %s", dir,
+        return cause_fail(cause, xasprintf(_("cannot make directory %s: %s"), dir,
                                            strerror(errno)));
     return 0;
 }
@@ -54,7 +55,7 @@ refuse_existing(const char *path, char **cause)
 {
     struct stat st;
     if (lstat(path, &st) == 0)
-        return cause_fail(cause, xasprintf("%s already exists", path));
+        return cause_fail(cause, xasprintf(_("%s already exists"), path));
     return 0;
 }
 
@@ -75,7 +76,7 @@ atomic_file_new(const char *path, mode_t mode, int overwrite, char **cause)
     af->fd = mkostemp(af->tmp, O_CLOEXEC);
     /* mkostemp makes 0600; fchmod sets the mode asked for whatever the umask. */
     if (af->fd < 0 || fchmod(af->fd, mode) != 0) {
-        cause_fail(cause, xasprintf("cannot create a file beside %s: %s", path,
+        cause_fail(cause, xasprintf(_("cannot create a file beside %s: %s"), path,
                                     strerror(errno)));
         atomic_file_free(af);
         return NULL;
@@ -103,14 +104,14 @@ atomic_file_commit(struct atomic_file *af, const void *data, size_t len, char **
 {
     int rc = -1;
     if (write_all(af->fd, data, len) != 0 || fsync(af->fd) != 0) {
-        cause_fail(cause, xasprintf("cannot write %s: %s", af->path, strerror(errno)));
+        cause_fail(cause, xasprintf(_("cannot write %s: %s"), af->path, strerror(errno)));
         goto out;
     }
     /* link() does not replace: a file that appeared meanwhile is kept, not clobbered. */
     int placed = af->overwrite ? rename(af->tmp, af->path) : link(af->tmp, af->path);
     if (placed != 0) {
-        cause_fail(cause, errno == EEXIST ? xasprintf("%s already exists", af->path)
-                                          : xasprintf("cannot write %s: %s", af->path,
+        cause_fail(cause, errno == EEXIST ? xasprintf(_("%s already exists"), af->path)
+                                          : xasprintf(_("cannot write %s: %s"), af->path,
                                                       strerror(errno)));
         goto out;
     }
@@ -159,7 +160,7 @@ atomic_read(const char *path, char **cause)
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         int err = errno;
-        *cause = xasprintf("cannot read %s: %s", path, strerror(err));
+        *cause = xasprintf(_("cannot read %s: %s"), path, strerror(err));
         errno = err;
         return NULL;
     }
@@ -172,7 +173,7 @@ atomic_read(const char *path, char **cause)
     fclose(f);
     if (failed) {
         free(b.data);
-        *cause = xasprintf("cannot read %s: %s", path, strerror(err));
+        *cause = xasprintf(_("cannot read %s: %s"), path, strerror(err));
         errno = err;
         return NULL;
     }

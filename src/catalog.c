@@ -10,6 +10,7 @@
 #include "jelou/utf8.h"
 #include "jelou/cause.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 
 #define SPACE " \t\r\n"
 
@@ -90,7 +91,7 @@ parse_line(const char *line, char **url, enum msg_type *type, char **label, char
     if (*p == '\0' || *p == '#')
         return 0;
     if (!utf8_valid(p, strlen(p)))
-        return cause_fail(why, xstrdup("not valid UTF-8"));
+        return cause_fail(why, xstrdup(_("not valid UTF-8")));
     /* Only the first three bars split: a caption may contain '|'. */
     for (const char *q = p; *q != '\0' && nbars < 3; q++) {
         if (*q == '|')
@@ -99,7 +100,7 @@ parse_line(const char *line, char **url, enum msg_type *type, char **label, char
     const char *url_end = nbars > 0 ? bar[0] : p + strlen(p);
     *url = field(p, (size_t)(url_end - p));
     if (*url == NULL)
-        return cause_fail(why, xstrdup("missing URL (URL | type | label | caption)"));
+        return cause_fail(why, xstrdup(_("missing URL (URL | type | label | caption)")));
     if (url_check_media(*url, &err) != 0) {
         free(*url);
         *url = NULL;
@@ -112,8 +113,8 @@ parse_line(const char *line, char **url, enum msg_type *type, char **label, char
             *type = msg_type_parse(tname);
             /* A text message has no URL: picking such an entry could only fail later. */
             if (*type == MSG_NONE || *type == MSG_TEXT) {
-                int rc = cause_fail(why, xasprintf("type '%s' is not image, video, audio or "
-                                             "document (or empty)", tname));
+                int rc = cause_fail(why, xasprintf(_("type '%s' is not image, video, audio or "
+                                             "document (or empty)"), tname));
                 free(tname);
                 free(*url);
                 *url = NULL;
@@ -147,7 +148,7 @@ load_stream(FILE *f, const char *path, struct catalog *c, char **cause)
         enum msg_type type;
         lineno++;
         if (memchr(line, '\0', (size_t)got) != NULL) {
-            rc = cause_fail(cause, xasprintf("%s:%zu: not a text line", path, lineno));
+            rc = cause_fail(cause, xasprintf(_("%s:%zu: not a text line"), path, lineno));
             break;
         }
         if (lineno == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
@@ -164,7 +165,7 @@ load_stream(FILE *f, const char *path, struct catalog *c, char **cause)
         free(caption);
     }
     if (rc == 0 && ferror(f))
-        rc = cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
+        rc = cause_fail(cause, xasprintf(_("cannot read %s: %s"), path, strerror(errno)));
     free(line);
     if (rc == 0) {
         for (size_t i = 0; i < tmp.n; i++) {
@@ -183,7 +184,7 @@ catalog_load(const char *path, struct catalog *c, char **cause)
     if (f == NULL) {
         if (errno == ENOENT)
             return 0;
-        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
+        return cause_fail(cause, xasprintf(_("cannot read %s: %s"), path, strerror(errno)));
     }
     int rc = load_stream(f, path, c, cause);
     fclose(f);
@@ -195,7 +196,7 @@ catalog_load_text(const char *text, const char *name, struct catalog *c, char **
 {
     FILE *f = fmemopen((void *)text, strlen(text), "r");
     if (f == NULL)
-        return cause_fail(cause, xasprintf("cannot read %s: %s", name, strerror(errno)));
+        return cause_fail(cause, xasprintf(_("cannot read %s: %s"), name, strerror(errno)));
     int rc = load_stream(f, name, c, cause);
     fclose(f);
     return rc;

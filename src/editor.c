@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 
 struct editor {
     pid_t pid;              /* -1 once reaped */
@@ -70,13 +71,13 @@ editor_start(const char *text, char **cause)
     char *path = xasprintf("%s/jelou-draft-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp");
     int fd = mkstemp(path);
     if (fd < 0) {
-        *cause = xasprintf("cannot create a file for the editor: %s", strerror(errno));
+        *cause = xasprintf(_("cannot create a file for the editor: %s"), strerror(errno));
         free(path);
         return NULL;
     }
     int wrote = write_all(fd, text, strlen(text));
     if (close(fd) != 0 || wrote != 0) {
-        *cause = xasprintf("cannot write the draft for the editor: %s", strerror(errno));
+        *cause = xasprintf(_("cannot write the draft for the editor: %s"), strerror(errno));
         unlink(path);
         free(path);
         return NULL;
@@ -102,7 +103,7 @@ editor_start(const char *text, char **cause)
     }
     free(cmd);
     if (e->pid < 0) {
-        *cause = xasprintf("cannot start the editor: %s", strerror(errno));
+        *cause = xasprintf(_("cannot start the editor: %s"), strerror(errno));
         signals_back(e);
         e->pid = -1;
         editor_free(e);
@@ -116,7 +117,7 @@ read_back(const char *path, char **cause)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
-        *cause = xasprintf("cannot read the edited draft: %s", strerror(errno));
+        *cause = xasprintf(_("cannot read the edited draft: %s"), strerror(errno));
         return NULL;
     }
     struct buf out = {0};
@@ -129,7 +130,7 @@ read_back(const char *path, char **cause)
     fclose(f);
     if (bad) {
         buf_free(&out);
-        *cause = xstrdup("cannot read the edited draft");
+        *cause = xstrdup(_("cannot read the edited draft"));
         return NULL;
     }
     /* Editors add a final newline the agent did not type. */
@@ -143,7 +144,7 @@ editor_poll(struct editor *e, char **text, char **cause)
 {
     int status;
     if (e->pid < 0) {
-        *cause = xstrdup("the editor has already ended");
+        *cause = xstrdup(_("the editor has already ended"));
         return -1;
     }
     pid_t r = waitpid(e->pid, &status, WNOHANG);
@@ -152,18 +153,18 @@ editor_poll(struct editor *e, char **text, char **cause)
     e->pid = -1;
     signals_back(e);
     if (r < 0) {
-        *cause = xasprintf("lost the editor (%s): %s", e->name, strerror(errno));
+        *cause = xasprintf(_("lost the editor (%s): %s"), e->name, strerror(errno));
         return -1;
     }
     if (WIFSIGNALED(status)) {
-        *cause = xasprintf("the editor (%s) was killed by signal %d", e->name,
+        *cause = xasprintf(_("the editor (%s) was killed by signal %d"), e->name,
                            WTERMSIG(status));
         return -1;
     }
     if (WEXITSTATUS(status) != 0) {
         *cause = WEXITSTATUS(status) == 127
-                     ? xasprintf("cannot run the editor (%s)", e->name)
-                     : xasprintf("the editor (%s) exited with status %d", e->name,
+                     ? xasprintf(_("cannot run the editor (%s)"), e->name)
+                     : xasprintf(_("the editor (%s) exited with status %d"), e->name,
                                  WEXITSTATUS(status));
         return -1;
     }

@@ -20,6 +20,7 @@
 #include "jelou/clock.h"
 #include "jelou/loop.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 
 #define HTTPD_DEFAULT_ADDR "127.0.0.1"
 #define HTTPD_DEFAULT_MAX_BODY (1024 * 1024)
@@ -769,21 +770,21 @@ httpd_new(struct loop *l, const struct httpd_opts *o, httpd_handler h, void *arg
     const char *addr = o->addr ? o->addr : HTTPD_DEFAULT_ADDR;
 
     if (h == NULL) {
-        *cause = xstrdup("no request handler");
+        *cause = xstrdup(_("no request handler"));
         return NULL;
     }
     if (o->port > 65535) {
-        *cause = xasprintf("port %u is out of range", o->port);
+        *cause = xasprintf(_("port %u is out of range"), o->port);
         return NULL;
     }
     if ((o->tls_cert_pem == NULL) != (o->tls_key_pem == NULL)) {
-        *cause = xstrdup("TLS needs both a certificate and a key");
+        *cause = xstrdup(_("TLS needs both a certificate and a key"));
         return NULL;
     }
     struct sockaddr_storage ss;
     int v6;
     if (parse_addr(addr, o->port, &ss, &v6) < 0) {
-        *cause = xasprintf("\"%s\" is not an IPv4 or IPv6 address", addr);
+        *cause = xasprintf(_("\"%s\" is not an IPv4 or IPv6 address"), addr);
         return NULL;
     }
 
@@ -828,7 +829,7 @@ httpd_new(struct loop *l, const struct httpd_opts *o, httpd_handler h, void *arg
         MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_END);
     if (d->mhd == NULL) {
-        *cause = xasprintf("cannot listen on %s%s%s:%u%s%s", v6 ? "[" : "", addr,
+        *cause = xasprintf(_("cannot listen on %s%s%s:%u%s%s"), v6 ? "[" : "", addr,
                            v6 ? "]" : "", o->port, d->last_error[0] ? ": " : "",
                            d->last_error);
         free(d);
@@ -839,14 +840,14 @@ httpd_new(struct loop *l, const struct httpd_opts *o, httpd_handler h, void *arg
     d->port = info != NULL ? info->port : o->port;
     info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_EPOLL_FD);
     if (info == NULL || info->epoll_fd < 0 || d->port == 0) {
-        *cause = xstrdup("the server started without an epoll fd or a port");
+        *cause = xstrdup(_("the server started without an epoll fd or a port"));
         MHD_stop_daemon(d->mhd);
         free(d);
         return NULL;
     }
     d->source = loop_add(l, info->epoll_fd, POLLIN, on_loop_ready, on_loop_timeout, d);
     if (d->source < 0) {
-        *cause = xstrdup("cannot add the server to the loop");
+        *cause = xstrdup(_("cannot add the server to the loop"));
         MHD_stop_daemon(d->mhd);
         free(d);
         return NULL;

@@ -18,6 +18,7 @@
 #include "jelou/sign.h"
 #include "jelou/utf8.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 
 #define INBOUND_DEFAULT_ADDR "127.0.0.1"
 #define INBOUND_DEFAULT_MAX_BODY (1024 * 1024)
@@ -225,7 +226,7 @@ journal_fd(struct inbound *in, char **cause)
             errno = EINVAL;
         }
         if (in->jfd < 0) {
-            *cause = xasprintf("cannot write %s: %s", in->journal, strerror(errno));
+            *cause = xasprintf(_("cannot write %s: %s"), in->journal, strerror(errno));
             return -1;
         }
     }
@@ -247,7 +248,7 @@ journal_commit(struct inbound *in, char **cause)
     if (err == 0 && fsync(fd) != 0)
         err = errno;
     if (err != 0) {
-        *cause = xasprintf("cannot write %s: %s", in->journal, strerror(err));
+        *cause = xasprintf(_("cannot write %s: %s"), in->journal, strerror(err));
         /* What fsync could not write back may be gone: start again from the path. */
         close(in->jfd);
         in->jfd = -1;
@@ -262,10 +263,10 @@ static void
 journal_note(struct inbound *in, int rc, char *cause)
 {
     if (rc != 0 && !in->journal_failing)
-        notify(in, xasprintf("cannot journal Jelou's events (answering 500 so that Jelou "
-                             "retries): %s", cause ? cause : "unknown error"));
+        notify(in, xasprintf(_("cannot journal Jelou's events (answering 500 so that Jelou "
+                             "retries): %s"), cause ? cause : "unknown error"));
     else if (rc == 0 && in->journal_failing)
-        notify(in, xasprintf("the event journal %s works again", in->journal));
+        notify(in, xasprintf(_("the event journal %s works again"), in->journal));
     in->journal_failing = rc != 0;
     free(cause);
 }
@@ -355,13 +356,13 @@ quarantine(struct inbound *in, const struct httpd_request *req, const char *reas
     char *cause = NULL;
     int rc = in->quarantine == NULL ? -1 : record_append_file(in->quarantine, line, 1, &cause);
     if (in->quarantine == NULL)
-        cause = xstrdup("there is no quarantine file");
+        cause = xstrdup(_("there is no quarantine file"));
     if (rc == 0)
-        notify(in, xasprintf("an event could not be read (%s); its body is kept in %s",
+        notify(in, xasprintf(_("an event could not be read (%s); its body is kept in %s"),
                              reason, in->quarantine));
     else if (!in->quarantine_failing)
-        notify(in, xasprintf("an event could not be read (%s) nor kept (answering 500 so "
-                             "that Jelou retries): %s", reason,
+        notify(in, xasprintf(_("an event could not be read (%s) nor kept (answering 500 so "
+                             "that Jelou retries): %s"), reason,
                              cause ? cause : "unknown error"));
     in->quarantine_failing = rc != 0;
     free(cause);
@@ -458,17 +459,17 @@ check_journal_path(const char *what, const char *path, char **cause)
     struct stat st;
     if (path == NULL || path[0] == '\0') {
         if (path != NULL)
-            *cause = xasprintf("the %s path is empty", what);
+            *cause = xasprintf(_("the %s path is empty"), what);
         return path != NULL ? -1 : 0;
     }
     if (stat(path, &st) != 0) {
         if (errno == ENOENT)
             return 0;
-        *cause = xasprintf("the %s %s: %s", what, path, strerror(errno));
+        *cause = xasprintf(_("the %s %s: %s"), what, path, strerror(errno));
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        *cause = xasprintf("the %s %s is not a regular file", what, path);
+        *cause = xasprintf(_("the %s %s is not a regular file"), what, path);
         return -1;
     }
     return 0;
@@ -479,16 +480,16 @@ inbound_new(struct loop *l, const struct inbound_opts *o, inbound_fn fn, void *a
             char **cause)
 {
     if (o == NULL || o->secret == NULL || o->secret[0] == '\0') {
-        *cause = xstrdup("no signing secret: the listener cannot verify Jelou's events");
+        *cause = xstrdup(_("no signing secret: the listener cannot verify Jelou's events"));
         return NULL;
     }
     const char *path = o->path ? o->path : INBOUND_DEFAULT_PATH;
     if (path[0] != '/') {
-        *cause = xasprintf("the path must start with '/' (got '%s')", path);
+        *cause = xasprintf(_("the path must start with '/' (got '%s')"), path);
         return NULL;
     }
     if (o->token != NULL && o->token[0] == '\0') {
-        *cause = xstrdup("the token is empty");
+        *cause = xstrdup(_("the token is empty"));
         return NULL;
     }
 

@@ -12,6 +12,7 @@
 
 #include "jelou/cause.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 
 /* Loading the database costs milliseconds and megabytes, so it is done once, on first use. */
 static magic_t cookie;
@@ -23,10 +24,10 @@ open_cookie(char **cause)
         return 0;
     magic_t m = magic_open(MAGIC_MIME_TYPE);
     if (m == NULL)
-        return cause_fail(cause, xasprintf("cannot start libmagic: %s", strerror(errno)));
+        return cause_fail(cause, xasprintf(_("cannot start libmagic: %s"), strerror(errno)));
     if (magic_load(m, NULL) != 0) {
         const char *why = magic_error(m);
-        int rc = cause_fail(cause, xasprintf("cannot load the libmagic database: %s",
+        int rc = cause_fail(cause, xasprintf(_("cannot load the libmagic database: %s"),
                                        why ? why : "unknown error"));
         magic_close(m);
         return rc;
@@ -44,7 +45,7 @@ mime_detect_buffer(const void *buf, size_t len, char **mime, char **cause)
     const char *type = magic_buffer(cookie, buf, len);
     if (type == NULL) {
         const char *why = magic_error(cookie);
-        return cause_fail(cause, xasprintf("libmagic cannot judge the data: %s",
+        return cause_fail(cause, xasprintf(_("libmagic cannot judge the data: %s"),
                                      why ? why : "unknown error"));
     }
     *mime = xstrdup(type);
@@ -60,15 +61,15 @@ mime_detect_file(const char *path, char **mime, char **cause)
     /* O_NONBLOCK: a FIFO given by mistake must be refused, not waited on forever. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
-        return cause_fail(cause, xasprintf("cannot open %s: %s", path, strerror(errno)));
+        return cause_fail(cause, xasprintf(_("cannot open %s: %s"), path, strerror(errno)));
     if (fstat(fd, &st) != 0) {
-        int rc = cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
+        int rc = cause_fail(cause, xasprintf(_("cannot read %s: %s"), path, strerror(errno)));
         close(fd);
         return rc;
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return cause_fail(cause, xasprintf("%s is not a regular file", path));
+        return cause_fail(cause, xasprintf(_("%s is not a regular file"), path));
     }
 
     /* Only the head, like a URL probe, so a file and the same file served over HTTPS are
@@ -80,7 +81,7 @@ mime_detect_file(const char *path, char **mime, char **cause)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            int rc = cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
+            int rc = cause_fail(cause, xasprintf(_("cannot read %s: %s"), path, strerror(errno)));
             free(data);
             close(fd);
             return rc;

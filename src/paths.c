@@ -8,6 +8,7 @@
 
 #include "jelou/cause.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 
 #define APP_DIR "jelou-console"
 
@@ -45,7 +46,7 @@ make_dirs(const char *dir, char **cause)
         char saved = *p;
         *p = '\0';
         if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-            int rc = cause_fail(cause, xasprintf("cannot create %s: %s", path, strerror(errno)));
+            int rc = cause_fail(cause, xasprintf(_("cannot create %s: %s"), path, strerror(errno)));
             free(path);
             return rc;
         }
@@ -54,7 +55,7 @@ make_dirs(const char *dir, char **cause)
             break;
     }
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        int rc = cause_fail(cause, xasprintf("cannot use %s: not a directory", path));
+        int rc = cause_fail(cause, xasprintf(_("cannot use %s: not a directory"), path));
         free(path);
         return rc;
     }
@@ -76,8 +77,8 @@ paths_state_dir(const char *what, char **cause)
     } else if (home != NULL && home[0] == '/') {
         dir = xasprintf("%s/.local/state/" APP_DIR, home);
     } else {
-        cause_fail(cause, xasprintf("cannot place %s: neither XDG_STATE_HOME nor HOME is an "
-                                    "absolute path", what));
+        cause_fail(cause, xasprintf(_("cannot place %s: neither XDG_STATE_HOME nor HOME is an "
+                                    "absolute path"), what));
         return NULL;
     }
     if (make_dirs(dir, cause) != 0) {

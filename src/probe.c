@@ -10,6 +10,7 @@
 #include "jelou/url.h"
 #include "jelou/cause.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 
 struct probe {
     probe_done_fn done;
@@ -42,15 +43,15 @@ on_done(void *arg, const struct transport_result *r)
     char *error = NULL, *mime = NULL, *server_type = NULL;
 
     if (r->network_error || r->http_status == 0) {
-        error = xasprintf("cannot reach media URL: %s", r->error ? r->error : "no answer");
+        error = xasprintf(_("cannot reach media URL: %s"), r->error ? r->error : _("no answer"));
         res.http_status = 0;
     } else if (r->http_status == 416) {
         /* The range starts at byte 0, so only an empty resource cannot satisfy it. */
-        error = xstrdup("media URL returned no data (HTTP 416)");
+        error = xstrdup(_("media URL returned no data (HTTP 416)"));
     } else if (r->http_status != 200 && r->http_status != 206) {
-        error = xasprintf("media URL answered HTTP %ld", r->http_status);
+        error = xasprintf(_("media URL answered HTTP %ld"), r->http_status);
     } else if (r->body_len == 0) {
-        error = xstrdup("media URL returned no data");
+        error = xstrdup(_("media URL returned no data"));
     } else if (mime_detect_buffer(r->body, r->body_len, &mime, &error) == 0) {
         res.ok = 1;
         res.mime = mime;
@@ -111,7 +112,7 @@ probe_pick_type(const char *mime, enum msg_type want, int mime_forced,
                 enum msg_type *type, char **cause)
 {
     if (mime == NULL || *mime == '\0')
-        return cause_fail(cause, xstrdup("no MIME type was detected"));
+        return cause_fail(cause, xstrdup(_("no MIME type was detected")));
 
     int web = mime_is_web_page(mime);
     enum msg_type family = msg_type_for_mime(mime);
@@ -137,19 +138,19 @@ probe_pick_type(const char *mime, enum msg_type want, int mime_forced,
     case MSG_TEXT:
     default:
         return cause_fail(cause,
-                          xasprintf("type %s does not take a media URL", msg_type_name(want)));
+                          xasprintf(_("type %s does not take a media URL"), msg_type_name(want)));
     }
 
     if (web) {
         char *b = bare_type(mime);
         int rc = cause_fail(cause,
-                            xasprintf("this URL serves a web page (%s), not a media file", b));
+                            xasprintf(_("this URL serves a web page (%s), not a media file"), b));
         free(b);
         return rc;
     }
     if (want != MSG_NONE && family != want) {
         char *b = bare_type(mime);
-        int rc = cause_fail(cause, xasprintf("detected %s but --type %s was given", b,
+        int rc = cause_fail(cause, xasprintf(_("detected %s but --type %s was given"), b,
                                        msg_type_name(want)));
         free(b);
         return rc;

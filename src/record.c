@@ -15,6 +15,7 @@
 #include "jelou/utf8.h"
 #include "jelou/xalloc.h"
 #include "jelou/json.h"
+#include "jelou/i18n.h"
 
 struct record {
     cJSON *obj;
@@ -122,7 +123,7 @@ static int
 write_error(const char *path, int err, char **cause)
 {
     if (cause != NULL)
-        *cause = xasprintf("cannot write %s: %s", path, strerror(err));
+        *cause = xasprintf(_("cannot write %s: %s"), path, strerror(err));
     return -1;
 }
 
@@ -290,11 +291,11 @@ record_each_line(const char *path, int (*fn)(void *arg, const char *line, size_t
     if (fd < 0) {
         if (errno == ENOENT)
             return 0;
-        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
+        return cause_fail(cause, xasprintf(_("cannot read %s: %s"), path, strerror(errno)));
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return cause_fail(cause, xasprintf("cannot read %s: %s", path,
+        return cause_fail(cause, xasprintf(_("cannot read %s: %s"), path,
                                            S_ISDIR(st.st_mode) ? strerror(EISDIR)
                                                                : "not a regular file"));
     }
@@ -302,7 +303,7 @@ record_each_line(const char *path, int (*fn)(void *arg, const char *line, size_t
     if (f == NULL) {
         int err = errno;
         close(fd);
-        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(err)));
+        return cause_fail(cause, xasprintf(_("cannot read %s: %s"), path, strerror(err)));
     }
     while ((got = getline(&line, &size, f)) > 0) {
         size_t len = (size_t)got;
@@ -315,7 +316,7 @@ record_each_line(const char *path, int (*fn)(void *arg, const char *line, size_t
     free(line);
     fclose(f);
     if (err)
-        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(err)));
+        return cause_fail(cause, xasprintf(_("cannot read %s: %s"), path, strerror(err)));
     if (skipped != NULL)
         *skipped = bad;
     return 0;

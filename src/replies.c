@@ -9,6 +9,7 @@
 #include "jelou/utf8.h"
 #include "jelou/cause.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 
 #define SPACE " \t\r\n"
 
@@ -51,20 +52,20 @@ parse_line(char *line, char **code, char **text, char **why)
     if (n == 0 || p[0] == '#')
         return 0;
     if (!utf8_valid(p, n))
-        return cause_fail(why, xstrdup("not valid UTF-8"));
+        return cause_fail(why, xstrdup(_("not valid UTF-8")));
     colon = strchr(p, ':');
     if (colon == NULL)
-        return cause_fail(why, xstrdup("expected 'shortcode: text'"));
+        return cause_fail(why, xstrdup(_("expected 'shortcode: text'")));
     clen = (size_t)(colon - p);
     while (clen > 0 && strchr(SPACE, p[clen - 1]) != NULL)
         clen--;
     if (clen == 0)
-        return cause_fail(why, xstrdup("missing shortcode before ':'"));
+        return cause_fail(why, xstrdup(_("missing shortcode before ':'")));
     for (size_t i = 0; i < clen; i++) {
         if (!is_code_char(p[i])) {
             char *c = xstrndup(p, clen);
             int rc = cause_fail(why,
-                                xasprintf("shortcode '%s' may only use a-z, 0-9, _ and -", c));
+                                xasprintf(_("shortcode '%s' may only use a-z, 0-9, _ and -"), c));
             free(c);
             return rc;
         }
@@ -72,7 +73,7 @@ parse_line(char *line, char **code, char **text, char **why)
     colon += 1 + strspn(colon + 1, SPACE);
     if (*colon == '\0') {
         char *c = xstrndup(p, clen);
-        int rc = cause_fail(why, xasprintf("reply %s has no text", c));
+        int rc = cause_fail(why, xasprintf(_("reply %s has no text"), c));
         free(c);
         return rc;
     }
@@ -98,13 +99,13 @@ replies_load(const char *path, struct replies *out, char **cause)
     if (f == NULL) {
         if (errno == ENOENT)
             return 0;
-        return cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
+        return cause_fail(cause, xasprintf(_("cannot read %s: %s"), path, strerror(errno)));
     }
     while (rc == 0 && (got = getline(&line, &size, f)) > 0) {
         char *code, *text, *why = NULL;
         lineno++;
         if (memchr(line, '\0', (size_t)got) != NULL) {
-            rc = cause_fail(cause, xasprintf("%s:%zu: not a text line", path, lineno));
+            rc = cause_fail(cause, xasprintf(_("%s:%zu: not a text line"), path, lineno));
             break;
         }
         /* Editors on some systems start the file with a byte order mark. */
@@ -120,7 +121,7 @@ replies_load(const char *path, struct replies *out, char **cause)
         for (size_t i = 0; i < r.n; i++) {
             if (strcmp(r.items[i].name, code) == 0) {
                 rc = cause_fail(cause,
-                                xasprintf("%s:%zu: duplicate shortcode %s (first on line %zu)",
+                                xasprintf(_("%s:%zu: duplicate shortcode %s (first on line %zu)"),
                                            path, lineno, code, first[i]));
                 break;
             }
@@ -140,7 +141,7 @@ replies_load(const char *path, struct replies *out, char **cause)
         first[r.n++] = lineno;
     }
     if (rc == 0 && ferror(f))
-        rc = cause_fail(cause, xasprintf("cannot read %s: %s", path, strerror(errno)));
+        rc = cause_fail(cause, xasprintf(_("cannot read %s: %s"), path, strerror(errno)));
     free(line);
     free(first);
     fclose(f);

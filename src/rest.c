@@ -11,6 +11,7 @@
 #include "jelou/text.h"
 #include "jelou/transport.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 
 /* Enough for any answer of these calls; a longer one is cut, and then reads as not JSON. */
 #define REST_KEEP_BYTES (8 * 1024)
@@ -83,9 +84,9 @@ on_done(void *arg, const struct transport_result *tr)
         if (parsed && a.message != NULL && a.message[0] != '\0')
             error = one_line(a.message);
         else if (two)
-            error = xasprintf("HTTP %ld without a success answer", tr->http_status);
+            error = xasprintf(_("HTTP %ld without a success answer"), tr->http_status);
         else if (tr->http_status != 0)
-            error = xasprintf("HTTP %ld", tr->http_status);
+            error = xasprintf(_("HTTP %ld"), tr->http_status);
         else
             error = one_line(tr->error ? tr->error : "network error");
     }
@@ -101,10 +102,10 @@ static int
 check_key(const char *api_key, char **cause)
 {
     if (api_key == NULL || api_key[0] == '\0')
-        return cause_fail(cause, xstrdup("no API key"));
+        return cause_fail(cause, xstrdup(_("no API key")));
     for (const char *p = api_key; *p != '\0'; p++) {
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return cause_fail(cause, xstrdup("the API key contains a control character"));
+            return cause_fail(cause, xstrdup(_("the API key contains a control character")));
     }
     return 0;
 }
@@ -113,10 +114,10 @@ static int
 check_base(const char *base, char **cause)
 {
     if (base == NULL || base[0] == '\0')
-        return cause_fail(cause, xstrdup("no REST base URL"));
+        return cause_fail(cause, xstrdup(_("no REST base URL")));
     if (strstr(base, PROJECT_PLACEHOLDER) != NULL)
-        return cause_fail(cause, xstrdup("the REST base still holds " PROJECT_PLACEHOLDER
-                                         ": no project id"));
+        return cause_fail(cause, xasprintf(_("the REST base still holds %s: no project id"),
+                                           PROJECT_PLACEHOLDER));
     return 0;
 }
 
@@ -177,9 +178,9 @@ check_ids(const char *base, const char *api_key, const char *bot, const char *us
     if (check_base(base, cause) != 0 || check_key(api_key, cause) != 0)
         return -1;
     if (bot == NULL || bot[0] == '\0')
-        return cause_fail(cause, xstrdup("no bot id"));
+        return cause_fail(cause, xstrdup(_("no bot id")));
     if (user == NULL || user[0] == '\0')
-        return cause_fail(cause, xstrdup("no user id"));
+        return cause_fail(cause, xstrdup(_("no user id")));
     return 0;
 }
 
@@ -232,13 +233,13 @@ rest_get(struct transport *t, const char *base, const char *api_key,
     if (check_base(base, cause) != 0 || check_key(api_key, cause) != 0)
         return -1;
     if (conversation == NULL || conversation[0] == '\0')
-        return cause_fail(cause, xstrdup("no conversation id"));
+        return cause_fail(cause, xstrdup(_("no conversation id")));
     /* Escaping would hide a pasted URL or a typo; such an id is not one Jelou hands out. */
     for (const char *p = conversation; *p != '\0'; p++) {
         if (!unreserved(*p)) {
             char *e = cause_excerpt(conversation, strlen(conversation));
-            int rc = cause_fail(cause, xasprintf("conversation id '%s' may hold only letters, "
-                                                 "digits and . _ ~ -", e));
+            int rc = cause_fail(cause, xasprintf(_("conversation id '%s' may hold only letters, "
+                                                 "digits and . _ ~ -"), e));
             free(e);
             return rc;
         }

@@ -19,6 +19,7 @@
 #include "jelou/cause.h"
 #include "jelou/paths.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 
 #define PRIVATE_FILE_MAX 4096
 /* A config file is a few dozen lines; anything near this is not one (or is /dev/zero). */
@@ -120,18 +121,18 @@ read_line(char *str, int num, void *stream)
     c->lineno++;
     c->total += (size_t)n;
     if (c->total > CONFIG_FILE_MAX) {
-        parse_error(c, "the file is larger than %d KiB: not a config file",
+        parse_error(c, _("the file is larger than %d KiB: not a config file"),
                     CONFIG_FILE_MAX / 1024);
         return NULL;
     }
     /* inih reads a line as a C string: a NUL would silently cut the value short. */
     if (memchr(c->line, '\0', (size_t)n) != NULL) {
-        parse_error(c, "the line contains a NUL byte");
+        parse_error(c, _("the line contains a NUL byte"));
         return NULL;
     }
     /* inih would silently cut a long line in two and read the tail as another line. */
     if (num < 2 || n > num - 1) {
-        parse_error(c, "line is longer than %d characters", num - 2);
+        parse_error(c, _("line is longer than %d characters"), num - 2);
         return NULL;
     }
     memcpy(str, c->line, (size_t)n + 1);
@@ -161,16 +162,16 @@ on_key(void *user, const char *section, const char *name, const char *value)
 
     /* Checked before the section: a secret is refused wherever it was written. */
     if (strcasecmp(name, "secret") == 0) {
-        parse_error(c, "secrets are not read from the config file; use secret_file");
+        parse_error(c, _("secrets are not read from the config file; use secret_file"));
         return 0;
     }
     if (strcasecmp(name, "api_key") == 0 || strcasecmp(name, "inbound_token") == 0) {
-        parse_error(c, "%s is not read from the config file; use %s_file", name, name);
+        parse_error(c, _("%s is not read from the config file; use %s_file"), name, name);
         return 0;
     }
     int serve = strcasecmp(section, "serve") == 0;
     if (*section != '\0' && strcasecmp(section, "jelou") != 0 && !serve) {
-        parse_error(c, "unknown section '%s'", section);
+        parse_error(c, _("unknown section '%s'"), section);
         return 0;
     }
     /* The team server's own keys live in [serve]; the rest of the file is shared. */
@@ -186,16 +187,16 @@ on_key(void *user, const char *section, const char *name, const char *value)
             k = K_COUNT;
     }
     if (k == K_COUNT) {
-        parse_error(c, "unknown key '%s'", name);
+        parse_error(c, _("unknown key '%s'"), name);
         return 0;
     }
     /* Also catches indented continuation lines, which inih reports as the same key again. */
     if (cfg->lines[k] != 0) {
-        parse_error(c, "%s is given twice (first on line %d)", key_names[k], cfg->lines[k]);
+        parse_error(c, _("%s is given twice (first on line %d)"), key_names[k], cfg->lines[k]);
         return 0;
     }
     if (*value == '\0') {
-        parse_error(c, "%s is empty", key_names[k]);
+        parse_error(c, _("%s is empty"), key_names[k]);
         return 0;
     }
     cfg->lines[k] = c->lineno;
@@ -218,26 +219,26 @@ config_read(struct config *cfg, const char *path, int must_exist, char **cause)
     if (fd < 0) {
         if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
             return 0;
-        return cause_fail(cause, xasprintf("cannot read config %s: %s", path, strerror(errno)));
+        return cause_fail(cause, xasprintf(_("cannot read config %s: %s"), path, strerror(errno)));
     }
     int e = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
     if (e != 0) {
         close(fd);
-        return cause_fail(cause, xasprintf("cannot read config %s: %s", path, strerror(e)));
+        return cause_fail(cause, xasprintf(_("cannot read config %s: %s"), path, strerror(e)));
     }
     /* A device or a pipe can be endless (/dev/zero) or never end (a FIFO). */
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return cause_fail(cause, xasprintf("config %s is not a regular file", path));
+        return cause_fail(cause, xasprintf(_("config %s is not a regular file"), path));
     }
     if (st.st_size > CONFIG_FILE_MAX) {
         close(fd);
-        return cause_fail(cause, xasprintf("config %s is larger than %d KiB: not a config "
-                                           "file", path, CONFIG_FILE_MAX / 1024));
+        return cause_fail(cause, xasprintf(_("config %s is larger than %d KiB: not a config "
+                                           "file"), path, CONFIG_FILE_MAX / 1024));
     }
     FILE *fp = fdopen(fd, "r");
     if (fp == NULL) {
-        int rc = cause_fail(cause, xasprintf("cannot read config %s: %s", path, strerror(errno)));
+        int rc = cause_fail(cause, xasprintf(_("cannot read config %s: %s"), path, strerror(errno)));
         close(fd);
         return rc;
     }
@@ -250,12 +251,12 @@ config_read(struct config *cfg, const char *path, int must_exist, char **cause)
 
     if (rc > 0 && (c.error == NULL || rc < c.error_line)) {
         free(c.error);
-        c.error = xasprintf("%s:%d: cannot parse this line (expected key = value or "
-                            "[jelou])", path, rc);
+        c.error = xasprintf(_("%s:%d: cannot parse this line (expected key = value or "
+                            "[jelou])"), path, rc);
     } else if (c.error == NULL && c.read_errno != 0) {
-        c.error = xasprintf("cannot read config %s: %s", path, strerror(c.read_errno));
+        c.error = xasprintf(_("cannot read config %s: %s"), path, strerror(c.read_errno));
     } else if (c.error == NULL && rc < 0) {
-        c.error = xasprintf("cannot read config %s: out of memory", path);
+        c.error = xasprintf(_("cannot read config %s: out of memory"), path);
     }
     if (c.error != NULL)
         return cause_fail(cause, c.error);
@@ -310,21 +311,23 @@ take_string(char **dst, const struct choice *ch, char **cause)
     if (ch->value == NULL)
         return 0;
     if (*ch->value == '\0')
-        return cause_fail(cause, xasprintf("%s is empty", ch->name));
+        return cause_fail(cause, xasprintf(_("%s is empty"), ch->name));
     xstrset(dst, ch->value);
     return 0;
 }
 
 static int
-take_number(long *dst, long def, long lo, long hi, const char *what, const struct choice *ch,
+take_number(long *dst, long def, long lo, long hi, int seconds, const struct choice *ch,
             char **cause)
 {
     *dst = def;
     if (ch->value == NULL)
         return 0;
     if (parse_whole(ch->value, lo, hi, dst) != 0)
-        return cause_fail(cause, xasprintf("%s must be a whole number %sfrom %ld to %ld",
-                                     ch->name, what, lo, hi));
+        return cause_fail(cause, xasprintf(seconds ? _("%s must be a whole number of seconds "
+                                                       "from %ld to %ld")
+                                                   : _("%s must be a whole number from %ld to %ld"),
+                                           ch->name, lo, hi));
     return 0;
 }
 
@@ -419,25 +422,25 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
     if (s->webhook_path == NULL)
         s->webhook_path = xstrdup(SETTINGS_DEFAULT_WEBHOOK_PATH);
     if (s->webhook_path[0] != '/') {
-        cause_fail(cause, xasprintf("%s must start with '/'", ch[K_WEBHOOK_PATH].name));
+        cause_fail(cause, xasprintf(_("%s must start with '/'"), ch[K_WEBHOOK_PATH].name));
         goto out;
     }
 
     /* Checked now so that a typo is a configuration error (exit 2), not a network one. */
     if (s->cacert != NULL && access(s->cacert, R_OK) != 0) {
-        cause_fail(cause, xasprintf("%s: cannot read %s: %s", ch[K_CACERT].name, s->cacert,
+        cause_fail(cause, xasprintf(_("%s: cannot read %s: %s"), ch[K_CACERT].name, s->cacert,
                               strerror(errno)));
         goto out;
     }
 
-    if (take_number(&n, SETTINGS_DEFAULT_ATTEMPTS, 1, 10, "", &ch[K_ATTEMPTS], cause) != 0)
+    if (take_number(&n, SETTINGS_DEFAULT_ATTEMPTS, 1, 10, 0, &ch[K_ATTEMPTS], cause) != 0)
         goto out;
     s->attempts = (int)n;
-    if (take_number(&n, SETTINGS_DEFAULT_TIMEOUT_S, 1, 600, "of seconds ", &ch[K_TIMEOUT],
+    if (take_number(&n, SETTINGS_DEFAULT_TIMEOUT_S, 1, 600, 1, &ch[K_TIMEOUT],
                     cause) != 0)
         goto out;
     s->timeout_ms = n * 1000;
-    if (take_number(&n, SETTINGS_DEFAULT_CONNECT_TIMEOUT_S, 1, 600, "of seconds ",
+    if (take_number(&n, SETTINGS_DEFAULT_CONNECT_TIMEOUT_S, 1, 600, 1,
                     &ch[K_CONNECT_TIMEOUT], cause) != 0)
         goto out;
     s->connect_timeout_ms = n * 1000;
@@ -445,7 +448,7 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
     if (ch[K_WHATSAPP_WINDOW].value != NULL) {
         const char *v = ch[K_WHATSAPP_WINDOW].value;
         if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
-            cause_fail(cause, xasprintf("%s must be on or off, not '%s'",
+            cause_fail(cause, xasprintf(_("%s must be on or off, not '%s'"),
                                         ch[K_WHATSAPP_WINDOW].name, v));
             goto out;
         }
@@ -512,14 +515,14 @@ clean_private(const char *data, size_t *start, size_t *len, const char *what,
     while (e > b && isspace((unsigned char)data[e - 1]))
         e--;
     if (b == e)
-        return cause_fail(cause, xasprintf("%s %s is empty", what, where));
+        return cause_fail(cause, xasprintf(_("%s %s is empty"), what, where));
     for (size_t i = b; i < e; i++) {
         unsigned char c = (unsigned char)data[i];
         if (c == '\n' || c == '\r')
-            return cause_fail(cause, xasprintf("%s %s holds more than one line: it must hold "
-                                               "the %s alone", what, where, what));
+            return cause_fail(cause, xasprintf(_("%s %s holds more than one line: it must hold "
+                                               "the %s alone"), what, where, what));
         if (c < 0x20 || c == 0x7f)
-            return cause_fail(cause, xasprintf("%s %s contains a control character", what,
+            return cause_fail(cause, xasprintf(_("%s %s contains a control character"), what,
                                                where));
     }
     *start = b;
@@ -533,7 +536,7 @@ private_from_env(const char *name, const char *what, char **cause)
 {
     const char *v = getenv(name);
     size_t start = 0, len = v != NULL ? strlen(v) : 0;
-    char *where = xasprintf("in %s", name);
+    char *where = xasprintf(_("in %s"), name);
     char *result = NULL;
     if (clean_private(v != NULL ? v : "", &start, &len, what, where, cause) == 0) {
         result = xstrndup(v + start, len);
@@ -551,17 +554,17 @@ settings_load_secret(struct settings *s, char **cause)
     if (s->secret != NULL)
         return 0;
     if (s->secret_file != NULL) {
-        s->secret = settings_read_private_file(s->secret_file, "secret", cause);
+        s->secret = settings_read_private_file(s->secret_file, _("secret"), cause);
         return s->secret != NULL ? 0 : -1;
     }
     if (s->secret_from_env) {
-        s->secret = private_from_env("JELOU_SIGNING_SECRET", "secret", cause);
+        s->secret = private_from_env("JELOU_SIGNING_SECRET", _("secret"), cause);
         return s->secret != NULL ? 0 : -1;
     }
     if ((s->secret_file = credential_path(SETTINGS_CREDENTIAL_SECRET)) != NULL)
         return settings_load_secret(s, cause);
-    return cause_fail(cause, xstrdup("no signing secret: set JELOU_SIGNING_SECRET, "
-                               "JELOU_SIGNING_SECRET_FILE or --secret-file"));
+    return cause_fail(cause, xstrdup(_("no signing secret: set JELOU_SIGNING_SECRET, "
+                               "JELOU_SIGNING_SECRET_FILE or --secret-file")));
 }
 
 int
@@ -570,17 +573,17 @@ settings_load_api_key(struct settings *s, char **cause)
     if (s->api_key != NULL)
         return 0;
     if (s->api_key_file != NULL) {
-        s->api_key = settings_read_private_file(s->api_key_file, "API key", cause);
+        s->api_key = settings_read_private_file(s->api_key_file, _("API key"), cause);
         return s->api_key != NULL ? 0 : -1;
     }
     if (s->api_key_from_env) {
-        s->api_key = private_from_env("JELOU_API_KEY", "API key", cause);
+        s->api_key = private_from_env("JELOU_API_KEY", _("API key"), cause);
         return s->api_key != NULL ? 0 : -1;
     }
     if ((s->api_key_file = credential_path(SETTINGS_CREDENTIAL_API_KEY)) != NULL)
         return settings_load_api_key(s, cause);
-    return cause_fail(cause, xstrdup("no API key: set JELOU_API_KEY, or api_key_file in the "
-                                     "config, or --api-key-file"));
+    return cause_fail(cause, xstrdup(_("no API key: set JELOU_API_KEY, or api_key_file in the "
+                                     "config, or --api-key-file")));
 }
 
 int
@@ -588,7 +591,7 @@ settings_load_inbound_token(struct settings *s, char **cause)
 {
     if (s->inbound_token != NULL || s->inbound_token_file == NULL)
         return 0;
-    s->inbound_token = settings_read_private_file(s->inbound_token_file, "inbound token",
+    s->inbound_token = settings_read_private_file(s->inbound_token_file, _("inbound token"),
                                                   cause);
     return s->inbound_token != NULL ? 0 : -1;
 }
@@ -668,56 +671,56 @@ read_private(const char *path, const char *what, int whole, char **cause)
     struct stat st;
 
     if (what == NULL)
-        what = "private";
+        what = _("private");
     /* One descriptor for the checks and the read, so the file checked is the file read.
      * O_NONBLOCK: a FIFO is refused below instead of hanging here. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
-        cause_fail(cause, xasprintf("cannot open %s file %s: %s", what, path, strerror(errno)));
+        cause_fail(cause, xasprintf(_("cannot open %s file %s: %s"), what, path, strerror(errno)));
         return NULL;
     }
     if (fstat(fd, &st) != 0) {
-        cause_fail(cause, xasprintf("cannot read %s file %s: %s", what, path, strerror(errno)));
+        cause_fail(cause, xasprintf(_("cannot read %s file %s: %s"), what, path, strerror(errno)));
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        cause_fail(cause, xasprintf("%s file %s is not a regular file", what, path));
+        cause_fail(cause, xasprintf(_("%s file %s is not a regular file"), what, path));
         goto out;
     }
     /* systemd's LoadCredential= hands the file over as 0400 or 0440, owned by the service
      * user or by root with an ACL, in a directory only the service can read. */
     int credential = in_credentials_dir(path);
     if (st.st_uid != geteuid() && !(credential && st.st_uid == 0)) {
-        cause_fail(cause, xasprintf("%s file %s is owned by another user", what, path));
+        cause_fail(cause, xasprintf(_("%s file %s is owned by another user"), what, path));
         goto out;
     }
     if ((st.st_mode & (credential ? 027 : 077)) != 0) {
-        cause_fail(cause, xasprintf("%s file %s is readable by group or others: run chmod 600 %s",
+        cause_fail(cause, xasprintf(_("%s file %s is readable by group or others: run chmod 600 %s"),
                               what, path, path));
         goto out;
     }
     if (st.st_size > PRIVATE_FILE_MAX) {
-        cause_fail(cause, xasprintf("%s file %s is larger than %d bytes", what, path,
+        cause_fail(cause, xasprintf(_("%s file %s is larger than %d bytes"), what, path,
                               PRIVATE_FILE_MAX));
         goto out;
     }
 
     ssize_t got = read_all(fd, data, PRIVATE_FILE_MAX);
     if (got < 0) {
-        cause_fail(cause, xasprintf("cannot read %s file %s: %s", what, path, strerror(errno)));
+        cause_fail(cause, xasprintf(_("cannot read %s file %s: %s"), what, path, strerror(errno)));
         goto out;
     }
     size_t len = (size_t)got;
     if (len > PRIVATE_FILE_MAX) {
-        cause_fail(cause, xasprintf("%s file %s is larger than %d bytes", what, path,
+        cause_fail(cause, xasprintf(_("%s file %s is larger than %d bytes"), what, path,
                               PRIVATE_FILE_MAX));
         goto out;
     }
     if (memchr(data, '\0', len) != NULL) {
-        cause_fail(cause, xasprintf("%s file %s contains a NUL byte", what, path));
+        cause_fail(cause, xasprintf(_("%s file %s contains a NUL byte"), what, path));
         goto out;
     }
-    char *where = xasprintf("file %s", path);
+    char *where = xasprintf(_("file %s"), path);
     size_t start = 0;
     if (whole && len == 0)
         cause_fail(cause, xasprintf("%s %s is empty", what, where));

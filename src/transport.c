@@ -17,6 +17,7 @@
 #include "jelou/settings.h"
 #include "jelou/text.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 
 /* Beyond this a response body is not read further: a send only needs its status. */
 #define RESPONSE_READ_CAP (1024 * 1024)
@@ -80,21 +81,21 @@ read_ca_file(const char *path, struct buf *b, char **cause)
     size_t n, total = 0;
 
     if (f == NULL) {
-        *cause = xasprintf("cannot read %s: %s", path, strerror(errno));
+        *cause = xasprintf(_("cannot read %s: %s"), path, strerror(errno));
         return -1;
     }
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
         total += n;
         if (total > CA_FILE_CAP) {
             fclose(f);
-            *cause = xasprintf("%s is larger than %d MiB: not a CA bundle", path,
+            *cause = xasprintf(_("%s is larger than %d MiB: not a CA bundle"), path,
                                CA_FILE_CAP / (1024 * 1024));
             return -1;
         }
         buf_append(b, chunk, n);
     }
     if (ferror(f)) {
-        *cause = xasprintf("cannot read %s: %s", path, strerror(errno));
+        *cause = xasprintf(_("cannot read %s: %s"), path, strerror(errno));
         fclose(f);
         return -1;
     }
@@ -138,7 +139,7 @@ struct transport *
 transport_new(const struct transport_opts *o, char **cause)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        *cause = xstrdup("cannot initialise libcurl");
+        *cause = xstrdup(_("cannot initialise libcurl"));
         return NULL;
     }
     struct transport *t = xcalloc(1, sizeof *t);
@@ -146,7 +147,7 @@ transport_new(const struct transport_opts *o, char **cause)
     if (t->multi == NULL) {
         free(t);
         curl_global_cleanup();
-        *cause = xstrdup("cannot initialise libcurl multi handle");
+        *cause = xstrdup(_("cannot initialise libcurl multi handle"));
         return NULL;
     }
     if (o != NULL)
@@ -388,7 +389,7 @@ transport_submit(struct transport *t, const struct transport_request *r, char **
     q->easy = t->nspare > 0 ? t->spare[--t->nspare] : curl_easy_init();
     if (q->easy == NULL) {
         free(q);
-        *cause = xstrdup("cannot create a libcurl handle");
+        *cause = xstrdup(_("cannot create a libcurl handle"));
         return -1;
     }
     q->url = xstrdup(r->url);
@@ -639,13 +640,13 @@ finish(struct treq *q, CURLcode code)
     curl_easy_getinfo(q->easy, CURLINFO_EFFECTIVE_URL, &where);
     if (!answered && code == CURLE_UNSUPPORTED_PROTOCOL && redirects > 0 && where != NULL) {
         /* libcurl's words ("not supported or disabled in libcurl") blame the build. */
-        error = xasprintf("refused a redirect to %s: only https:// redirects are followed",
+        error = xasprintf(_("refused a redirect to %s: only https:// redirects are followed"),
                           where);
     } else if (!answered) {
         const char *why = q->errbuf[0] ? q->errbuf : curl_easy_strerror(code);
         error = xstrdup(why);
     } else if (status < 200 || status > 299) {
-        error = xasprintf("HTTP %ld", status);
+        error = xasprintf(_("HTTP %ld"), status);
     }
     if (error != NULL) {
         /* It can quote what the peer sent (a Location, a proxy's answer): one clean line. */

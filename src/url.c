@@ -10,6 +10,7 @@
 
 #include "jelou/cause.h"
 #include "jelou/xalloc.h"
+#include "jelou/i18n.h"
 
 /* Longest piece of a user's URL quoted back in a cause, so that a cause stays one short line. */
 
@@ -42,11 +43,11 @@ parse_port(const char *p, size_t n, unsigned *port, char **cause)
     unsigned long v = 0;
 
     if (n == 0)
-        return cause_fail(cause, xstrdup("URL port is empty"));
+        return cause_fail(cause, xstrdup(_("URL port is empty")));
     for (size_t i = 0; i < n; i++) {
         if (!isdigit((unsigned char)p[i])) {
             char *e = cause_excerpt(p, n);
-            int rc = cause_fail(cause, xasprintf("URL port '%s' is not a number", e));
+            int rc = cause_fail(cause, xasprintf(_("URL port '%s' is not a number"), e));
             free(e);
             return rc;
         }
@@ -56,7 +57,7 @@ parse_port(const char *p, size_t n, unsigned *port, char **cause)
     }
     if (v == 0 || v > 65535) {
         char *e = cause_excerpt(p, n);
-        int rc = cause_fail(cause, xasprintf("URL port '%s' is out of range (1-65535)", e));
+        int rc = cause_fail(cause, xasprintf(_("URL port '%s' is out of range (1-65535)"), e));
         free(e);
         return rc;
     }
@@ -72,46 +73,46 @@ parse_authority(const char *a, size_t n, struct url *u, char **cause)
     size_t hlen;
 
     if (memchr(a, '@', n) != NULL)
-        return cause_fail(cause, xstrdup("URL must not contain user info ('@' before the host)"));
+        return cause_fail(cause, xstrdup(_("URL must not contain user info ('@' before the host)")));
     if (n == 0)
-        return cause_fail(cause, xstrdup("URL has an empty host"));
+        return cause_fail(cause, xstrdup(_("URL has an empty host")));
 
     if (a[0] == '[') {
         const char *close = memchr(a, ']', n);
         if (close == NULL)
-            return cause_fail(cause, xstrdup("URL has an unclosed '[' in the host"));
+            return cause_fail(cause, xstrdup(_("URL has an unclosed '[' in the host")));
         host = a + 1;
         hlen = (size_t)(close - host);
         if (hlen == 0)
-            return cause_fail(cause, xstrdup("URL has an empty host"));
+            return cause_fail(cause, xstrdup(_("URL has an empty host")));
         char *h = xstrndup(host, hlen);
         struct in6_addr a6;
         if (inet_pton(AF_INET6, h, &a6) != 1) {
             char *e = cause_excerpt(h, hlen);
             free(h);
             int rc = cause_fail(cause,
-                                xasprintf("URL host '[%s]' is not a valid IPv6 address", e));
+                                xasprintf(_("URL host '[%s]' is not a valid IPv6 address"), e));
             free(e);
             return rc;
         }
         free(h);
         rest = close + 1;
         if (rest != end && *rest != ':')
-            return cause_fail(cause, xstrdup("URL has characters after ']' in the host"));
+            return cause_fail(cause, xstrdup(_("URL has characters after ']' in the host")));
     } else {
         const char *colon = memchr(a, ':', n);
         host = a;
         hlen = colon != NULL ? (size_t)(colon - a) : n;
         if (colon != NULL && memchr(colon + 1, ':', (size_t)(end - colon - 1)) != NULL)
-            return cause_fail(cause, xstrdup("URL host has more than one ':' "
-                                       "(IPv6 addresses go in brackets, like [::1])"));
+            return cause_fail(cause, xstrdup(_("URL host has more than one ':' "
+                                       "(IPv6 addresses go in brackets, like [::1])")));
         if (hlen == 0)
-            return cause_fail(cause, xstrdup("URL has an empty host"));
+            return cause_fail(cause, xstrdup(_("URL has an empty host")));
         for (size_t i = 0; i < hlen; i++) {
             if (!is_host_char((unsigned char)host[i])) {
                 char *e = cause_excerpt(host, hlen);
-                int rc = cause_fail(cause, xasprintf("URL host '%s' contains a character that is "
-                                               "not allowed", e));
+                int rc = cause_fail(cause, xasprintf(_("URL host '%s' contains a character that is "
+                                               "not allowed"), e));
                 free(e);
                 return rc;
             }
@@ -132,13 +133,13 @@ url_parse(const char *s, struct url *u, char **cause)
 {
     memset(u, 0, sizeof *u);
     if (s == NULL || *s == '\0')
-        return cause_fail(cause, xstrdup("URL is empty"));
+        return cause_fail(cause, xstrdup(_("URL is empty")));
 
     for (size_t i = 0; s[i] != '\0'; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c <= 0x20 || c == 0x7f)
-            return cause_fail(cause, xasprintf("URL contains a space or control character "
-                                         "at byte %zu", i));
+            return cause_fail(cause, xasprintf(_("URL contains a space or control character "
+                                         "at byte %zu"), i));
     }
 
     const char *sep = strstr(s, "://");
@@ -150,13 +151,13 @@ url_parse(const char *s, struct url *u, char **cause)
         }
     }
     if (slen == 0)
-        return cause_fail(cause, xstrdup("URL has no scheme (expected http:// or https://)"));
+        return cause_fail(cause, xstrdup(_("URL has no scheme (expected http:// or https://)")));
     char *scheme = xstrndup(s, slen);
     lower(scheme);
     if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
         char *e = cause_excerpt(scheme, slen);
-        int rc = cause_fail(cause, xasprintf("URL scheme '%s' is not supported "
-                                       "(expected http or https)", e));
+        int rc = cause_fail(cause, xasprintf(_("URL scheme '%s' is not supported "
+                                       "(expected http or https)"), e));
         free(e);
         free(scheme);
         return rc;
@@ -237,15 +238,15 @@ url_check_media(const char *s, char **cause)
     char *why = NULL;
 
     if (s == NULL || *s == '\0')
-        return cause_fail(cause, xstrdup("media URL is empty"));
+        return cause_fail(cause, xstrdup(_("media URL is empty")));
     if (strncasecmp(s, "https://", 8) != 0) {
         char *e = cause_excerpt(s, strlen(s));
-        int rc = cause_fail(cause, xasprintf("media URL must start with https:// (got %s)", e));
+        int rc = cause_fail(cause, xasprintf(_("media URL must start with https:// (got %s)"), e));
         free(e);
         return rc;
     }
     if (url_parse(s, &u, &why) != 0) {
-        int rc = cause_fail(cause, xasprintf("media %s", why));
+        int rc = cause_fail(cause, xasprintf(_("media %s"), why));
         free(why);
         return rc;
     }
@@ -261,15 +262,15 @@ url_check_endpoint(const char *s, char **cause)
     int rc = 0;
 
     if (s == NULL || *s == '\0')
-        return cause_fail(cause, xstrdup("endpoint URL is empty"));
+        return cause_fail(cause, xstrdup(_("endpoint URL is empty")));
     if (url_parse(s, &u, &why) != 0) {
-        rc = cause_fail(cause, xasprintf("endpoint %s", why));
+        rc = cause_fail(cause, xasprintf(_("endpoint %s"), why));
         free(why);
         return rc;
     }
     if (strcmp(u.scheme, "http") == 0 && !url_host_is_loopback(u.host))
-        rc = cause_fail(cause, xstrdup("http:// endpoints are only allowed on loopback "
-                                 "(127.0.0.1, ::1, localhost); use https://"));
+        rc = cause_fail(cause, xstrdup(_("http:// endpoints are only allowed on loopback "
+                                 "(127.0.0.1, ::1, localhost); use https://")));
     url_clear(&u);
     return rc;
 }
@@ -282,7 +283,7 @@ url_parse_listen(const char *s, char **addr, unsigned *port, char **cause)
     char *end;
     long v = strtol(p, &end, 10);
     if (*p == '\0' || *end != '\0' || v < 0 || v > 65535) {
-        *cause = xasprintf("--listen wants ADDR:PORT with a port from 0 to 65535 (got '%s')",
+        *cause = xasprintf(_("--listen wants ADDR:PORT with a port from 0 to 65535 (got '%s')"),
                            s);
         return -1;
     }
