@@ -197,8 +197,9 @@ cmd_conversation(int argc, char **argv)
     int opt;
 
     int action = 0;
-    int rc = cli_action("conversation", action_names, sizeof action_names / sizeof action_names[0],
-                        conversation_usage, &argc, &argv, &action);
+    size_t nactions = sizeof action_names / sizeof action_names[0];
+    int rc = cli_action("conversation", action_names, nactions, conversation_usage, &argc,
+                        &argv, &action);
     if (rc != 0)
         return rc > 0 ? EXIT_SENT : EXIT_BADINPUT;
     c.action = (enum action)action;

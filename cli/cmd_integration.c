@@ -403,8 +403,9 @@ cmd_integration(int argc, char **argv)
     int opt;
 
     int action = 0;
-    int rc = cli_action("integration", action_names, sizeof action_names / sizeof action_names[0],
-                        integration_usage, &argc, &argv, &action);
+    size_t nactions = sizeof action_names / sizeof action_names[0];
+    int rc = cli_action("integration", action_names, nactions, integration_usage, &argc,
+                        &argv, &action);
     if (rc != 0)
         return rc > 0 ? EXIT_SENT : EXIT_BADINPUT;
     ia.act = (enum action)action;
