@@ -14,6 +14,7 @@ struct journal;
 struct loop;
 struct message;
 struct settings;
+struct team_event;
 struct transport;
 
 /* Where and how events come in (the direct backend: the signed webhook listener). */
@@ -28,8 +29,34 @@ struct backend_listen {
     void (*on_event)(void *arg, const struct event *ev, int duplicate);
     /* The listener's troubles (a journal that fails, an event kept unread): one line. */
     void (*on_notice)(void *arg, const char *text);
+    /* Team mode: the team server's events other than a user's (assignment, status, notes,
+     * typing, replies: include/jelou/inbox.h applies them), and its rooms as they are now
+     * (GET /v1/rooms, at the first start and after a reset). */
+    void (*on_team)(void *arg, const struct team_event *ev);
+    void (*on_rooms)(void *arg, const char *json, size_t len);
     void *arg;
 };
+
+/* Team mode's room operations (POST /v1/rooms/ROOM/OP). */
+enum room_op { ROOM_OP_CLAIM, ROOM_OP_RELEASE, ROOM_OP_ASSIGN, ROOM_OP_STATUS, ROOM_OP_NOTE,
+               ROOM_OP_TYPING };
+
+struct room_request {
+    enum room_op op;
+    const char *room;
+    const char *arg;          /* assign: to; status: pending|snoozed|resolved; note: text */
+    const char *expect;       /* assign: the assignee it must have now ("" for nobody) */
+    long long until_ms;       /* status snoozed: until when (wall clock), else 0 */
+};
+
+struct room_answer {
+    int ok;
+    long http_status;         /* 0 when the server did not answer */
+    const char *error;        /* one line when not ok */
+    const char *assignee;     /* a 409's current assignee, or NULL */
+};
+
+typedef void (*room_done_fn)(void *arg, const struct room_answer *ans);
 
 /* The connection state the status line shows, after each send's end: "link ok",
  * "unreachable", "last send refused (401)". */
@@ -76,6 +103,11 @@ struct backend_ops {
                  void *arg, char **cause);
     int (*info)(void *ctx, const struct conversation_ref *c, rest_fn done, void *arg,
                 char **cause);
+    /* Team mode only; NULL in the direct backend (the console says "team mode only"). */
+    int (*room)(void *ctx, const struct room_request *q, room_done_fn done, void *arg,
+                char **cause);
+    /* This agent's name as the team server knows it; NULL when not known (direct). */
+    const char *(*me)(void *ctx);
     void (*free)(void *ctx);
 };
 
