@@ -72,6 +72,30 @@ print_usage(void)
           stdout);
 }
 
+/* Team mode: the team server holds the secret and receives Jelou's events; the console
+ * only needs the server and the agent's token. Takes st (cleared here). */
+static int
+team_console(struct settings *st, const char *listen)
+{
+    char *cause = NULL;
+    int code = EXIT_BADINPUT;
+    if (st->secret_origin != NULL) {
+        cli_error(_("team mode holds no signing secret, but %s names one: remove it (the team "
+                    "server signs every message)"), st->secret_origin);
+    } else if (listen != NULL) {
+        cli_error(_("team mode runs no listener: the team server receives Jelou's events "
+                    "(drop --listen)"));
+    } else if (settings_load_token(st, &cause) != 0) {
+        cli_error("%s", cause);
+        free(cause);
+    } else {
+        struct app_opts ao = {.st = st, .demo_dir = demo_dir(), .team = 1};
+        code = app_run(&ao);
+    }
+    settings_clear(st);
+    return code;
+}
+
 /* The screen, on a real project or (--demo) on the embedded sandbox. */
 static int
 console(int argc, char **argv)
@@ -81,6 +105,8 @@ console(int argc, char **argv)
         {"demo", no_argument, NULL, 'D'},
         {"listen", required_argument, NULL, 'L'},
         {"public", no_argument, NULL, 'P'},
+        {"server", required_argument, NULL, 'S'},
+        {"token-file", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
     struct settings_flags flags = {0};
@@ -97,6 +123,10 @@ console(int argc, char **argv)
             listen = optarg;
         } else if (opt == 'P') {
             public_listen = 1;
+        } else if (opt == 'S') {
+            flags.server = optarg;
+        } else if (opt == 'T') {
+            flags.token_file = optarg;
         } else {
             cli_error("unknown command or option '%s'; see 'jelou-console --help'",
                       argv[optind - 1]);
@@ -131,6 +161,12 @@ console(int argc, char **argv)
             st.connect_timeout_ms = SETTINGS_DEFAULT_CONNECT_TIMEOUT_S * 1000;
         }
     } else {
+        if (cli_load_settings(&st, &flags, 0) != 0) {
+            settings_clear(&st);
+            return EXIT_BADINPUT;
+        }
+        if (st.server != NULL)
+            return team_console(&st, listen);
         if (cli_load_settings(&st, &flags, 1) != 0) {
             settings_clear(&st);
             return EXIT_BADINPUT;

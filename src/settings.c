@@ -40,6 +40,8 @@ enum cfg_key {
     K_WEBHOOK_PATH,
     K_INBOUND_TOKEN_FILE,
     K_WHATSAPP_WINDOW,
+    K_SERVER,
+    K_TOKEN_FILE,
     K_SERVE_REDIS,          /* [serve] redis */
     K_SERVE_LISTEN,         /* [serve] listen */
     K_COUNT
@@ -48,7 +50,8 @@ enum cfg_key {
 static const char *const key_names[K_COUNT] = {
     "endpoint", "project", "bot", "secret_file", "cacert", "attempts", "timeout",
     "connect_timeout", "api_key_file", "rest_base", "listen", "webhook_path",
-    "inbound_token_file", "whatsapp_window", "[serve] redis", "[serve] listen",
+    "inbound_token_file", "whatsapp_window", "server", "token_file", "[serve] redis",
+    "[serve] listen",
 };
 
 struct config {
@@ -201,7 +204,7 @@ on_key(void *user, const char *section, const char *name, const char *value)
     }
     cfg->lines[k] = c->lineno;
     if (k == K_SECRET_FILE || k == K_CACERT || k == K_API_KEY_FILE ||
-        k == K_INBOUND_TOKEN_FILE)
+        k == K_INBOUND_TOKEN_FILE || k == K_TOKEN_FILE)
         cfg->values[k] = settings_resolve_path(cfg->path, value);
     else
         cfg->values[k] = xstrdup(value);
@@ -331,6 +334,48 @@ take_number(long *dst, long def, long lo, long hi, int seconds, const struct cho
     return 0;
 }
 
+/* "https://a:8443, https://b:8443": each one a URL the endpoint rule accepts. */
+static int
+check_servers(const char *list, const char *name, char **cause)
+{
+    char **v = NULL;
+    size_t n = settings_split_servers(list, &v);
+    int rc = 0;
+    if (n == 0)
+        rc = cause_fail(cause, xasprintf(_("%s names no server URL"), name));
+    for (size_t i = 0; i < n; i++) {
+        char *why = NULL;
+        if (rc == 0 && url_check_endpoint(v[i], &why) != 0)
+            rc = cause_fail(cause, xasprintf("%s: %s", name, why));
+        free(why);
+        free(v[i]);
+    }
+    free(v);
+    return rc;
+}
+
+size_t
+settings_split_servers(const char *list, char ***out)
+{
+    size_t n = 0;
+    *out = NULL;
+    for (const char *p = list; *p != '\0';) {
+        while (*p == ',' || *p == ' ' || *p == '\t')
+            p++;
+        size_t len = strcspn(p, ", \t");
+        if (len == 0)
+            break;
+        *out = xrealloc(*out, (n + 1) * sizeof **out);
+        (*out)[n] = xstrndup(p, len);
+        /* A trailing slash would double in BASE/v1/events. */
+        while (len > 1 && (*out)[n][len - 1] == '/')
+            (*out)[n][--len] = '\0';
+        n++;
+        p += strcspn(p, ", \t");
+    }
+    return n;
+}
+
 static int
 resolve(struct settings *s, const struct settings_flags *f, const struct config *cfg,
         char **cause)
@@ -357,6 +402,10 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
     choose(&ch[K_INBOUND_TOKEN_FILE], NULL, NULL, NULL, cfg, K_INBOUND_TOKEN_FILE);
     /* Whether the bot talks on WhatsApp is the deployment's fact, not a run's. */
     choose(&ch[K_WHATSAPP_WINDOW], NULL, NULL, NULL, cfg, K_WHATSAPP_WINDOW);
+    /* Team mode: the team server and the agent's token. */
+    choose(&ch[K_SERVER], f->server, "--server", "JELOU_SERVER", cfg, K_SERVER);
+    choose(&ch[K_TOKEN_FILE], f->token_file, "--token-file", "JELOU_TOKEN_FILE", cfg,
+           K_TOKEN_FILE);
     choose(&ch[K_SERVE_REDIS], NULL, NULL, NULL, cfg, K_SERVE_REDIS);
     choose(&ch[K_SERVE_LISTEN], NULL, NULL, NULL, cfg, K_SERVE_LISTEN);
     /* JELOU_API_KEY holds the key itself, so like JELOU_SIGNING_SECRET it outranks the
@@ -395,6 +444,8 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
         take_string(&s->listen, &ch[K_LISTEN], cause) != 0 ||
         take_string(&s->webhook_path, &ch[K_WEBHOOK_PATH], cause) != 0 ||
         take_string(&s->inbound_token_file, &ch[K_INBOUND_TOKEN_FILE], cause) != 0 ||
+        take_string(&s->server, &ch[K_SERVER], cause) != 0 ||
+        take_string(&s->token_file, &ch[K_TOKEN_FILE], cause) != 0 ||
         take_string(&s->serve_redis, &ch[K_SERVE_REDIS], cause) != 0 ||
         take_string(&s->serve_listen, &ch[K_SERVE_LISTEN], cause) != 0)
         goto out;
@@ -425,6 +476,15 @@ resolve(struct settings *s, const struct settings_flags *f, const struct config 
         cause_fail(cause, xasprintf(_("%s must start with '/'"), ch[K_WEBHOOK_PATH].name));
         goto out;
     }
+
+    /* Where a signing secret would come from: team mode refuses to hold one, naming it. */
+    if (ch[K_SECRET_FILE].value != NULL)
+        xstrset(&s->secret_origin, ch[K_SECRET_FILE].name);
+    else if (s->secret_from_env)
+        xstrset(&s->secret_origin, "JELOU_SIGNING_SECRET");
+    /* Each team server URL carries the agent's token: the endpoint rule applies to all. */
+    if (s->server != NULL && check_servers(s->server, ch[K_SERVER].name, cause) != 0)
+        goto out;
 
     /* Checked now so that a typo is a configuration error (exit 2), not a network one. */
     if (s->cacert != NULL && access(s->cacert, R_OK) != 0) {
@@ -594,6 +654,19 @@ settings_load_inbound_token(struct settings *s, char **cause)
     s->inbound_token = settings_read_private_file(s->inbound_token_file, _("inbound token"),
                                                   cause);
     return s->inbound_token != NULL ? 0 : -1;
+}
+
+int
+settings_load_token(struct settings *s, char **cause)
+{
+    if (s->token != NULL)
+        return 0;
+    if (s->token_file == NULL)
+        return cause_fail(cause, xstrdup(_("team mode needs the agent's token: give "
+                                           "--token-file, set JELOU_TOKEN_FILE or put "
+                                           "token_file= in the config file")));
+    s->token = settings_read_private_file(s->token_file, _("agent token"), cause);
+    return s->token != NULL ? 0 : -1;
 }
 
 /* Wipes a secret-like string before freeing it. */
@@ -774,6 +847,12 @@ settings_clear(struct settings *s)
     free(s->listen);
     free(s->webhook_path);
     free(s->inbound_token_file);
+    free(s->server);
+    free(s->token_file);
+    if (s->token)
+        explicit_bzero(s->token, strlen(s->token));
+    free(s->token);
+    free(s->secret_origin);
     free(s->serve_redis);
     free(s->serve_listen);
     free_private(s->inbound_token);

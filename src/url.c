@@ -297,3 +297,24 @@ url_parse_listen(const char *s, char **addr, unsigned *port, char **cause)
     }
     return 0;
 }
+
+char *
+url_path_escape(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(s);
+    char *out = xmalloc(n * 3 + 1), *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        /* RFC 3986's unreserved characters stay; everything else is %XX. */
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            *o++ = (char)*p;
+        } else {
+            *o++ = '%';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}

@@ -10,6 +10,7 @@ struct app_opts {
     const char *demo_dir;     /* where rooms.jsonl, media.catalog and media/ are */
     const char *listen;       /* --listen ADDR:PORT for Jelou's events, or NULL */
     int public_listen;        /* --public: the address is not loopback, on purpose */
+    int team;                 /* st->server is a team server: events and sends go there */
 };
 
 /* Runs the console until the agent quits. Returns an exit code. */

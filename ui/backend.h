@@ -68,6 +68,7 @@ struct conversation_ref {
     const char *bot;
     const char *user;
     const char *conversation; /* Jelou's id, for lookups */
+    const char *room;         /* the room (team mode closes rooms on the team server) */
 };
 
 /* Every operation returns 0 (or the entry) or -1 (NULL) with a one-line *cause, and
@@ -123,6 +124,12 @@ struct backend {
 struct backend *backend_direct_new(struct settings *st, struct transport *t, struct loop *l,
                                    outbox_change_fn on_change, backend_state_fn on_state,
                                    void *arg);
+/* Talks to the team server (st->server, st->token): its event stream for events, its
+ * POST /v1/messages through the outbox for sends (the same id on every retry), its room
+ * operations. Holds no signing secret. Same lifetimes as backend_direct_new. */
+struct backend *backend_team_new(struct settings *st, struct transport *t, struct loop *l,
+                                 outbox_change_fn on_change, backend_state_fn on_state,
+                                 void *arg);
 void backend_free(struct backend *b);
 
 #endif

@@ -119,6 +119,7 @@ conversation_command(struct app *a, const struct slash *sl)
         .project = r && r->project ? r->project : a->st->project,
         .bot = r && r->bot ? r->bot : a->st->bot,
         .conversation = r ? r->conversation : NULL,
+        .room = r ? r->id : NULL,
     };
     struct rest_call *call = xcalloc(1, sizeof *call);
     call->a = a;

@@ -31,9 +31,10 @@ open_journal(struct app *a, const struct app_opts *o)
     char *cause = NULL;
     size_t skipped = 0;
     char *dir = journal_default_dir(&cause);
-    if (o->demo && dir != NULL) {
-        /* The demo's messages go to a sandbox that is gone with it: its own journal. */
-        char *d = xasprintf("%s/demo", dir);
+    if ((o->demo || o->team) && dir != NULL) {
+        /* The demo's messages go to a sandbox that is gone with it, team mode's to the team
+         * server in its own shape: each has its own journal. */
+        char *d = xasprintf("%s/%s", dir, o->demo ? "demo" : "team");
         free(dir);
         dir = d;
         if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -110,6 +111,29 @@ start_inbound(struct app *a, const struct app_opts *o, char **emit_to)
         free(where);
     }
     free(addr);
+}
+
+/* Team mode: the team server's stream brings the events; its journal (team-events.jsonl)
+ * is read back first, so a restart shows what it showed and resumes after it. */
+static void
+start_team(struct app *a)
+{
+    char *where = NULL, *url = NULL, *cause = NULL;
+    struct backend_listen bl = {
+        .journal = a->events_path,
+        .on_event = on_event,
+        .on_notice = on_inbound_notice,
+        .on_team = on_team_event,
+        .on_rooms = on_team_rooms,
+        .arg = a,
+    };
+    if (a->be->ops->listen(a->be->ctx, &bl, &where, &url, &cause) != 0) {
+        set_status(a, 1, _("no events from the team server: %s"), cause);
+        free(cause);
+        return;
+    }
+    a->u.inbound = where;
+    free(url);
 }
 
 /* ---- earlier sessions ---- */
@@ -222,7 +246,10 @@ app_start(struct app *a, const struct app_opts *o, char **cause)
         return -1;
     a->loop = loop_new();
     transport_attach(a->t, a->loop);
-    a->be = backend_direct_new(a->st, a->t, a->loop, on_outbox_change, on_backend_state, a);
+    a->be = o->team ? backend_team_new(a->st, a->t, a->loop, on_outbox_change,
+                                       on_backend_state, a)
+                    : backend_direct_new(a->st, a->t, a->loop, on_outbox_change,
+                                         on_backend_state, a);
 
     /* History and the event journal live in the state directory; the demo keeps its own. */
     char *hist = paths_state_dir("the history", cause);
@@ -231,10 +258,33 @@ app_start(struct app *a, const struct app_opts *o, char **cause)
         free(*cause);
         *cause = NULL;
     } else {
-        a->history_path = xasprintf("%s/%shistory.jsonl", hist, o->demo ? "demo-" : "");
-        a->events_path = xasprintf("%s/%sevents.jsonl", hist, o->demo ? "demo-" : "");
-        a->unread_path = xasprintf("%s/%sunread-events.jsonl", hist, o->demo ? "demo-" : "");
+        const char *pre = o->demo ? "demo-" : o->team ? "team-" : "";
+        a->history_path = xasprintf("%s/%shistory.jsonl", hist, pre);
+        a->events_path = xasprintf("%s/%sevents.jsonl", hist, pre);
+        a->unread_path = xasprintf("%s/%sunread-events.jsonl", hist, pre);
         free(hist);
+    }
+    if (o->team) {
+        char **servers = NULL;
+        size_t n = settings_split_servers(a->st->server, &servers);
+        struct url u;
+        char *ucause = NULL;
+        if (n > 0 && url_parse(servers[0], &u, &ucause) == 0) {
+            a->u.where = xstrdup(u.host);
+            url_clear(&u);
+        }
+        free(ucause);
+        for (size_t i = 0; i < n; i++)
+            free(servers[i]);
+        free(servers);
+        start_team(a);
+        load_lists(a);
+        open_journal(a, o);
+        if (a->be->ops->open(a->be->ctx, a->journal, cause) != 0)
+            return -1;
+        if (a->u.s->nrooms > 0)
+            select_nth(a, 0, 0);
+        return 0;
     }
 
     char *emit_to = NULL;

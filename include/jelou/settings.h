@@ -44,6 +44,8 @@ struct settings_flags {
     const char *connect_timeout; /* seconds */
     const char *api_key_file; /* --api-key-file PATH: the REST API key (mode 0600) */
     const char *rest_base;    /* --rest-base URL: REST base, may hold "{projectId}" */
+    const char *server;       /* --server URL[,URL...]: the team server (team mode) */
+    const char *token_file;   /* --token-file PATH: the agent's token for it (mode 0600) */
 };
 
 struct settings {
@@ -67,6 +69,11 @@ struct settings {
     char *inbound_token_file; /* config inbound_token_file, or NULL */
     char *inbound_token; /* filled by settings_load_inbound_token; never printed */
     int whatsapp_window; /* config whatsapp_window = on|off: the 24-hour window; default on */
+    char *server;        /* --server, JELOU_SERVER, config server: team mode's URLs */
+    char *token_file;    /* --token-file, JELOU_TOKEN_FILE, config token_file */
+    char *token;         /* filled by settings_load_token; never printed */
+    char *secret_origin; /* where a signing secret is configured ("--secret-file",
+                            "PATH:LINE: secret_file", ...), or NULL */
     char *serve_redis;   /* config [serve] redis = URL, or NULL */
     char *serve_listen;  /* config [serve] listen = ADDR:PORT, or NULL */
 };
@@ -92,6 +99,14 @@ int settings_load_api_key(struct settings *s, char **cause);
 /* Reads config inbound_token_file (secret file rules) into s->inbound_token. Without one
  * configured it returns 0 and leaves the token NULL: the token is optional. */
 int settings_load_inbound_token(struct settings *s, char **cause);
+
+/* Reads the agent's team token (token_file, secret file rules) into s->token; -1 with
+ * *cause naming the settings when none is configured. */
+int settings_load_token(struct settings *s, char **cause);
+
+/* Splits "URL, URL" (commas or blanks) into *out (each newly allocated, trailing '/'
+ * dropped; free each and the array). Returns the count. */
+size_t settings_split_servers(const char *list, char ***out);
 
 /* Reads a secret-like file (trailing whitespace trimmed) with the same ownership and
  * mode rules. Returns a new string or NULL with *cause naming the path. */

@@ -22,6 +22,9 @@ int url_check_media(const char *s, char **cause);
 /* Endpoints are https://, or http:// on a loopback host only. Returns 0 or -1 with *cause. */
 int url_check_endpoint(const char *s, char **cause);
 
+/* s as one path segment: unreserved characters kept, the rest %XX. Newly allocated. */
+char *url_path_escape(const char *s);
+
 /* --listen's ADDR:PORT: "127.0.0.1:8080", "[::1]:8080" or "8080" (loopback). *addr is newly
  * allocated. Returns 0, or -1 with *cause. */
 int url_parse_listen(const char *s, char **addr, unsigned *port, char **cause);
