@@ -2,6 +2,8 @@
 #ifndef JELOU_SETTINGS_H
 #define JELOU_SETTINGS_H
 
+#include <stddef.h>
+
 #define SETTINGS_DEFAULT_ENDPOINT "https://chatbot.jelou.ai/v1/external-support/webhook"
 /* Where the inbound listener listens and serves unless the config file says otherwise
  * (inbound.h's INBOUND_DEFAULT_LISTEN / INBOUND_DEFAULT_PATH are these). */

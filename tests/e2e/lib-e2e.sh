@@ -11,6 +11,10 @@ e2e_cleanup() {
 }
 CLEANUP_HOOK=e2e_cleanup
 
+# The tmux session the helpers below act on: a test with two consoles (two agents) sets
+# CONSOLE=b before calling them for the second one. Its stderr goes to $T/$CONSOLE.err.
+CONSOLE=console
+
 tm() {
     tmux -L "$TMUX_SOCK" "$@"
 }
@@ -26,22 +30,22 @@ console_start() {
         [ -n "${!v:-}" ] && env_args="$env_args $v=${!v}"
     done
     env_args="$env_args JELOU_AGENT_NAME=Laura NO_COLOR=1"
-    local cmd="env $env_args ${E2E_ENV:-} $JELOU $* 2> $T/console.err; echo \"exit=\$?\" >> $T/console.err; sleep 600"
-    if tm has-session -t console 2> /dev/null; then
+    local cmd="env $env_args ${E2E_ENV:-} $JELOU $* 2> $T/$CONSOLE.err; echo \"exit=\$?\" >> $T/$CONSOLE.err; sleep 600"
+    if tm has-session -t "$CONSOLE" 2> /dev/null; then
         # A second run reuses the pane: a fresh server on the same socket can race the old one.
-        rm -f "$T/console.err"
-        tm respawn-pane -k -t console "$cmd"
+        rm -f "$T/$CONSOLE.err"
+        tm respawn-pane -k -t "$CONSOLE" "$cmd"
     else
-        tm -f /dev/null new-session -d -s console -x "$cols" -y "$rows" "$cmd"
+        tm -f /dev/null new-session -d -s "$CONSOLE" -x "$cols" -y "$rows" "$cmd"
     fi
-    tm set-option -t console status off > /dev/null
-    tm resize-window -t console -x "$cols" -y "$rows" 2> /dev/null || true
+    tm set-option -t "$CONSOLE" status off > /dev/null
+    tm resize-window -t "$CONSOLE" -x "$cols" -y "$rows" 2> /dev/null || true
 }
 
 # screen: the visible screen, clocks, dates and ports masked, trailing spaces removed. The
 # month abbreviations are English, Spanish and Portuguese (the translated screen tests).
 screen() {
-    tm capture-pane -p -t console | sed -E \
+    tm capture-pane -p -t "$CONSOLE" | sed -E \
         -e 's/[0-9]{2}:[0-9]{2}/HH:MM/g' \
         -e 's/[0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)/DD Mon/g' \
         -e 's/[0-9]{2} (ene|feb|mar|abr|may|jun|jul|ago|sep|oct|nov|dic)/DD Mon/g' \
@@ -60,7 +64,7 @@ wait_screen() {
             echo "--- screen (waiting for: $text)" >&2
             cat "$T/screen" >&2
             echo "--- console stderr" >&2
-            cat "$T/console.err" >&2 2> /dev/null
+            cat "$T/$CONSOLE.err" >&2 2> /dev/null
             fail "timed out waiting for: $text"
         fi
         sleep 0.1
@@ -69,11 +73,11 @@ wait_screen() {
 
 # keys ARGS...: tmux send-keys (literal text with -l).
 keys() {
-    tm send-keys -t console "$@"
+    tm send-keys -t "$CONSOLE" "$@"
 }
 
 type_text() {
-    tm send-keys -t console -l -- "$1"
+    tm send-keys -t "$CONSOLE" -l -- "$1"
 }
 
 # assert_rows FIRST LAST: the screen's rows FIRST..LAST (1-based) equal stdin exactly,
@@ -93,7 +97,7 @@ assert_rows() {
 # inbound_url: sets IN to the webhook URL of the console on screen (its status line says
 # "in 127.0.0.1:PORT").
 inbound_url() {
-    IN="http://$(tm capture-pane -p -t console | grep -o 'in 127\.0\.0\.1:[0-9]*' | sed 's/^in //')/jelou/webhook"
+    IN="http://$(tm capture-pane -p -t "$CONSOLE" | grep -o 'in 127\.0\.0\.1:[0-9]*' | sed 's/^in //')/jelou/webhook"
 }
 
 # post_event BODY [SECRET]: POSTs like Jelou does; prints the HTTP status.

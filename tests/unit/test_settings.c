@@ -31,7 +31,8 @@ struct fixture {
 
 static const char *const env_names[] = {
     "JELOU_ENDPOINT", "JELOU_PROJECT_ID", "JELOU_BOT_ID", "JELOU_SIGNING_SECRET",
-    "JELOU_SIGNING_SECRET_FILE", "JELOU_API_KEY", "JELOU_REST_BASE",
+    "JELOU_SIGNING_SECRET_FILE", "JELOU_API_KEY", "JELOU_REST_BASE", "JELOU_SERVER",
+    "JELOU_TOKEN_FILE",
 };
 
 static int
@@ -811,6 +812,70 @@ test_listener_settings(void **state)
     free(want);
 }
 
+/* Team mode: --server > JELOU_SERVER > config server, several URLs, each by the endpoint
+ * rule; the token file by the secret file rules; where a signing secret would come from. */
+static void
+test_team_settings(void **state)
+{
+    struct fixture *fx = *state;
+    struct settings_flags f = {0};
+    struct settings s;
+    char *cause = NULL;
+
+    load_ok(&s, &f);
+    assert_null(s.server);
+    assert_null(s.secret_origin);
+    assert_int_equal(settings_load_token(&s, &cause), -1);
+    assert_string_equal(cause, "team mode needs the agent's token: give --token-file, set "
+                               "JELOU_TOKEN_FILE or put token_file= in the config file");
+    free(cause);
+    settings_clear(&s);
+
+    char *tok = write_secret(fx, "jelou-console/agent.token", "tok-7\n", 0600);
+    write_config(fx, "server = https://a.example:8443/, https://b.example:8443\n"
+                     "token_file = agent.token\n"
+                     "secret_file = nope\n");
+    load_ok(&s, &f);
+    assert_string_equal(s.server, "https://a.example:8443/, https://b.example:8443");
+    char **v = NULL;
+    assert_int_equal(settings_split_servers(s.server, &v), 2);
+    assert_string_equal(v[0], "https://a.example:8443");
+    assert_string_equal(v[1], "https://b.example:8443");
+    free(v[0]);
+    free(v[1]);
+    free(v);
+    char *origin = xasprintf("%s:3: secret_file", fx->config);
+    assert_string_equal(s.secret_origin, origin);
+    free(origin);
+    assert_int_equal(settings_load_token(&s, &cause), 0);
+    assert_string_equal(s.token, "tok-7");
+    settings_clear(&s);
+
+    f.server = "http://127.0.0.1:8788";
+    setenv("JELOU_SERVER", "https://env.example", 1);
+    load_ok(&s, &f);
+    assert_string_equal(s.server, "http://127.0.0.1:8788");
+    settings_clear(&s);
+    f.server = NULL;
+    load_ok(&s, &f);
+    assert_string_equal(s.server, "https://env.example");
+    settings_clear(&s);
+    unsetenv("JELOU_SERVER");
+
+    f.server = "https://ok.example, http://team.example:8788";
+    load_fails(&f, "--server: " LOOPBACK_REFUSAL);
+    f.server = " , ";
+    load_fails(&f, "--server names no server URL");
+    f.server = NULL;
+    setenv("JELOU_SIGNING_SECRET", "s", 1);
+    write_config(fx, "server = https://a.example\n");
+    load_ok(&s, &f);
+    assert_string_equal(s.secret_origin, "JELOU_SIGNING_SECRET");
+    settings_clear(&s);
+    unsetenv("JELOU_SIGNING_SECRET");
+    free(tok);
+}
+
 /* whatsapp_window: on by default, "off" for other channels, anything else names the line. */
 static void
 test_whatsapp_window(void **state)
@@ -848,6 +913,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         T(test_defaults),
         T(test_precedence),
+        T(test_team_settings),
         T(test_config_section_and_explicit_path),
         T(test_home_config_when_no_xdg),
         T(test_config_errors),

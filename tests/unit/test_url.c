@@ -330,6 +330,22 @@ test_utf8_respects_n(void **state)
     assert_int_equal(utf8_valid("ab\xff", 2), 1);
 }
 
+static void
+test_path_escape(void **state)
+{
+    (void)state;
+    char *e = url_path_escape("room-1_a.b~c");
+    assert_string_equal(e, "room-1_a.b~c");
+    free(e);
+    /* a slash would make another path segment; a space, a '%' or UTF-8 need escaping */
+    e = url_path_escape("a/b c%\xc3\xb1");
+    assert_string_equal(e, "a%2Fb%20c%25%C3%B1");
+    free(e);
+    e = url_path_escape("");
+    assert_string_equal(e, "");
+    free(e);
+}
+
 int
 main(void)
 {
@@ -346,6 +362,7 @@ main(void)
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_utf8_invalid),
         cmocka_unit_test(test_utf8_respects_n),
+        cmocka_unit_test(test_path_escape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
