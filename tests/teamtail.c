@@ -12,9 +12,10 @@
 
 static const char usage[] =
     "Usage: teamtail --server URL[,URL...] --token-file F [--journal FILE] [--count N]\n"
-    "                [--idle-ms N] [--backoff-ms N] [--backoff-max-ms N]\n"
+    "                [--idle-ms N] [--backoff-ms N] [--backoff-max-ms N] [--call PATH]\n"
     "Prints one line per callback: 'event ID KIND ROOM' (' replay' appended for those read\n"
     "back from the journal; ROOM '-' when none), 'rooms N', 'state 1 TEXT', 'state 0 TEXT'.\n"
+    "--call: GET PATH through teamlink_call at start, printed as 'call STATUS BODY'.\n"
     "Exits 0 after N live events (--count), or on SIGTERM.\n";
 
 static long live, want = -1;
@@ -48,6 +49,13 @@ on_state(void *arg, int connected, const char *text)
 }
 
 static void
+on_call(void *arg, const struct transport_result *r)
+{
+    (void)arg;
+    printf("call %ld %.*s\n", r->http_status, (int)r->body_len, r->body);
+}
+
+static void
 on_stop(void *arg, int signo)
 {
     (void)arg;
@@ -72,7 +80,7 @@ read_token(const char *path)
 int
 main(int argc, char **argv)
 {
-    const char *servers = NULL, *token_file = NULL, *journal = NULL;
+    const char *servers = NULL, *token_file = NULL, *journal = NULL, *call = NULL;
     long idle_ms = 0, backoff_ms = 0, backoff_max_ms = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -99,6 +107,8 @@ main(int argc, char **argv)
             backoff_ms = atol(v);
         else if (strcmp(a, "--backoff-max-ms") == 0)
             backoff_max_ms = atol(v);
+        else if (strcmp(a, "--call") == 0)
+            call = v;
         else {
             fprintf(stderr, "teamtail: unknown option %s\n%s", a, usage);
             return 2;
@@ -147,6 +157,12 @@ main(int argc, char **argv)
     struct teamlink *tl = teamlink_new(t, l, &o, &cb, &cause);
     int rc = 0;
     if (tl == NULL || teamlink_start(tl, &cause) != 0) {
+        fprintf(stderr, "teamtail: %s\n", cause);
+        free(cause);
+        rc = 1;
+        stop = 1;
+    } else if (call != NULL &&
+               teamlink_call(tl, "GET", call, NULL, 0, on_call, NULL, &cause) != 0) {
         fprintf(stderr, "teamtail: %s\n", cause);
         free(cause);
         rc = 1;

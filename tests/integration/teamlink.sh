@@ -109,6 +109,22 @@ assert_eq "no snapshot: it resumed from the journal" "" "$(grep '^rooms ' "$T/t2
 jq -c . "$T/t1.journal" > /dev/null || fail "the torn line was not cut off"
 ok "a restart replays the journal (torn tail cut), then resumes with no duplicate"
 
+# A journal whose last id the server no longer keeps: reset, a fresh snapshot, then live
+# events from it. A call tried on the dead server first moves on to the live one.
+printf '{"id":"1-0","kind":"message","room":"R0","data":"{}"}\n' > "$T/t6.journal"
+start_tail t6 --server "$DEAD,$LIVE" --token-file "$T/ana.token" --journal "$T/t6.journal" \
+    --count 1 --call /v1/me "${FAST[@]}"
+T6=$TAIL_PID
+wait_for 15 grep -q '^rooms ' "$T/t6.tail" || { cat "$T/t6.tail" >&2; fail "no reset snapshot"; }
+hooks "$LIVE" 222 222
+wait "$T6" || fail "teamtail --count 1 did not exit 0"
+assert_eq "the old id replayed first" "event 1-0 message R0 replay" "$(head -1 "$T/t6.tail")"
+assert_eq "the snapshot after the reset" "rooms 3" "$(grep '^rooms ' "$T/t6.tail")"
+assert_eq "then the new event only" "$(stream_ids | tail -1)" "$(live_ids t6)"
+assert_eq "the call reached the live server" 'call 200 {"agent":"ana"}' \
+    "$(grep '^call ' "$T/t6.tail")"
+ok "a trimmed id resets to a snapshot; a call moves past a dead server"
+
 # A server down from the start; a token the server refuses.
 start_tail t3 --server "$DEAD" --token-file "$T/ana.token" "${FAST[@]}"
 T3=$TAIL_PID
