@@ -478,7 +478,7 @@ on_sse_event(void *arg, const struct sse_event *ev)
         return;   /* an earlier event of these bytes ended the stream (a reset) */
     if (strcmp(ev->type, "reset") == 0) {
         /* The events after our id are gone: start over from a snapshot, on the next
-         * turn (inside curl's write callback no transfer can start). */
+         * turn (this is curl's write callback, mid-parse). */
         transport_cancel(tl->t, tl->xfer);
         tl->xfer = 0;
         tl->need_rooms = 1;
@@ -522,7 +522,7 @@ on_stream_data(void *arg, const char *bytes, size_t n)
         char *host = host_of(tl->servers[tl->xfer_server]);
         state(tl, 1, host);
         free(host);
-        /* Inside curl's write callback no transfer can start: on the next turn. */
+        /* On the next turn: this is curl's write callback, mid-parse. */
         if (tl->me_timer < 0)
             tl->me_timer = loop_after(tl->l, 0, fetch_me, tl);
     }

@@ -387,6 +387,17 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 static void
 start_attempt(struct treq *q)
 {
+    /* Submitted from inside one of curl's callbacks (a stream's on_data handing an event
+     * to code that sends): libcurl refuses the handle there, so it starts at once when
+     * transport_perform is out of curl, as a retry that is due would. */
+    if (curl_multi_add_handle(q->t->multi, q->easy) == CURLM_RECURSIVE_API_CALL) {
+        q->due = clock_mono_ms();
+        if (q->due == 0)
+            q->due = 1;
+        curl_multi_wakeup(q->t->multi);
+        return;
+    }
+    q->in_multi = 1;
     q->attempts++;
     q->due = 0;
     q->stopped = 0;
@@ -401,8 +412,6 @@ start_attempt(struct treq *q)
     q->errbuf[0] = '\0';
     if (q->on_attempt)
         q->on_attempt(q->arg, q->attempts);
-    curl_multi_add_handle(q->t->multi, q->easy);
-    q->in_multi = 1;
 }
 
 int
