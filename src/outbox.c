@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jelou/cause.h"
 #include "jelou/journal.h"
 #include "jelou/settings.h"
 #include "jelou/sign.h"
@@ -19,6 +20,8 @@ struct outbox {
     struct transport *t;
     char *endpoint;
     char *secret;
+    char *auth;                  /* auth_header, or NULL: sign instead */
+    char *(*encode)(const struct message *m, size_t *len, char **cause);
     int max_attempts;
     int parallel;
     outbox_change_fn change;
@@ -56,7 +59,9 @@ outbox_new(struct transport *t, const struct outbox_opts *o, outbox_change_fn ch
     struct outbox *ob = xcalloc(1, sizeof *ob);
     ob->t = t;
     ob->endpoint = xstrdup(o->endpoint);
-    ob->secret = xstrdup(o->secret);
+    ob->secret = o->secret ? xstrdup(o->secret) : NULL;
+    ob->auth = o->auth_header ? xstrdup(o->auth_header) : NULL;
+    ob->encode = o->encode;
     ob->max_attempts = o->max_attempts > 0 ? o->max_attempts : 1;
     ob->parallel = o->parallel > 0 ? o->parallel : SETTINGS_DEFAULT_PARALLEL;
     ob->change = change;
@@ -88,8 +93,30 @@ outbox_free(struct outbox *ob)
     if (ob->secret)
         explicit_bzero(ob->secret, strlen(ob->secret));
     free(ob->secret);
+    if (ob->auth)
+        explicit_bzero(ob->auth, strlen(ob->auth));
+    free(ob->auth);
     free(ob->endpoint);
     free(ob);
+}
+
+void
+outbox_set_endpoint(struct outbox *ob, const char *url)
+{
+    xstrset(&ob->endpoint, url);
+}
+
+/* The signature of body into sig, or "" when the team server's token stands instead. */
+static int
+seal_bytes(const struct outbox *ob, const char *body, size_t len, char sig[SIGN_HEADER_LEN + 1],
+           char **cause)
+{
+    sig[0] = '\0';
+    if (ob->auth != NULL)
+        return 0;
+    if (ob->secret == NULL || sign_header(ob->secret, body, len, sig) != 0)
+        return cause_fail(cause, xstrdup("cannot compute the signature"));
+    return 0;
 }
 
 /* Keeps the first journal failure of a run of them for outbox_flush to report; takes
@@ -202,7 +229,8 @@ start(struct outbox *ob, struct outbox_entry *e)
 {
     char sighdr[SIGN_HEADER_LEN + 32];
     snprintf(sighdr, sizeof sighdr, "X-Jelou-Signature: %s", e->signature);
-    const char *headers[] = {"Content-Type: application/json", sighdr, NULL};
+    const char *headers[] = {"Content-Type: application/json", ob->auth ? ob->auth : sighdr,
+                             NULL};
     struct transport_request r = {
         .method = "POST",
         .url = ob->endpoint,
@@ -301,10 +329,23 @@ struct outbox_entry *
 outbox_add(struct outbox *ob, struct message *m, char **cause)
 {
     struct outbox_entry *e = xcalloc(1, sizeof *e);
-    if (outbox_seal(m, ob->secret, &e->body, &e->body_len, e->signature, cause) != 0) {
-        message_free(m);
-        free(e);
-        return NULL;
+    if (ob->encode == NULL && ob->auth == NULL) {
+        if (outbox_seal(m, ob->secret, &e->body, &e->body_len, e->signature, cause) != 0) {
+            message_free(m);
+            free(e);
+            return NULL;
+        }
+    } else {
+        /* Encoded once: a retry sends these bytes again, never a re-encoding. */
+        e->body = ob->encode ? ob->encode(m, &e->body_len, cause)
+                             : message_serialize(m, &e->body_len, cause);
+        if (e->body == NULL ||
+            seal_bytes(ob, e->body, e->body_len, e->signature, cause) != 0) {
+            free(e->body);
+            message_free(m);
+            free(e);
+            return NULL;
+        }
     }
     e->msg = m;
     return admit(ob, e, cause);
@@ -315,10 +356,9 @@ outbox_add_raw(struct outbox *ob, struct message *m, const char *body, size_t le
                char **cause)
 {
     struct outbox_entry *e = xcalloc(1, sizeof *e);
-    if (sign_header(ob->secret, body, len, e->signature) != 0) {
+    if (seal_bytes(ob, body, len, e->signature, cause) != 0) {
         message_free(m);
         free(e);
-        *cause = xstrdup("cannot compute the signature");
         return NULL;
     }
     e->msg = m;

@@ -43,7 +43,11 @@ struct treq {
     void (*on_attempt)(void *arg, int attempt);
     void (*on_wait)(void *arg, const struct transport_wait *w);
     void (*on_done)(void *arg, const struct transport_result *r);
+    void (*on_data)(void *arg, const char *bytes, size_t n);
+    long idle_ms;
     void *arg;
+    unsigned long id;
+    int cancelled;            /* transport_cancel: freed at the next chance, silently */
 
     int attempts;
     int in_multi;
@@ -70,6 +74,8 @@ struct transport {
     int nspare, spare_cap;    /* as many as transfers may be in flight at once */
     long host_limit;          /* CURLMOPT_MAX_HOST_CONNECTIONS now (see set_host_limit) */
     unsigned int seed;
+    unsigned long next_id;
+    int ncancelled;           /* cancelled requests not freed yet */
 };
 
 /* Appends the file's text to b. Returns 0 or -1 with *cause. */
@@ -202,6 +208,8 @@ static void
 treq_free(struct treq *q)
 {
     struct transport *t = q->t;
+    if (q->cancelled)
+        t->ncancelled--;
     if (q->in_multi)
         curl_multi_remove_handle(t->multi, q->easy);
     if (q->prev)
@@ -254,6 +262,22 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
     struct treq *q = arg;
     size_t n = size * nmemb;
+    if (q->cancelled) {
+        q->stopped = 1;
+        return 0;
+    }
+    if (q->on_data != NULL) {
+        long status = 0;
+        curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 200 && status <= 299) {
+            q->on_data(q->arg, data, n);
+            if (q->cancelled) {
+                q->stopped = 1;
+                return 0;
+            }
+            return n;
+        }
+    }
     if (q->resp.len < q->keep) {
         size_t room = q->keep - q->resp.len;
         buf_append(&q->resp, data, n < room ? n : room);
@@ -363,6 +387,17 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 static void
 start_attempt(struct treq *q)
 {
+    /* Submitted from inside one of curl's callbacks (a stream's on_data handing an event
+     * to code that sends): libcurl refuses the handle there, so it starts at once when
+     * transport_perform is out of curl, as a retry that is due would. */
+    if (curl_multi_add_handle(q->t->multi, q->easy) == CURLM_RECURSIVE_API_CALL) {
+        q->due = clock_mono_ms();
+        if (q->due == 0)
+            q->due = 1;
+        curl_multi_wakeup(q->t->multi);
+        return;
+    }
+    q->in_multi = 1;
     q->attempts++;
     q->due = 0;
     q->stopped = 0;
@@ -377,8 +412,6 @@ start_attempt(struct treq *q)
     q->errbuf[0] = '\0';
     if (q->on_attempt)
         q->on_attempt(q->arg, q->attempts);
-    curl_multi_add_handle(q->t->multi, q->easy);
-    q->in_multi = 1;
 }
 
 int
@@ -407,7 +440,14 @@ transport_submit(struct transport *t, const struct transport_request *r, char **
     q->on_attempt = r->on_attempt;
     q->on_wait = r->on_wait;
     q->on_done = r->on_done;
+    q->on_data = r->on_data;
+    q->idle_ms = r->on_data != NULL && r->idle_ms > 0 ? r->idle_ms : 0;
     q->arg = r->arg;
+    /* A stream may have delivered bytes before it failed: another attempt would deliver
+     * them again. The caller knows where it stopped and reconnects from there. */
+    if (q->on_data != NULL)
+        q->retry = 0;
+    q->id = ++t->next_id;
 
     /* Without this, libcurl waits for "100 Continue" before larger bodies. */
     q->headers = curl_slist_append(NULL, "Expect:");
@@ -421,7 +461,12 @@ transport_submit(struct transport *t, const struct transport_request *r, char **
     curl_easy_setopt(e, CURLOPT_USERAGENT, "jelou-console/" PACKAGE_VERSION);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, q->headers);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, t->o.connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, t->o.timeout_ms);
+    /* A stream lasts as long as it is fed: only silence ends it. */
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, q->on_data != NULL ? 0L : t->o.timeout_ms);
+    if (q->idle_ms > 0) {
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (q->idle_ms + 999) / 1000);
+    }
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, q);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -481,6 +526,46 @@ transport_submit(struct transport *t, const struct transport_request *r, char **
     t->pending++;
     start_attempt(q);
     return 0;
+}
+
+unsigned long
+transport_submit_id(struct transport *t, const struct transport_request *r, char **cause)
+{
+    if (transport_submit(t, r, cause) != 0)
+        return 0;
+    return t->reqs->id;   /* transport_submit puts the new one first */
+}
+
+/* Only marked here: the caller may be inside curl (an on_data, an on_done of another
+ * transfer of the same perform), where a handle cannot be removed. transport_perform frees
+ * marked ones once curl is out of the way. */
+void
+transport_cancel(struct transport *t, unsigned long id)
+{
+    for (struct treq *q = t->reqs; q != NULL; q = q->next) {
+        if (q->id == id && !q->cancelled) {
+            q->cancelled = 1;
+            q->on_attempt = NULL;
+            q->on_wait = NULL;
+            q->on_done = NULL;
+            q->on_data = NULL;
+            t->ncancelled++;
+            curl_multi_wakeup(t->multi);
+            return;
+        }
+    }
+}
+
+static void
+sweep_cancelled(struct transport *t)
+{
+    struct treq *q = t->reqs;
+    while (t->ncancelled > 0 && q != NULL) {
+        struct treq *next = q->next;
+        if (q->cancelled)
+            treq_free(q);
+        q = next;
+    }
 }
 
 int
@@ -600,6 +685,10 @@ finish(struct treq *q, CURLcode code)
         set_host_limit(t, t->o.max_connections);
     curl_multi_remove_handle(t->multi, q->easy);
     q->in_multi = 0;
+    if (q->cancelled) {
+        treq_free(q);
+        return;
+    }
 
     int answered = code == CURLE_OK || (code == CURLE_WRITE_ERROR && q->stopped);
     if (answered && status == 0)
@@ -647,6 +736,13 @@ finish(struct treq *q, CURLcode code)
         error = xstrdup(why);
     } else if (status < 200 || status > 299) {
         error = xasprintf(_("HTTP %ld"), status);
+    } else if (q->on_data != NULL && code != CURLE_OK) {
+        /* A stream's 2xx is not its answer: it ended, and why matters (silence, a cut). */
+        answered = 0;
+        if (code == CURLE_OPERATION_TIMEDOUT && q->idle_ms > 0)
+            error = xasprintf(_("no data for %ld s"), (q->idle_ms + 999) / 1000);
+        else
+            error = xstrdup(q->errbuf[0] ? q->errbuf : curl_easy_strerror(code));
     }
     if (error != NULL) {
         /* It can quote what the peer sent (a Location, a proxy's answer): one clean line. */
@@ -655,7 +751,7 @@ finish(struct treq *q, CURLcode code)
         error = clean;
     }
     struct transport_result res = {
-        .http_status = answered ? status : 0,
+        .http_status = answered || q->on_data != NULL ? status : 0,
         .attempts = q->attempts,
         .network_error = !answered,
         .error = error,
@@ -682,6 +778,7 @@ transport_perform(void *arg)
      * be read now, or the loop would wait on a transfer that is already over. */
     for (;;) {
         int running = 0;
+        sweep_cancelled(t);
         curl_multi_perform(t->multi, &running);
 
         CURLMsg *m;
@@ -698,10 +795,11 @@ transport_perform(void *arg)
             }
         }
 
+        sweep_cancelled(t);
         long long now = clock_mono_ms();
         int started = 0;
         for (struct treq *q = t->reqs; q; q = q->next) {
-            if (q->due != 0 && q->due <= now) {
+            if (q->due != 0 && q->due <= now && !q->cancelled) {
                 start_attempt(q);
                 started = 1;
             }

@@ -35,6 +35,7 @@ static const char usage[] =
     "  redirect-chain    /hop/K redirects to /hop/K+1 until K = --hops, which serves --file\n"
     "  redirect-to-http  redirect every request to http://127.0.0.1:PORT/file\n"
     "  no-range          serve --file whole with 200, ignoring Range\n"
+    "  sse-idle          answer 200 text/event-stream headers, then stay open and silent\n"
     "Options: --status N (default 200), --size BYTES (default 10 MiB), --hops N, --file PATH,\n"
     "         --cert PEM --key PEM (TLS)\n"
     "Log: one JSON object per line: connect, tls_failed, request (with value.id), end.\n";
@@ -49,11 +50,12 @@ enum mode {
     M_REDIRECT_CHAIN,
     M_REDIRECT_TO_HTTP,
     M_NO_RANGE,
+    M_SSE_IDLE,
 };
 
 static const char *const mode_names[] = {
     "hang", "close-early", "close-mid", "stall-mid", "status", "big-body",
-    "redirect-chain", "redirect-to-http", "no-range",
+    "redirect-chain", "redirect-to-http", "no-range", "sse-idle",
 };
 
 enum state { S_HANDSHAKE, S_READ, S_WRITE, S_SILENT };
@@ -387,6 +389,12 @@ answer(struct conn *c, size_t head_len, size_t body_len)
                     "Content-Length: 1000\r\nConnection: close\r\n\r\n{\"ok\":tru",
                  cfg.status, reason(cfg.status));
         c->silent_after = cfg.mode == M_STALL_MID;
+        return;
+    case M_SSE_IDLE:
+        /* An event stream that was opened and then went quiet: no event, no ping. */
+        set_head(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                    "Cache-Control: no-cache\r\nConnection: close\r\n\r\n");
+        c->silent_after = 1;
         return;
     case M_STATUS: {
         if (cfg.file != NULL) {

@@ -61,6 +61,13 @@ int message_validate(const struct message *m, char **cause);
  * (NUL-terminated, length in *len), or NULL with *cause. */
 char *message_serialize(const struct message *m, size_t *len, char **cause);
 
+/* The body of the team server's POST /v1/messages for m: {"id","room","type","text"} for
+ * text, {"id","room","type","url","caption"?,"filename"?,"mime"?} for media ("mime" only
+ * when mime_forced: otherwise the server probes the URL). Validated like
+ * message_serialize, except that project, bot and user may be NULL (the server takes them
+ * from the room) and so may a probed mime. NULL with *cause. */
+char *message_team_request(const struct message *m, size_t *len, char **cause);
+
 /* Parses an outgoing event as Jelou receives it (the sandbox uses this to check the schema):
  * every top-level field, the fixed values, value.{id,type,content}, then message_validate.
  * Returns 0 with *out set, or -1 with *cause naming the field. */

@@ -14,7 +14,7 @@ struct outbox_entry {
     struct message *msg;
     char *body;          /* the exact bytes signed and sent */
     size_t body_len;
-    char signature[SIGN_HEADER_LEN + 1]; /* X-Jelou-Signature value */
+    char signature[SIGN_HEADER_LEN + 1]; /* X-Jelou-Signature value; "" with auth_header */
     enum send_state state;
     int attempt;         /* current or last attempt of this round, 1-based */
     int tries;           /* attempts over every round, retries included */
@@ -37,7 +37,13 @@ struct journal;
 
 struct outbox_opts {
     const char *endpoint;
-    const char *secret;
+    const char *secret;  /* Jelou's signing secret; may be NULL with auth_header */
+    /* The team server's "Authorization: Bearer ..." line: sent with every message, and
+     * then no signature is computed or sent. NULL: signed for Jelou. Copied, wiped. */
+    const char *auth_header;
+    /* The bytes to send for m (message_team_request for the team server), validated;
+     * NULL with *cause. NULL: message_serialize, Jelou's event. */
+    char *(*encode)(const struct message *m, size_t *len, char **cause);
     int max_attempts;
     int parallel;        /* sends in flight at once, default SETTINGS_DEFAULT_PARALLEL */
     struct journal *journal; /* every message queued and each state, or NULL */
@@ -73,6 +79,11 @@ int outbox_flush(struct outbox *ob, char **cause);
 
 /* Sends a failed entry again with the same id and the same bytes. Returns 0 or -1. */
 int outbox_retry(struct outbox *ob, struct outbox_entry *e, char **cause);
+
+/* Where sends go from now on (the link moved to another team server): every entry that
+ * starts after this, retries by outbox_retry included. One already in flight finishes
+ * where it went, its transport retries included. */
+void outbox_set_endpoint(struct outbox *ob, const char *url);
 
 /* Frees a final (accepted or failed) entry the caller is done with, so that a long batch
  * holds only what is in flight; not from inside the change callback. -1 (and nothing is

@@ -21,9 +21,10 @@ struct teamlink_opts {
     const char *const *servers;
     size_t nservers;
     const char *token;        /* the agent's bearer token; copied, wiped on free */
-    /* Every event applied, one JSON line each ({"id","kind","room","data"}), appended as
-     * it arrives, and replayed by teamlink_start: its last id is where a restart resumes
-     * (Last-Event-ID). NULL: nothing kept. */
+    /* Every event applied, one JSON line each ({"id","kind","room","data"}, data the
+     * event's JSON object as a string), appended as it arrives (not fsynced: the server
+     * has them all) and replayed by teamlink_start: its last id is where a restart
+     * resumes (Last-Event-ID); a torn last line is cut off. NULL: nothing kept. */
     const char *journal;
     long idle_ms;             /* 0: TEAMLINK_IDLE_MS */
     long backoff_ms;          /* 0: TEAMLINK_BACKOFF_MS */
@@ -58,7 +59,9 @@ typedef void (*teamlink_done_fn)(void *arg, const struct transport_result *r);
 
 struct teamlink;
 
-/* Nothing starts before teamlink_start. NULL with *cause on bad options. */
+/* Nothing starts before teamlink_start. NULL with *cause on bad options. No callback runs
+ * after teamlink_free, which must not be called from one of them; calls still in flight
+ * are dropped then (their done is not called). */
 struct teamlink *teamlink_new(struct transport *t, struct loop *l,
                               const struct teamlink_opts *o,
                               const struct teamlink_callbacks *cb, char **cause);

@@ -78,6 +78,15 @@ struct transport_request {
     void (*on_wait)(void *arg, const struct transport_wait *w);
     /* Called once with the final result; the result is valid during the call only. */
     void (*on_done)(void *arg, const struct transport_result *r);
+    /* A stream (an SSE feed, a download read as it comes): when set, a 2xx answer's body
+     * goes here as it arrives and is not kept; the status and headers are known before the
+     * first call. A non-2xx answer's body is kept as without it (the result's first
+     * keep_bytes). A stream has no total timeout (timeout_ms is not applied) and is never
+     * retried; idle_ms ends it instead. */
+    void (*on_data)(void *arg, const char *bytes, size_t n);
+    /* With on_data: no byte for this long (rounded up to whole seconds) fails the transfer
+     * as a network error "no data for N s". 0: no such limit. */
+    long idle_ms;
     void *arg;
 };
 
@@ -93,6 +102,16 @@ void transport_set_ca_pem(struct transport *t, const char *ca_pem);
 
 /* Queues a request; it runs as the loop turns. Returns 0 or -1 with *cause. */
 int transport_submit(struct transport *t, const struct transport_request *r, char **cause);
+
+/* Like transport_submit, and returns the transfer's id (never 0) for transport_cancel; 0
+ * with *cause. */
+unsigned long transport_submit_id(struct transport *t, const struct transport_request *r,
+                                  char **cause);
+
+/* Ends transfer id now, whatever its state (in flight, waiting to retry); on_done is NOT
+ * called for it, nor any other callback after this returns. Safe from any callback,
+ * including the transfer's own on_data; an id that is done or unknown is ignored. */
+void transport_cancel(struct transport *t, unsigned long id);
 
 /* Requests submitted and not yet done. */
 int transport_pending(const struct transport *t);

@@ -100,7 +100,10 @@ assert_contains "unknown room field" '"field":"room"' "$(cat "$T/api.out")"
 assert_eq "bad token" 401 "$(api "not-a-token" GET "$A/v1/rooms")"
 assert_eq "no token" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$A/v1/rooms")"
 assert_eq "nothing else sent" 1 "$(jq -s length "$MOCK_LOG")"
-ok "409 for another agent's room, 422 with the field, 401 without a valid token"
+assert_eq "who am I" 200 "$(api "$BOB" GET "$A/v1/me")"
+assert_eq "the token's agent" '{"agent":"bob"}' "$(cat "$T/api.out")"
+assert_eq "who am I with a bad token" 401 "$(api "not-a-token" GET "$B/v1/me")"
+ok "409 for another agent's room, 422 with the field, 401 without a valid token; /v1/me"
 
 # Room operations: assign is compare-and-set; notes never reach Jelou.
 assert_eq "assign with a stale expect" 409 \

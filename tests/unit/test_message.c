@@ -981,6 +981,107 @@ test_record_append_file(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* The team server's request body: exactly what serve/messages.c reads. */
+static void
+expect_team(const struct message *m, const char *want)
+{
+    size_t len = 0;
+    char *cause = NULL;
+    char *out = message_team_request(m, &len, &cause);
+
+    assert_null(cause);
+    assert_non_null(out);
+    assert_string_equal(out, want);
+    assert_int_equal(len, strlen(want));
+    free(out);
+}
+
+static void
+expect_team_refused(const struct message *m, const char *why)
+{
+    size_t len = 0;
+    char *cause = NULL;
+    assert_null(message_team_request(m, &len, &cause));
+    assert_non_null(cause);
+    assert_non_null(strstr(cause, why));
+    free(cause);
+}
+
+static void
+test_team_request_bytes(void **state)
+{
+    (void)state;
+    struct message *m = mk(MSG_TEXT);
+    /* The server takes project, bot and user from the room: not needed, not sent. */
+    free(m->project);
+    free(m->bot);
+    free(m->user);
+    m->project = m->bot = m->user = NULL;
+    expect_team(m, "{\"id\":\"M1\",\"room\":\"R1\",\"type\":\"text\",\"text\":\"Hola\"}");
+    message_free(m);
+
+    m = mk(MSG_IMAGE);
+    m->caption = xstrdup("mira \"esto\"");
+    /* A probed mime is the server's to find again: left out. */
+    expect_team(m, "{\"id\":\"M1\",\"room\":\"R1\",\"type\":\"image\","
+                   "\"url\":\"https://cdn.example.com/a.png\",\"caption\":\"mira \\\"esto\\\"\"}");
+    message_free(m);
+
+    m = mk(MSG_DOCUMENT);
+    free(m->mime);
+    m->mime = xstrdup("image/png");
+    m->mime_forced = 1;
+    m->filename = xstrdup("plano.png");
+    expect_team(m, "{\"id\":\"M1\",\"room\":\"R1\",\"type\":\"document\","
+                   "\"url\":\"https://cdn.example.com/d.pdf\",\"filename\":\"plano.png\","
+                   "\"mime\":\"image/png\"}");
+    message_free(m);
+
+    m = mk(MSG_AUDIO);
+    free(m->mime);
+    m->mime = NULL;
+    expect_team(m, "{\"id\":\"M1\",\"room\":\"R1\",\"type\":\"audio\","
+                   "\"url\":\"https://cdn.example.com/s.mp3\"}");
+    message_free(m);
+}
+
+static void
+test_team_request_refused(void **state)
+{
+    (void)state;
+    struct message *m = mk(MSG_TEXT);
+    free(m->room);
+    m->room = NULL;
+    expect_team_refused(m, "room_id");
+    message_free(m);
+
+    m = mk(MSG_TEXT);
+    free(m->id);
+    m->id = xstrdup("");
+    expect_team_refused(m, "value.id");
+    message_free(m);
+
+    m = mk(MSG_IMAGE);
+    free(m->url);
+    m->url = xstrdup("http://cdn.example.com/a.png");
+    expect_team_refused(m, "value.content.url");
+    message_free(m);
+
+    m = mk(MSG_DOCUMENT);
+    m->caption = xstrdup("no");
+    expect_team_refused(m, "caption is only allowed");
+    message_free(m);
+
+    m = mk(MSG_VIDEO);
+    free(m->mime);
+    m->mime = xstrdup("audio/mpeg");
+    m->mime_forced = 1;
+    expect_team_refused(m, "does not match type video");
+    message_free(m);
+
+    expect_team_refused(NULL, "missing");
+}
+
 int
 main(void)
 {
@@ -989,6 +1090,8 @@ main(void)
         cmocka_unit_test(test_type_for_mime),
         cmocka_unit_test(test_new_and_free),
         cmocka_unit_test(test_serialize_text),
+        cmocka_unit_test(test_team_request_bytes),
+        cmocka_unit_test(test_team_request_refused),
         cmocka_unit_test(test_serialize_image),
         cmocka_unit_test(test_serialize_video),
         cmocka_unit_test(test_serialize_audio),
