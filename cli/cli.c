@@ -140,7 +140,8 @@ cli_action(const char *command, const char *const *names, size_t n, const char *
 {
     char **v = *argv;
     if (*argc >= 2 && (strcmp(v[1], "--help") == 0 || strcmp(v[1], "-h") == 0)) {
-        fputs(usage, stdout);
+        fputs(_(usage), stdout);
+        cli_common_help();
         return 1;
     }
     for (size_t i = 0; *argc >= 2 && i < n; i++) {
