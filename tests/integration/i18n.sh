@@ -177,6 +177,10 @@ assert_eq "setup's usage error in Spanish" \
 jelou-console: setup --non-interactive: falta el id del bot: usa --bot ID" \
     "$(run_err "${in_es[@]}" env -u JELOU_BOT_ID "$JELOU" setup --non-interactive \
         --webhook-url https://hooks.example.com/jelou)"
+assert_eq "an unknown action word in Spanish" \
+    "exit=2
+jelou-console: conversation: indica start, close o get (se recibió 'bogus'); consulta 'jelou-console conversation --help'" \
+    "$(run_err "${in_es[@]}" "$JELOU" conversation bogus)"
 ok "usage errors follow the language, exit 2"
 
 # The demo's self-check reads in the language; its exit status does not change.
