@@ -194,7 +194,8 @@ test_note_is_a_team_note(void **state)
 {
     (void)state;
     struct session *s = session_new();
-    const char *d = "{\"room\":\"r1\",\"agent\":\"laura\",\"text\":\"VIP\",\"time\":1795687200000}";
+    const char *d =
+        "{\"room\":\"r1\",\"agent\":\"laura\",\"text\":\"VIP\",\"time\":1795687200000}";
     assert_int_equal(ev(s, "ana", T0_ID, "note", d, T0, NULL), 0);
     assert_int_equal(ev(s, "ana", T0_ID, "note", d, T0, NULL), 0); /* the same note again */
     struct room *r = session_room(s, "r1");
