@@ -45,6 +45,12 @@ on_event(void *arg, const struct event *ev, int duplicate)
             a->u.window_confirm = 0;
             clear_status(a);
         }
+        /* Team mode: the server reopens a room whose user writes again (jc_webhook) without
+         * an event of its own; the console follows the same rule. */
+        if (c->dir == CHAT_IN && r->team_status != TEAM_UNKNOWN) {
+            r->team_status = TEAM_OPEN;
+            r->snooze_until = 0;
+        }
         /* The bell also sets the terminal's urgent hint where it has one. */
         if (!a->u.muted && a->term_open && a->editor == NULL)
             a->term.bell(a->term.ctx);
