@@ -140,7 +140,8 @@ cli_action(const char *command, const char *const *names, size_t n, const char *
 {
     char **v = *argv;
     if (*argc >= 2 && (strcmp(v[1], "--help") == 0 || strcmp(v[1], "-h") == 0)) {
-        fputs(usage, stdout);
+        fputs(_(usage), stdout);
+        cli_common_help();
         return 1;
     }
     for (size_t i = 0; *argc >= 2 && i < n; i++) {
@@ -151,15 +152,17 @@ cli_action(const char *command, const char *const *names, size_t n, const char *
             return 0;
         }
     }
-    /* "say get, create, update or delete" */
-    size_t cap = 64;
+    /* "say get, create, update or delete": the names are words to type, the "or" is not. */
+    /* TRANSLATORS: the last separator in a list of action words: "start, close or get". */
+    const char *or = _(" or ");
+    size_t cap = 64 + strlen(or);
     for (size_t i = 0; i < n; i++)
-        cap += strlen(names[i]) + 4;
+        cap += strlen(names[i]) + 2;
     char *list = xmalloc(cap);
     list[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
-            strcat(list, i + 1 == n ? " or " : ", ");
+            strcat(list, i + 1 == n ? or : ", ");
         strcat(list, names[i]);
     }
     cli_error(_("%s: say %s (got %s%s%s); see 'jelou-console %s --help'"), command, list,

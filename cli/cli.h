@@ -49,23 +49,8 @@ enum {
     {"rest-base", required_argument, NULL, OPT_REST_BASE}, \
     {"api-key", required_argument, NULL, OPT_API_KEY}
 
-#define CLI_COMMON_HELP \
-    "Options shared by every command:\n" \
-    "  --endpoint URL        webhook URL (default " SETTINGS_DEFAULT_ENDPOINT ")\n" \
-    "  --project ID          Jelou project id\n" \
-    "  --bot ID              Jelou bot id\n" \
-    "  --secret-file PATH    file holding the signing secret (mode 0600)\n" \
-    "  --cacert PATH         extra CA certificate(s) to trust\n" \
-    "  --config PATH         INI config file\n" \
-    "  --attempts N          attempts per message on 5xx/network errors (default 3)\n" \
-    "  --timeout S           seconds per attempt (default 30)\n" \
-    "  --connect-timeout S   seconds to connect (default 10)\n" \
-    "  --api-key-file PATH   file holding the REST API key (mode 0600; or JELOU_API_KEY)\n" \
-    "  --rest-base URL       REST API base, {projectId} is replaced (default\n" \
-    "                        " SETTINGS_DEFAULT_REST_BASE ")\n"
-
-/* Prints the options every command shares, in the agent's language (CLI_COMMON_HELP is
- * the English text for the usages not translated yet). */
+/* Prints the options every command shares, in the agent's language: each command's
+ * --help prints its own text, then this. */
 void cli_common_help(void);
 
 /* Handles a common option. Returns 1 if opt was one, 0 if not, -1 on a refused option
@@ -83,7 +68,8 @@ int cli_next_option(int argc, char **argv, const struct option *longopts,
 
 /* The action word of a command that has actions ("conversation start"): *action is its
  * index in names (n of them) and argc/argv move past the command so that the action plays
- * argv[0] for getopt. Returns 0; 1 after printing usage for --help; -1 after printing
+ * argv[0] for getopt. usage is untranslated (N_), printed translated with the shared
+ * options after it. Returns 0; 1 after printing usage for --help; -1 after printing
  * "COMMAND: say a, b or c (got ...)". */
 int cli_action(const char *command, const char *const *names, size_t n, const char *usage,
                int *argc, char ***argv, int *action);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "jelou/i18n.h"
 #include "jelou/loop.h"
 #include "jelou/redis.h"
 #include "jelou/sign.h"
@@ -17,7 +18,7 @@
 #define AGENT_WAIT_MS 5000
 #define AGENT_NAME_MAX 64
 
-static const char agent_help[] =
+static const char agent_help[] = N_(
     "Usage: jelou-console agent add NAME [--token-file FILE] [--redis URL]\n"
     "       jelou-console agent list [--redis URL]\n"
     "       jelou-console agent revoke NAME [--redis URL]\n"
@@ -25,7 +26,7 @@ static const char agent_help[] =
     "Agents of the team server (jelou-console serve). add creates a new bearer token for\n"
     "NAME (replacing an old one), writes it to FILE (mode 0600) or prints it once; only its\n"
     "SHA-256 is stored. revoke ends the agent's open streams within 5 s; its requests get\n"
-    "401 from then on. --redis defaults to the config's [serve] redis.\n";
+    "401 from then on. --redis defaults to the config's [serve] redis.\n");
 
 struct wait {
     int done;
@@ -49,7 +50,7 @@ on_reply(void *arg, const struct redis_reply *r)
     struct wait *w = arg;
     w->done = 1;
     if (r == NULL || r->type == RR_ERR) {
-        buf_printf(&w->out, "%s", r ? r->str : "lost the connection to Redis");
+        buf_printf(&w->out, "%s", r ? r->str : _("lost the connection to Redis"));
         return;
     }
     w->ok = 1;
@@ -79,7 +80,7 @@ write_token(const char *path, const char *token)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
-        cli_error("agent: cannot write %s: %s", path, strerror(errno));
+        cli_error(_("agent: cannot write %s: %s"), path, strerror(errno));
         return -1;
     }
     size_t n = strlen(token);
@@ -88,7 +89,7 @@ write_token(const char *path, const char *token)
     int saved = errno;
     close(fd);
     if (!ok) {
-        cli_error("agent: cannot write %s: %s", path, strerror(saved));
+        cli_error(_("agent: cannot write %s: %s"), path, strerror(saved));
         unlink(path);
         return -1;
     }
@@ -115,7 +116,9 @@ cmd_agent(int argc, char **argv)
         case CLI_REFUSED: return EXIT_BADINPUT;
         case O_REDIS: redis_url = optarg; break;
         case O_TOKEN_FILE: token_file = optarg; break;
-        case O_HELP: fputs(agent_help, stdout); return EXIT_SENT;
+        case O_HELP:
+            fputs(_(agent_help), stdout);
+            return EXIT_SENT;
         default: cli_bad_option("agent", argv); return EXIT_BADINPUT;
         }
     }
@@ -123,19 +126,19 @@ cmd_agent(int argc, char **argv)
     const char *name = optind + 1 < argc ? argv[optind + 1] : NULL;
     int want_name = verb && (strcmp(verb, "add") == 0 || strcmp(verb, "revoke") == 0);
     if (verb == NULL || (!want_name && strcmp(verb, "list") != 0)) {
-        cli_error("agent: say add NAME, list or revoke NAME; see 'jelou-console agent --help'");
+        cli_error(_("agent: say add NAME, list or revoke NAME; see 'jelou-console agent --help'"));
         return EXIT_BADINPUT;
     }
     if (argc > optind + (want_name ? 2 : 1)) {
-        cli_error("agent: unexpected argument '%s'", argv[optind + (want_name ? 2 : 1)]);
+        cli_error(_("agent: unexpected argument '%s'"), argv[optind + (want_name ? 2 : 1)]);
         return EXIT_BADINPUT;
     }
     if (want_name && (name == NULL || !name_ok(name))) {
-        cli_error("agent: the name must be 1..%d of A-Z a-z 0-9 . _ - @", AGENT_NAME_MAX);
+        cli_error(_("agent: the name must be 1..%d of A-Z a-z 0-9 . _ - @"), AGENT_NAME_MAX);
         return EXIT_BADINPUT;
     }
     if (token_file != NULL && strcmp(verb, "add") != 0) {
-        cli_error("agent: --token-file goes with add");
+        cli_error(_("agent: --token-file goes with add"));
         return EXIT_BADINPUT;
     }
     struct settings st = {0};
@@ -144,8 +147,8 @@ cmd_agent(int argc, char **argv)
     if (redis_url == NULL)
         redis_url = st.serve_redis;
     if (redis_url == NULL) {
-        cli_error("agent: no Redis: give --redis URL or put redis= in the config's [serve] "
-                  "section");
+        cli_error(_("agent: no Redis: give --redis URL or put redis= in the config's [serve] "
+                    "section"));
         settings_clear(&st);
         return EXIT_BADINPUT;
     }
@@ -158,12 +161,12 @@ cmd_agent(int argc, char **argv)
                             .on_state = on_ready, .arg = &w};
     struct redis *r = redis_new(l, &ro, &cause);
     if (r == NULL) {
-        cli_error("agent: %s", cause);
+        cli_error(_("agent: %s"), cause);
         code = EXIT_BADINPUT;
         goto out;
     }
     if (redis_wait(r, l, &w.done, AGENT_WAIT_MS) != 0) {
-        cli_error("agent: Redis at %s did not answer%s%s", redis_url, w.out.len ? ": " : "",
+        cli_error(_("agent: Redis at %s did not answer%s%s"), redis_url, w.out.len ? ": " : "",
                   w.out.len ? w.out.data : "");
         goto out;
     }
@@ -173,7 +176,7 @@ cmd_agent(int argc, char **argv)
     if (strcmp(verb, "add") == 0) {
         unsigned char raw[32];
         if (sign_random(raw, sizeof raw) != 0) {
-            cli_error("agent: no random bytes for a token");
+            cli_error(_("agent: no random bytes for a token"));
             goto out;
         }
         token = xmalloc(2 * sizeof raw + 1);
@@ -195,25 +198,25 @@ cmd_agent(int argc, char **argv)
         redis_command(r, on_reply, &w, 2, argv2, NULL);
     }
     if (redis_wait(r, l, &w.done, AGENT_WAIT_MS) != 0) {
-        cli_error("agent: Redis did not answer");
+        cli_error(_("agent: Redis did not answer"));
         goto out;
     }
     if (!w.ok) {
         if (strcmp(verb, "revoke") == 0 && w.out.len == 0) {
-            cli_error("agent: no agent named '%s'", name);
+            cli_error(_("agent: no agent named '%s'"), name);
             code = EXIT_BADINPUT;
         } else {
-            cli_error("agent: %s", w.out.len ? w.out.data : "refused");
+            cli_error(_("agent: %s"), w.out.len ? w.out.data : _("refused"));
         }
         goto out;
     }
     if (strcmp(verb, "add") == 0) {
         if (token_file != NULL)
-            printf("agent: %s added; token written to %s\n", name, token_file);
+            printf(_("agent: %s added; token written to %s\n"), name, token_file);
         else
             printf("%s\n", token);
     } else if (strcmp(verb, "revoke") == 0) {
-        printf("agent: %s revoked\n", name);
+        printf(_("agent: %s revoked\n"), name);
     } else {
         fputs(w.out.data ? w.out.data : "", stdout);
     }

@@ -12,7 +12,7 @@
 #include "jelou/i18n.h"
 #include "cli.h"
 
-static const char conversation_usage[] =
+static const char conversation_usage[] = N_(
     "Usage: jelou-console conversation start --user U [--message TEXT] [--json] [options]\n"
     "       jelou-console conversation close --user U [--message TEXT] [--json] [options]\n"
     "       jelou-console conversation get --id CONVERSATION [--json] [options]\n"
@@ -32,7 +32,7 @@ static const char conversation_usage[] =
     "The API key comes from --api-key-file, JELOU_API_KEY or api_key_file in the config.\n"
     "Exit codes: 0 done, 1 refused by the server, 2 bad input or configuration (nothing sent),\n"
     "3 network failure.\n"
-    "\n" CLI_COMMON_HELP;
+    "\n");
 
 enum {
     OPT_USER = OPT_FIRST_COMMAND_OPTION,
@@ -115,11 +115,11 @@ on_answer(void *arg, const struct rest_result *r)
             cli_error(_("conversation %s: %s"), action_names[c->action], r->error);
     } else if (c->action == ACT_START) {
         if (a->message != NULL)
-            printf("started conversation for user %s: %s\n", c->user, a->message);
+            printf(_("started conversation for user %s: %s\n"), c->user, a->message);
         else
-            printf("started conversation for user %s\n", c->user);
+            printf(_("started conversation for user %s\n"), c->user);
     } else if (c->action == ACT_CLOSE) {
-        printf("closed conversation for user %s\n", c->user);
+        printf(_("closed conversation for user %s\n"), c->user);
     } else {
         print_field("conversation", a->conversation);
         print_field("room", a->room);
@@ -214,7 +214,8 @@ cmd_conversation(int argc, char **argv)
         case OPT_ID: id = optarg; break;
         case OPT_JSON: c.json = 1; break;
         case OPT_HELP:
-            fputs(conversation_usage, stdout);
+            fputs(_(conversation_usage), stdout);
+            cli_common_help();
             return EXIT_SENT;
         default:
             cli_bad_option("conversation", argv);

@@ -29,15 +29,15 @@ on_change(void *arg, struct outbox_entry *e)
         return;
     case SEND_SENDING:
         if (e->attempt > 1)
-            printf("  %-8s %s  sending (attempt %d/%d)\n", msg_type_name(m->type), m->id,
+            printf(_("  %-8s %s  sending (attempt %d/%d)\n"), msg_type_name(m->type), m->id,
                    e->attempt, e->max_attempts);
         return;
     case SEND_ACCEPTED:
         d->accepted++;
-        printf("  %-8s %s  accepted %ld\n", msg_type_name(m->type), m->id, e->http_status);
+        printf(_("  %-8s %s  accepted %ld\n"), msg_type_name(m->type), m->id, e->http_status);
         break;
     case SEND_FAILED:
-        printf("  %-8s %s  failed: %s\n", msg_type_name(m->type), m->id, e->error);
+        printf(_("  %-8s %s  failed: %s\n"), msg_type_name(m->type), m->id, e->error);
         break;
     }
     d->done++;
@@ -102,9 +102,9 @@ cmd_demo(int argc, char **argv)
         return EXIT_BADINPUT;
     }
     char *endpoint = xasprintf("http://127.0.0.1:%u%s", mock_port(mock), MOCK_WEBHOOK_PATH);
-    printf("jelou-console demo: demo data in %s\n", demo_dir());
-    printf("jelou-console demo: sandbox on %s (secret generated for this run)\n"
-           "sending one message of each type through the real pipeline:\n", endpoint);
+    printf(_("jelou-console demo: demo data in %s\n"), demo_dir());
+    printf(_("jelou-console demo: sandbox on %s (secret generated for this run)\n"
+             "sending one message of each type through the real pipeline:\n"), endpoint);
     fflush(stdout);
 
     struct demo_run d = {0};
@@ -128,7 +128,7 @@ cmd_demo(int argc, char **argv)
     int expected = 0;
     for (size_t i = 0; i < n; i++) {
         if (outbox_add(ob, msgs[i], &cause) == NULL) {
-            printf("  refused: %s\n", cause);
+            printf(_("  refused: %s\n"), cause);
             free(cause);
             cause = NULL;
         } else {
@@ -138,8 +138,10 @@ cmd_demo(int argc, char **argv)
     }
     while (d.done < expected)
         loop_run_once(l, -1);
-    printf("%d of %zu accepted by the sandbox (%lu requests verified)\n", d.accepted, n,
-           mock_requests(mock));
+    printf(P_("%d of %zu accepted by the sandbox (%lu request verified)\n",
+              "%d of %zu accepted by the sandbox (%lu requests verified)\n",
+              mock_requests(mock)),
+           d.accepted, n, mock_requests(mock));
 
     int code = d.accepted == (int)n ? EXIT_SENT : EXIT_REFUSED;
     outbox_free(ob);

@@ -18,7 +18,7 @@
 #include "cli.h"
 #include "integration.h"
 
-static const char doctor_usage[] =
+static const char doctor_usage[] = N_(
     "Usage: jelou-console doctor [--json] [options]\n"
     "\n"
     "Checks what the console needs on a real project, each on one line: \"✓ what\", or\n"
@@ -31,7 +31,7 @@ static const char doctor_usage[] =
     "  --json   print one JSON array of {\"check\",\"ok\",\"detail\",\"fix\"} instead\n"
     "\n"
     "Exit codes: 0 every check passed, 1 a check failed, 2 bad options.\n"
-    "\n" CLI_COMMON_HELP;
+    "\n");
 
 enum { OPT_JSON = OPT_FIRST_COMMAND_OPTION, OPT_HELP };
 
@@ -101,7 +101,7 @@ check_private(struct report *r, const char *name, const char *what, int rc, cons
         check(r, name, 0, cause, missing ? missing_fix : fix);
     } else if (strlen(value) < min_len || strpbrk(value, " \t") != NULL) {
         check_owned(r, name, 0, xasprintf(_("the %s is not plausible (shorter than %zu "
-                                          "characters, or with spaces)"), what, min_len), fix);
+                                            "characters, or with spaces)"), what, min_len), fix);
     } else {
         check_owned(r, name, 1, xasprintf(_("%s present, private and plausible"), what), NULL);
     }
@@ -120,7 +120,7 @@ on_probe(void *arg, const struct transport_result *tr)
     struct probe *p = arg;
     p->done = 1;
     p->status = tr->http_status;
-    p->error = xstrdup(tr->error ? tr->error : "no answer");
+    p->error = xstrdup(tr->error ? tr->error : _("no answer"));
 }
 
 /* One plain GET, any HTTP answer counting: it proves the name resolved, the connection was
@@ -169,12 +169,12 @@ check_endpoint(struct report *r, const struct settings *st)
         check_owned(r, "endpoint", 1, xasprintf(_("webhook endpoint %s resolves and answers%s"),
                                                 st->endpoint,
                                                 strncmp(st->endpoint, "https:", 6) == 0
-                                                    ? " over verified TLS" : ""), NULL);
+                                                    ? _(" over verified TLS") : ""), NULL);
     else
         check_owned(r, "endpoint", 0, xasprintf(_("webhook endpoint %s: %s"), st->endpoint,
                                                 p.error),
-                    "check the host name and the network; a certificate that does not verify "
-                    "needs cacert= (a private CA) or a fixed clock");
+                    _("check the host name and the network; a certificate that does not verify "
+                      "needs cacert= (a private CA) or a fixed clock"));
     free(p.error);
 }
 
@@ -182,36 +182,37 @@ static void
 check_rest(struct report *r, const struct settings *st, int have_key)
 {
     if (!have_key || (st->project == NULL && strstr(st->rest_base, "{projectId}") != NULL)) {
-        check(r, "rest", 0, "REST API not tried", "first fix the project id and the API key");
+        check(r, "rest", 0, _("REST API not tried"),
+              _("first fix the project id and the API key"));
         return;
     }
     struct integration_answer a;
     char *cause = NULL;
     if (integration_call(st, "GET", NULL, &a, &cause) != 0) {
-        check(r, "rest", 0, cause, "fix rest_base or the API key");
+        check(r, "rest", 0, cause, _("fix rest_base or the API key"));
         free(cause);
         return;
     }
     if (a.ok)
         check_owned(r, "rest", 1, xasprintf(_("REST API answers with the key; integration %s "
-                                            "sends events to %s"), a.id ? a.id : "?",
+                                              "sends events to %s"), a.id ? a.id : "?",
                                             a.webhook_url ? a.webhook_url : "?"), NULL);
     else if (a.http_status == 404)
         check_owned(r, "rest", 0, xasprintf(_("REST API answers with the key, but: %s"),
                                             a.error),
-                    "create the integration: run 'jelou-console setup' (or 'jelou-console "
-                    "integration create --webhook-url URL')");
+                    _("create the integration: run 'jelou-console setup' (or 'jelou-console "
+                      "integration create --webhook-url URL')"));
     else if (a.http_status == 401 || a.http_status == 403)
         check_owned(r, "rest", 0, xasprintf(_("REST API refused the key (HTTP %ld): %s"),
                                             a.http_status, a.error),
-                    "put the project's API key from Jelou's dashboard in the api_key_file "
-                    "(or run 'jelou-console setup')");
+                    _("put the project's API key from Jelou's dashboard in the api_key_file "
+                      "(or run 'jelou-console setup')"));
     else
         check_owned(r, "rest", 0, a.http_status != 0
                                       ? xasprintf(_("REST API answered HTTP %ld: %s"),
                                                   a.http_status, a.error)
                                       : xasprintf(_("REST API %s: %s"), st->rest_base, a.error),
-                    "check rest_base, the network and the project id");
+                    _("check rest_base, the network and the project id"));
     integration_answer_clear(&a);
 }
 
@@ -221,7 +222,7 @@ check_listener(struct report *r, const struct settings *st)
     char *addr = NULL, *cause = NULL;
     unsigned port = 0;
     if (url_parse_listen(st->listen, &addr, &port, &cause) != 0) {
-        check(r, "listener", 0, cause, "fix listen= in the config file");
+        check(r, "listener", 0, cause, _("fix listen= in the config file"));
         free(cause);
         return;
     }
@@ -237,8 +238,8 @@ check_listener(struct report *r, const struct settings *st)
         check_owned(r, "listener", 1, xasprintf(_("listener answers on %s"), url), NULL);
     else
         check_owned(r, "listener", 0, xasprintf(_("nothing answers on %s (%s)"), url, p.error),
-                    "start 'jelou-console listen' or the console (or the "
-                    "jelou-console-listen systemd unit)");
+                    _("start 'jelou-console listen' or the console (or the "
+                      "jelou-console-listen systemd unit)"));
     free(p.error);
     free(url);
     free(addr);
@@ -250,20 +251,20 @@ check_terminal(struct report *r)
     setlocale(LC_CTYPE, "");
     const char *codeset = nl_langinfo(CODESET);
     if (codeset != NULL && strcmp(codeset, "UTF-8") == 0)
-        check(r, "locale", 1, "locale is UTF-8", NULL);
+        check(r, "locale", 1, _("locale is UTF-8"), NULL);
     else
         check_owned(r, "locale", 0, xasprintf(_("locale is %s, not UTF-8"),
                                               codeset ? codeset : "unknown"),
-                    "set LANG=C.UTF-8 (or another UTF-8 locale)");
+                    _("set LANG=C.UTF-8 (or another UTF-8 locale)"));
     const char *term = getenv("TERM");
     struct winsize ws;
     if (term == NULL || term[0] == '\0' || strcmp(term, "dumb") == 0) {
-        check(r, "terminal", 0, "TERM is unset or dumb",
-              "run the console in a terminal emulator (TERM=xterm-256color or similar)");
+        check(r, "terminal", 0, _("TERM is unset or dumb"),
+              _("run the console in a terminal emulator (TERM=xterm-256color or similar)"));
     } else if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
                (ws.ws_col < MIN_COLS || ws.ws_row < MIN_ROWS)) {
         check_owned(r, "terminal", 0, xasprintf(_("the terminal is %ux%u"), ws.ws_col, ws.ws_row),
-                    "make it at least 80x24");
+                    _("make it at least 80x24"));
     } else {
         check_owned(r, "terminal", 1, xasprintf(_("terminal %s fits"), term), NULL);
     }
@@ -278,13 +279,13 @@ doctor_run(const struct settings_flags *flags, int json)
     int loaded = 0;
 
     if (settings_load(&st, flags, &cause) != 0) {
-        check(&r, "config", 0, cause, "fix that line, or run 'jelou-console setup'");
+        check(&r, "config", 0, cause, _("fix that line, or run 'jelou-console setup'"));
         free(cause);
         cause = NULL;
     } else if ((loaded = 1) && st.config_path == NULL) {
         char *path = settings_config_path(flags);
         check_owned(&r, "config", 0, xasprintf(_("no config file at %s"), path ? path : "~"),
-                    "run 'jelou-console setup'");
+                    _("run 'jelou-console setup'"));
         free(path);
     } else {
         check_owned(&r, "config", 1, xasprintf(_("config %s parses"), st.config_path), NULL);
@@ -295,21 +296,21 @@ doctor_run(const struct settings_flags *flags, int json)
             check_owned(&r, "ids", 1, xasprintf(_("project %s, bot %s"), st.project, st.bot),
                         NULL);
         else
-            check(&r, "ids", 0, st.project ? "no bot id" : "no project id",
-                  "put project= and bot= in the config file (or run 'jelou-console setup')");
+            check(&r, "ids", 0, st.project ? _("no bot id") : _("no project id"),
+                  _("put project= and bot= in the config file (or run 'jelou-console setup')"));
         int rc = settings_load_secret(&st, &cause);
-        check_private(&r, "secret", "signing secret", rc, st.secret, MIN_SECRET_LEN, cause,
-                      "Jelou shows the secret only once: run 'jelou-console integration "
-                      "delete', then 'jelou-console setup' for a new integration and secret",
-                      "keep the integration's signingSecret alone in a 0600 file named by "
-                      "secret_file");
+        check_private(&r, "secret", _("signing secret"), rc, st.secret, MIN_SECRET_LEN, cause,
+                      _("Jelou shows the secret only once: run 'jelou-console integration "
+                        "delete', then 'jelou-console setup' for a new integration and secret"),
+                      _("keep the integration's signingSecret alone in a 0600 file named by "
+                        "secret_file"));
         cause = NULL;
         rc = settings_load_api_key(&st, &cause);
         int have_key = rc == 0;
-        check_private(&r, "api_key", "API key", rc, st.api_key, MIN_KEY_LEN, cause,
-                      "put the project's API key in a 0600 file named by api_key_file (or "
-                      "run 'jelou-console setup')",
-                      "keep the project's API key alone in a 0600 file named by api_key_file");
+        check_private(&r, "api_key", _("API key"), rc, st.api_key, MIN_KEY_LEN, cause,
+                      _("put the project's API key in a 0600 file named by api_key_file (or "
+                        "run 'jelou-console setup')"),
+                      _("keep the project's API key alone in a 0600 file named by api_key_file"));
         cause = NULL;
         check_endpoint(&r, &st);
         check_rest(&r, &st, have_key);
@@ -341,7 +342,8 @@ cmd_doctor(int argc, char **argv)
         if (opt == OPT_JSON) {
             json = 1;
         } else if (opt == OPT_HELP) {
-            fputs(doctor_usage, stdout);
+            fputs(_(doctor_usage), stdout);
+            cli_common_help();
             return EXIT_SENT;
         } else {
             cli_bad_option("doctor", argv);

@@ -14,7 +14,7 @@
 #include "jelou/i18n.h"
 #include "cli.h"
 
-static const char integration_usage[] =
+static const char integration_usage[] = N_(
     "Usage: jelou-console integration get [--json] [options]\n"
     "       jelou-console integration create --webhook-url URL [--auth-type T\n"
     "                     [--auth-token-file F]] [--secret-file PATH] [--force] [--json]\n"
@@ -41,7 +41,7 @@ static const char integration_usage[] =
     "The API key comes from --api-key-file, JELOU_API_KEY or api_key_file in the config.\n"
     "Exit codes: 0 done, 1 refused by the server, 2 bad input or configuration (nothing sent),\n"
     "3 network failure.\n"
-    "\n" CLI_COMMON_HELP;
+    "\n");
 
 enum {
     OPT_WEBHOOK_URL = OPT_FIRST_COMMAND_OPTION,
@@ -361,7 +361,7 @@ run(const struct int_args *ia, struct settings *st, const struct settings_flags 
     } else if (!a.ok) {
         report_refusal(ia->act, &a);
     } else if (ia->act == ACT_DELETE) {
-        printf("deleted integration %s\n", a.id ? a.id : "");
+        printf(_("deleted integration %s\n"), a.id ? a.id : "");
     } else {
         print_field("id", a.id);
         print_field("webhook_url", a.webhook_url);
@@ -369,7 +369,7 @@ run(const struct int_args *ia, struct settings *st, const struct settings_flags 
         print_field("created_at", a.created_at);
         print_field("updated_at", a.updated_at);
         if (ia->act == ACT_CREATE)
-            printf("signing secret written to %s (mode 0600; Jelou shows it only once)\n",
+            printf(_("signing secret written to %s (mode 0600; Jelou shows it only once)\n"),
                    secret_path);
     }
     fflush(stdout);
@@ -421,7 +421,8 @@ cmd_integration(int argc, char **argv)
         case OPT_FORCE: ia.force = 1; break;
         case OPT_JSON: ia.json = 1; break;
         case OPT_HELP:
-            fputs(integration_usage, stdout);
+            fputs(_(integration_usage), stdout);
+            cli_common_help();
             return EXIT_SENT;
         default:
             cli_bad_option("integration", argv);

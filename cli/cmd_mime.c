@@ -14,7 +14,7 @@
 #include "jelou/i18n.h"
 #include "cli.h"
 
-static const char mime_usage[] =
+static const char mime_usage[] = N_(
     "Usage: jelou-console mime [--json] [--cacert PATH] URL|PATH\n"
     "\n"
     "Prints the MIME type libmagic detects and the message type it maps to.\n"
@@ -25,7 +25,7 @@ static const char mime_usage[] =
     "with \"none\" as the message type; the reason goes to stderr and the exit status is 2.\n"
     "\n"
     "Exit status: 0 detected and sendable, 2 bad input (not sendable as media, missing file,\n"
-    "HTTP error), 3 network failure.\n";
+    "HTTP error), 3 network failure.\n");
 
 enum { OPT_JSON = OPT_FIRST_COMMAND_OPTION, OPT_HELP };
 
@@ -60,7 +60,7 @@ report(struct mime_ctx *c, const char *mime, enum msg_type type, const char *ser
         /* A detection command says what it detected even when the verdict is "no". */
         const char *name = type == MSG_NONE ? "none" : msg_type_name(type);
         if (server_type)
-            printf("%s %s (server says %s)\n", mime, name, server_type);
+            printf(_("%s %s (server says %s)\n"), mime, name, server_type);
         else
             printf("%s %s\n", mime, name);
     }
@@ -127,7 +127,7 @@ cmd_mime(int argc, char **argv)
         if (opt == OPT_JSON) {
             c.json = 1;
         } else if (opt == OPT_HELP) {
-            fputs(mime_usage, stdout);
+            fputs(_(mime_usage), stdout);
             return EXIT_SENT;
         } else {
             cli_bad_option("mime", argv);

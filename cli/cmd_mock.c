@@ -16,7 +16,7 @@
 #include "jelou/i18n.h"
 #include "cli.h"
 
-static const char mock_usage[] =
+static const char mock_usage[] = N_(
     "Usage: jelou-console mock [--listen ADDR:PORT] [--log FILE] [--fail-first N]\n"
     "                          [--fail-rate P] [--fail-status CODE] [--retry-after V]\n"
     "                          [--delay-ms D] [--delay-id ID=D]\n"
@@ -50,7 +50,7 @@ static const char mock_usage[] =
     "                      before: {\"after_ms\":1500,\"event\":\"message\",\"room\":\"R\",\n"
     "                      \"user\":\"U\",\"name\":\"Ana\",\"type\":\"text\",\"text\":\"Hola\"}\n"
     "\n"
-    "The secret comes from JELOU_SIGNING_SECRET, JELOU_SIGNING_SECRET_FILE or --secret-file.\n";
+    "The secret comes from JELOU_SIGNING_SECRET, JELOU_SIGNING_SECRET_FILE or --secret-file.\n");
 
 enum {
     OPT_LISTEN = OPT_FIRST_COMMAND_OPTION,
@@ -197,7 +197,7 @@ cmd_mock(int argc, char **argv)
         case OPT_DELAY_ID: {
             char *eq = strrchr(optarg, '=');
             if (eq == NULL || eq == optarg) {
-                cli_error("mock: --delay-id takes ID=MILLISECONDS (got '%s')", optarg);
+                cli_error(_("mock: --delay-id takes ID=MILLISECONDS (got '%s')"), optarg);
                 return EXIT_BADINPUT;
             }
             *eq = '\0';
@@ -220,7 +220,7 @@ cmd_mock(int argc, char **argv)
             mo.script = optarg;
             break;
         case OPT_HELP:
-            fputs(mock_usage, stdout);
+            fputs(_(mock_usage), stdout);
             return EXIT_SENT;
         default:
             cli_bad_option("mock", argv);

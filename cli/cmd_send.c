@@ -89,7 +89,8 @@ struct send_ctx {
     size_t accepted, failed, invalid, network;
 };
 
-static const char send_usage[] =
+/* printf formats: the numbers come in as %d so that each text is one translatable string. */
+static const char send_usage[] = N_(
     "Usage: jelou-console send --room R --user U --text TEXT [options]\n"
     "       jelou-console send --room R --user U --attach URL [--type T] [--caption C]\n"
     "                          [--filename F] [--mime M] [options]\n"
@@ -116,18 +117,18 @@ static const char send_usage[] =
     "                     one result line each, in input order, written as they\n"
     "                     finish; lines are read as they are sent (--parallel + 256\n"
     "                     ahead of the oldest result not yet written)\n"
-    "  --parallel N       messages in flight at once in a batch (default "
-    SETTINGS_STR(SETTINGS_DEFAULT_PARALLEL) ", 1.."
-    SETTINGS_STR(SETTINGS_MAX_PARALLEL) "); over HTTP/1.1 each\n"
-    "                     is a connection of its own, over HTTP/2 (https) they share a\n"
-    "                     few connections as streams\n"
+    "  --parallel N       messages in flight at once in a batch (default %d, 1..%d); over\n"
+    "                     HTTP/1.1 each is a connection of its own, over HTTP/2 (https)\n"
+    "                     they share a few connections as streams\n"
     "  --resume           send again what a stopped console or send had queued but not\n"
     "                     finished (its outbox journal), with the same ids and bytes\n"
-    "\n" CLI_COMMON_HELP
+    "\n");
+
+static const char send_exit_status[] = N_(
     "\n"
     "Exit status: 0 sent (2xx), 1 refused or failed after retries, or the outbox journal\n"
     "could not be written (said on stderr; a message it could not record is not sent),\n"
-    "2 bad input or configuration (nothing sent), 3 network failure.\n";
+    "2 bad input or configuration (nothing sent), 3 network failure.\n");
 
 enum {
     OPT_ROOM = OPT_FIRST_COMMAND_OPTION,
@@ -226,7 +227,9 @@ flush_results(struct send_ctx *c)
     }
     if (c->progress && c->next_print != before) {
         int done = c->in.fd < 0 && c->finished == c->njobs;
-        fprintf(stderr, "\rsend: %zu/%zu%s done, %zu accepted, %zu failed, %zu invalid ",
+        /* The carriage return stays out of the text: translators need not see it. */
+        fputc('\r', stderr);
+        fprintf(stderr, _("send: %zu/%zu%s done, %zu accepted, %zu failed, %zu invalid "),
                 c->finished, c->njobs, done ? "" : "+", c->accepted, c->failed, c->invalid);
         if (done)
             fputc('\n', stderr);
@@ -284,7 +287,7 @@ on_change(void *arg, struct outbox_entry *e)
     struct job *j = e->user;
     /* A wait the server asked for can be long: say why the command is quiet. */
     if (j != NULL && e->state == SEND_SENDING && e->retry_in_ms > 0 && e->retry_asked)
-        cli_error("HTTP %ld for message %s: retrying in %lds (attempt %d of %d)",
+        cli_error(_("HTTP %ld for message %s: retrying in %lds (attempt %d of %d)"),
                   e->http_status, e->msg->id, (e->retry_in_ms + 999) / 1000, e->attempt + 1,
                   e->max_attempts);
     if (j == NULL || (e->state != SEND_ACCEPTED && e->state != SEND_FAILED))
@@ -472,7 +475,7 @@ input_open(struct send_ctx *c, const char *path)
     in->watch = -1;
     in->fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     if (in->fd < 0) {
-        cli_error("cannot read batch file %s: %s", path, strerror(errno));
+        cli_error(_("cannot read batch file %s: %s"), path, strerror(errno));
         return -1;
     }
     return 0;
@@ -537,7 +540,7 @@ input_line(struct input *in, size_t *n, int *wait)
         if (got < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (got < 0) {
-            cli_error("cannot read batch file %s: %s", in->path, strerror(errno));
+            cli_error(_("cannot read batch file %s: %s"), in->path, strerror(errno));
             in->failed = 1;
             in->eof = 1;
             in->len = in->off = 0;
@@ -606,8 +609,9 @@ recover_jobs(struct send_ctx *c, const char *dir)
         return -1;
     }
     if (skipped)
-        fprintf(stderr, "send: outbox journal: %zu damaged line%s skipped\n", skipped,
-                skipped == 1 ? "" : "s");
+        fprintf(stderr, P_("send: outbox journal: %zu damaged line skipped\n",
+                           "send: outbox journal: %zu damaged lines skipped\n", skipped),
+                skipped);
     c->cap = n ? n : 1;
     c->jobs = xcalloc(c->cap, sizeof *c->jobs);
     c->njobs = n;
@@ -696,7 +700,9 @@ cmd_send(int argc, char **argv)
         case OPT_PARALLEL: parallel = optarg; break;
         case OPT_RESUME: resume = 1; break;
         case OPT_HELP:
-            fputs(_(send_usage), stdout);
+            printf(_(send_usage), SETTINGS_DEFAULT_PARALLEL, SETTINGS_MAX_PARALLEL);
+            cli_common_help();
+            fputs(_(send_exit_status), stdout);
             return EXIT_SENT;
         default:
             cli_bad_option("send", argv);
@@ -704,7 +710,7 @@ cmd_send(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        cli_error("send: unexpected argument '%s' (text goes after --text; quote it)",
+        cli_error(_("send: unexpected argument '%s' (text goes after --text; quote it)"),
                   argv[optind]);
         return EXIT_BADINPUT;
     }
@@ -714,7 +720,7 @@ cmd_send(int argc, char **argv)
         char *end;
         long p = strtol(parallel, &end, 10);
         if (*parallel == '\0' || *end != '\0' || p < 1 || p > SETTINGS_MAX_PARALLEL) {
-            cli_error("--parallel must be a whole number from 1 to %d (got '%s')",
+            cli_error(_("--parallel must be a whole number from 1 to %d (got '%s')"),
                       SETTINGS_MAX_PARALLEL, parallel);
             return EXIT_BADINPUT;
         }
@@ -722,42 +728,42 @@ cmd_send(int argc, char **argv)
     }
     enum msg_type want = MSG_NONE;
     if (type != NULL && (want = msg_type_parse(type)) == MSG_NONE) {
-        cli_error("--type must be text, image, video, audio or document (got '%s')", type);
+        cli_error(_("--type must be text, image, video, audio or document (got '%s')"), type);
         return EXIT_BADINPUT;
     }
     if (resume && (batch || room || user || text || attach || type || caption || filename ||
                    mime || id || c.dry_run)) {
-        cli_error("--resume sends what the journal holds; it takes no message options");
+        cli_error(_("--resume sends what the journal holds; it takes no message options"));
         return EXIT_BADINPUT;
     }
     if (resume) {
         /* nothing more to check here */
     } else if (batch != NULL) {
         if (room || user || text || attach || type || caption || filename || mime || id) {
-            cli_error("--batch takes every message from its lines; drop --room, --user, --text, "
-                      "--attach, --type, --caption, --filename, --mime and --id");
+            cli_error(_("--batch takes every message from its lines; drop --room, --user, "
+                        "--text, --attach, --type, --caption, --filename, --mime and --id"));
             return EXIT_BADINPUT;
         }
     } else {
         if (text != NULL && attach != NULL) {
-            cli_error("give --text or --attach, not both");
+            cli_error(_("give --text or --attach, not both"));
             return EXIT_BADINPUT;
         }
         if (text == NULL && attach == NULL) {
-            cli_error("nothing to send: give --text TEXT or --attach URL (see --help)");
+            cli_error(_("nothing to send: give --text TEXT or --attach URL (see --help)"));
             return EXIT_BADINPUT;
         }
         if (room == NULL || user == NULL) {
-            cli_error("%s is required: it says which conversation gets the message",
+            cli_error(_("%s is required: it says which conversation gets the message"),
                       room == NULL ? "--room" : "--user");
             return EXIT_BADINPUT;
         }
         if (attach != NULL && want == MSG_TEXT) {
-            cli_error("--type text cannot carry an attachment; use --text");
+            cli_error(_("--type text cannot carry an attachment; use --text"));
             return EXIT_BADINPUT;
         }
         if (text != NULL && want != MSG_NONE && want != MSG_TEXT) {
-            cli_error("--type %s needs --attach URL, not --text", type);
+            cli_error(_("--type %s needs --attach URL, not --text"), type);
             return EXIT_BADINPUT;
         }
     }
@@ -767,7 +773,7 @@ cmd_send(int argc, char **argv)
         return EXIT_BADINPUT;
     }
     if (c.st.project == NULL || c.st.bot == NULL) {
-        cli_error("no %s id: give --%s, set %s or put %s= in the config file",
+        cli_error(_("no %s id: give --%s, set %s or put %s= in the config file"),
                   c.st.project == NULL ? "project" : "bot",
                   c.st.project == NULL ? "project" : "bot",
                   c.st.project == NULL ? "JELOU_PROJECT_ID" : "JELOU_BOT_ID",
@@ -796,7 +802,7 @@ cmd_send(int argc, char **argv)
         }
         free(dir);
         if (resume && c.njobs == 0) {
-            fprintf(stderr, "send: nothing to resume\n");
+            fputs(_("send: nothing to resume\n"), stderr);
             free_ctx(&c);
             return EXIT_SENT;
         }
@@ -881,7 +887,7 @@ cmd_send(int argc, char **argv)
             break;
         if (transport_pending(c.t) == 0 && c.in.watch < 0 && taken == 0 &&
             c.finished < c.njobs) {
-            cli_error("internal error: %zu message(s) stuck with nothing in flight",
+            cli_error(_("internal error: %zu message(s) stuck with nothing in flight"),
                       c.njobs - c.finished);
             break;
         }

@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "jelou/i18n.h"
 #include "jelou/paths.h"
 #include "jelou/serve.h"
 #include "jelou/settings.h"
 #include "jelou/url.h"
 #include "jelou/xalloc.h"
 
-static const char serve_help[] =
+static const char serve_help[] = N_(
     "Usage: jelou-console serve --redis URL [--listen ADDR:PORT] [--public]\n"
     "                           [--tls-cert PEM --tls-key PEM] [--spool PATH] [options]\n"
     "\n"
@@ -29,7 +30,7 @@ static const char serve_help[] =
     "\n"
     "API: POST /jelou/webhook, GET /v1/events (SSE), GET /v1/rooms, POST /v1/messages,\n"
     "POST /v1/rooms/ROOM/{claim,release,close,note,status,typing,assign}, GET /v1/healthz.\n"
-    "See jelou-console(1).\n\n" CLI_COMMON_HELP;
+    "See jelou-console(1).\n\n");
 
 int
 cmd_serve(int argc, char **argv)
@@ -60,12 +61,15 @@ cmd_serve(int argc, char **argv)
         case O_CERT: cert = optarg; break;
         case O_KEY: key = optarg; break;
         case O_SPOOL: spool = optarg; break;
-        case O_HELP: fputs(serve_help, stdout); return EXIT_SENT;
+        case O_HELP:
+            fputs(_(serve_help), stdout);
+            cli_common_help();
+            return EXIT_SENT;
         default: cli_bad_option("serve", argv); return EXIT_BADINPUT;
         }
     }
     if (optind < argc) {
-        cli_error("serve: unexpected argument '%s'", argv[optind]);
+        cli_error(_("serve: unexpected argument '%s'"), argv[optind]);
         return EXIT_BADINPUT;
     }
 
@@ -80,13 +84,13 @@ cmd_serve(int argc, char **argv)
     if (listen == NULL)
         listen = st.serve_listen ? st.serve_listen : SETTINGS_DEFAULT_SERVE_LISTEN;
     if (redis_url == NULL) {
-        cli_error("serve: no Redis: give --redis redis://HOST:PORT or put redis= in the "
-                  "config's [serve] section");
+        cli_error(_("serve: no Redis: give --redis redis://HOST:PORT or put redis= in the "
+                    "config's [serve] section"));
         goto out;
     }
     if (st.project == NULL) {
-        cli_error("serve: no project id: give --project, set JELOU_PROJECT_ID or put "
-                  "project= in the config file");
+        cli_error(_("serve: no project id: give --project, set JELOU_PROJECT_ID or put "
+                    "project= in the config file"));
         goto out;
     }
     if (settings_load_inbound_token(&st, &cause) != 0)
@@ -100,12 +104,12 @@ cmd_serve(int argc, char **argv)
     if (url_parse_listen(listen, &addr, &port, &cause) != 0)
         goto fail_cause;
     if (!url_host_is_loopback(addr) && !public_listen) {
-        cli_error("serve: listening on %s needs --public (and TLS or a reverse proxy in "
-                  "front; see README)", listen);
+        cli_error(_("serve: listening on %s needs --public (and TLS or a reverse proxy in "
+                    "front; see README)"), listen);
         goto out;
     }
     if ((cert == NULL) != (key == NULL)) {
-        cli_error("serve: --tls-cert and --tls-key go together");
+        cli_error(_("serve: --tls-cert and --tls-key go together"));
         goto out;
     }
     if (cert != NULL) {
@@ -114,19 +118,19 @@ cmd_serve(int argc, char **argv)
         char chunk[4096];
         size_t n;
         if (f == NULL) {
-            cli_error("serve: cannot read %s: %s", cert, strerror(errno));
+            cli_error(_("serve: cannot read %s: %s"), cert, strerror(errno));
             goto out;
         }
         while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
             buf_append(&b, chunk, n);
         fclose(f);
         cert_pem = buf_take(&b);
-        key_pem = settings_read_private_pem(key, "TLS key", &cause);
+        key_pem = settings_read_private_pem(key, _("TLS key"), &cause);
         if (key_pem == NULL)
             goto fail_cause;
     }
     spool_path = spool ? xstrdup(spool)
-                       : paths_state_file("serve-spool.jsonl", "the webhook spool", &cause);
+                       : paths_state_file("serve-spool.jsonl", _("the webhook spool"), &cause);
     if (spool_path == NULL)
         goto fail_cause;
 
@@ -143,7 +147,7 @@ cmd_serve(int argc, char **argv)
         code = EXIT_NETWORK;
 
 fail_cause:
-    cli_error("serve: %s", cause ? cause : "failed");
+    cli_error(_("serve: %s"), cause ? cause : _("failed"));
 out:
     free(cause);
     free(spool_path);

@@ -16,7 +16,7 @@
 #include "integration.h"
 #include "prompt.h"
 
-static const char setup_usage[] =
+static const char setup_usage[] = N_(
     "Usage: jelou-console setup [--webhook-url URL] [--force] [options]\n"
     "       jelou-console setup --non-interactive --project ID --bot ID --webhook-url URL\n"
     "                           [--api-key-file F] [--force] [options]\n"
@@ -37,7 +37,7 @@ static const char setup_usage[] =
     "secret files go beside it (api-key, signing-secret) unless configured elsewhere.\n"
     "Exit codes: 0 set up (doctor's ✗ lines say what is left), 1 refused by Jelou,\n"
     "2 bad input (nothing changed), 3 network failure.\n"
-    "\n" CLI_COMMON_HELP;
+    "\n");
 
 enum {
     OPT_NON_INTERACTIVE = OPT_FIRST_COMMAND_OPTION,
@@ -111,12 +111,12 @@ static int
 gather_ids(struct setup *s, struct settings *st)
 {
     if (s->interactive) {
-        if (ask("Jelou project id", st->project, 0, &s->project) != 0 ||
-            ask("Bot id", st->bot, 0, &s->bot) != 0)
+        if (ask(_("Jelou project id"), st->project, 0, &s->project) != 0 ||
+            ask(_("Bot id"), st->bot, 0, &s->bot) != 0)
             return -1;
     } else {
-        if (need(st->project, "project id", "--project ID") != 0 ||
-            need(st->bot, "bot id", "--bot ID") != 0)
+        if (need(st->project, _("project id"), "--project ID") != 0 ||
+            need(st->bot, _("bot id"), "--bot ID") != 0)
             return -1;
         s->project = xstrdup(st->project);
         s->bot = xstrdup(st->bot);
@@ -131,7 +131,7 @@ gather_ids(struct setup *s, struct settings *st)
     free(cause);
     cause = NULL;
     if (s->interactive && s->flags.api_key_file == NULL) {
-        if (ask(have ? "API key (hidden; Enter keeps the saved one)" : "API key (hidden)",
+        if (ask(have ? _("API key (hidden; Enter keeps the saved one)") : _("API key (hidden)"),
                 have ? st->api_key : NULL, 1, &s->api_key) != 0)
             return -1;
     } else if (settings_load_api_key(st, &cause) != 0) {
@@ -161,11 +161,11 @@ gather_url(struct setup *s, const char *current)
 {
     const char *given = s->webhook_flag;
     if (given == NULL && s->interactive) {
-        if (ask("Public webhook URL (where Jelou sends events)", current, 0,
+        if (ask(_("Public webhook URL (where Jelou sends events)"), current, 0,
                 &s->webhook_url) != 0)
             return -1;
     } else if (given == NULL && current == NULL) {
-        return need(NULL, "webhook URL", "--webhook-url URL");
+        return need(NULL, _("webhook URL"), "--webhook-url URL");
     } else {
         s->webhook_url = xstrdup(given != NULL ? given : current);
     }
@@ -198,7 +198,7 @@ converge_integration(struct setup *s, struct settings *st, struct integration_an
     struct rest_integration in = {.webhook_url = s->webhook_url};
     if (cur->ok) {
         if (cur->webhook_url != NULL && strcmp(cur->webhook_url, s->webhook_url) == 0) {
-            printf("integration %s already sends events to %s\n", cur->id ? cur->id : "?",
+            printf(_("integration %s already sends events to %s\n"), cur->id ? cur->id : "?",
                    s->webhook_url);
             return EXIT_SENT;
         }
@@ -208,18 +208,19 @@ converge_integration(struct setup *s, struct settings *st, struct integration_an
             return EXIT_BADINPUT;
         }
         if (a.ok)
-            printf("integration %s now sends events to %s\n", a.id ? a.id : "?",
+            printf(_("integration %s now sends events to %s\n"), a.id ? a.id : "?",
                    s->webhook_url);
         else
-            code = refused("updating the integration", &a);
+            code = refused(_("updating the integration"), &a);
         integration_answer_clear(&a);
         return code;
     }
     /* Refused before Jelou is asked: the secret it would show could not be kept. */
     struct atomic_file *af = atomic_file_new(s->secret_file, 0600, s->force, &cause);
     if (af == NULL) {
-        cli_error(_("setup: %s%s"), cause, s->force ? "" : ", but the project has no integration:"
-                  " it is an old secret; remove it or give --force");
+        cli_error(_("setup: %s%s"), cause,
+                  s->force ? "" : _(", but the project has no integration: it is an old "
+                                    "secret; remove it or give --force"));
         free(cause);
         return EXIT_BADINPUT;
     }
@@ -232,11 +233,11 @@ converge_integration(struct setup *s, struct settings *st, struct integration_an
     }
     if (!a.ok) {
         atomic_file_free(af);
-        code = refused("creating the integration", &a);
+        code = refused(_("creating the integration"), &a);
     } else if (integration_keep_secret(af, &a, "setup") != 0) {
         code = EXIT_REFUSED;
     } else {
-        printf("created integration %s sending events to %s; signing secret written to %s\n",
+        printf(_("created integration %s sending events to %s; signing secret written to %s\n"),
                a.id ? a.id : "?", s->webhook_url, s->secret_file);
     }
     integration_answer_clear(&a);
@@ -269,7 +270,7 @@ write_key(struct setup *s)
         free(cause);
         return -1;
     }
-    printf("API key written to %s (mode 0600)\n", s->api_key_file);
+    printf(_("API key written to %s (mode 0600)\n"), s->api_key_file);
     return 0;
 }
 
@@ -304,7 +305,7 @@ write_config(struct setup *s)
     char *text = config_edit(old, s->config_path, keys, values, n, &changed);
     int rc = 0;
     if (changed == 0 && !missing) {
-        printf("config %s unchanged\n", s->config_path);
+        printf(_("config %s unchanged\n"), s->config_path);
     } else {
         char *cause = NULL;
         struct stat sb;
@@ -314,8 +315,14 @@ write_config(struct setup *s)
             cli_error(_("setup: %s"), cause);
             free(cause);
         } else {
-            printf("config %s %s (%zu setting%s)\n", s->config_path,
-                   missing ? "written" : "updated", changed, changed == 1 ? "" : "s");
+            if (missing)
+                printf(P_("config %s written (%zu setting)\n",
+                          "config %s written (%zu settings)\n", changed),
+                       s->config_path, changed);
+            else
+                printf(P_("config %s updated (%zu setting)\n",
+                          "config %s updated (%zu settings)\n", changed),
+                       s->config_path, changed);
         }
     }
     free(old);
@@ -350,7 +357,7 @@ run(struct setup *s)
         goto out;
     }
     if (!cur.ok && cur.http_status != 404) {
-        code = refused("reading the integration", &cur);
+        code = refused(_("reading the integration"), &cur);
         goto out;
     }
     if (gather_url(s, cur.ok ? cur.webhook_url : NULL) != 0)
@@ -362,15 +369,15 @@ run(struct setup *s)
         code = EXIT_BADINPUT;
         goto out;
     }
-    printf("\nChecking with doctor:\n");
+    fputs(_("\nChecking with doctor:\n"), stdout);
     fflush(stdout);
     struct settings_flags df = {.config = s->config_path};
     int healthy = doctor_run(&df, 0) == EXIT_SENT;
     if (healthy)
-        printf("\nNext: run jelou-console to answer users.\n");
+        fputs(_("\nNext: run jelou-console to answer users.\n"), stdout);
     else
-        printf("\nNext: fix the lines marked \xe2\x9c\x97 above, then run jelou-console "
-               "doctor.\n");
+        fputs(_("\nNext: fix the lines marked ✗ above, then run jelou-console doctor.\n"),
+              stdout);
     code = EXIT_SENT;
 
 out:
@@ -416,7 +423,8 @@ cmd_setup(int argc, char **argv)
         case OPT_WEBHOOK_URL: s.webhook_flag = optarg; break;
         case OPT_FORCE: s.force = 1; break;
         case OPT_HELP:
-            fputs(setup_usage, stdout);
+            fputs(_(setup_usage), stdout);
+            cli_common_help();
             return EXIT_SENT;
         default:
             cli_bad_option("setup", argv);
@@ -429,7 +437,7 @@ cmd_setup(int argc, char **argv)
     }
     if (s.interactive && !isatty(STDIN_FILENO)) {
         cli_error(_("setup: stdin is not a terminal: use --non-interactive with --project, "
-                  "--bot, --webhook-url and JELOU_API_KEY or --api-key-file"));
+                    "--bot, --webhook-url and JELOU_API_KEY or --api-key-file"));
         return EXIT_BADINPUT;
     }
     int code = run(&s);

@@ -128,13 +128,14 @@ console(int argc, char **argv)
         } else if (opt == 'T') {
             flags.token_file = optarg;
         } else {
-            cli_error("unknown command or option '%s'; see 'jelou-console --help'",
+            cli_error(_("unknown command or option '%s'; see 'jelou-console --help'"),
                       argv[optind - 1]);
             return EXIT_BADINPUT;
         }
     }
     if (optind < argc) {
-        cli_error("unknown command or option '%s'; see 'jelou-console --help'", argv[optind]);
+        cli_error(_("unknown command or option '%s'; see 'jelou-console --help'"),
+                  argv[optind]);
         return EXIT_BADINPUT;
     }
     /* Without a terminal, --demo proves the pipeline instead of drawing a screen. */
@@ -172,8 +173,8 @@ console(int argc, char **argv)
             return EXIT_BADINPUT;
         }
         if (st.project == NULL || st.bot == NULL) {
-            cli_error("no %s id: give --%s, set %s or put %s= in the config file (or try "
-                      "--demo)", st.project ? "bot" : "project", st.project ? "bot" : "project",
+            cli_error(_("no %s id: give --%s, set %s or put %s= in the config file (or try "
+                        "--demo)"), st.project ? "bot" : "project", st.project ? "bot" : "project",
                       st.project ? "JELOU_BOT_ID" : "JELOU_PROJECT_ID",
                       st.project ? "bot" : "project");
             settings_clear(&st);
@@ -194,8 +195,8 @@ console(int argc, char **argv)
         int loopback = url_host_is_loopback(addr);
         free(addr);
         if (!loopback && !public_listen) {
-            cli_error("listening on %s needs --public: Jelou must reach it over HTTPS, through a "
-                      "reverse proxy or a tunnel (see README)", where);
+            cli_error(_("listening on %s needs --public: Jelou must reach it over HTTPS, "
+                        "through a reverse proxy or a tunnel (see README)"), where);
             settings_clear(&st);
             return EXIT_BADINPUT;
         }

@@ -1,4 +1,5 @@
 /* The team server's rooms: the /v1/rooms snapshot and the room operations. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,7 @@ on_rooms(void *arg, const struct redis_reply *r)
         struct record *rec = record_new();
         record_str(rec, "room", serve_str(redis_elem(row, 0)));
         const char *fields[] = {"status", "assignee", "user", "user_name", "bot",
-                                "waiting_since"};
+                                "waiting_since", "snooze_until"};
         for (size_t k = 0; k < sizeof fields / sizeof *fields; k++)
             record_str(rec, fields[k], serve_hash_get(h, fields[k]));
         struct buf lb = {0};
@@ -192,6 +193,29 @@ serve_room_post(struct serve *s, const struct httpd_request *req,
             return;
         }
     }
+    /* A status the consoles do not know would sit in no view: refused here, once. */
+    char until[32] = "";
+    if (strcmp(op, "status") == 0) {
+        static const char *const known[] = {"open", "pending", "snoozed", "resolved", "closed"};
+        size_t i;
+        for (i = 0; i < sizeof known / sizeof *known && strcmp(x, known[i]) != 0; i++)
+            ;
+        if (i == sizeof known / sizeof *known) {
+            serve_error_answer(resp, 422, "status is one of open, pending, snoozed, resolved, "
+                               "closed", "status");
+            record_view_free(v);
+            return;
+        }
+        long long ms;
+        if (strcmp(x, "snoozed") == 0) {
+            if (record_get_int(v, "until", &ms) != 0 || ms <= 0) {
+                serve_error_answer(resp, 422, "snoozed needs \"until\" (Unix ms)", "until");
+                record_view_free(v);
+                return;
+            }
+            snprintf(until, sizeof until, "%lld", ms);
+        }
+    }
     if (strcmp(op, "assign") == 0) {
         expect = v ? record_get_str(v, "expect") : NULL;
         if (expect == NULL) {
@@ -218,8 +242,8 @@ serve_room_post(struct serve *s, const struct httpd_request *req,
         record_view_free(v);
         return;
     }
-    const char *argv[] = {"FCALL", "jc_room", "0", op, room, agent, x, expect};
-    if (redis_command(s->redis, on_room_op, req->call, 8, argv, NULL) == 0)
+    const char *argv[] = {"FCALL", "jc_room", "0", op, room, agent, x, expect, until};
+    if (redis_command(s->redis, on_room_op, req->call, 9, argv, NULL) == 0)
         resp->defer = 1;
     else
         serve_error_answer(resp, 503, "Redis is down", NULL);

@@ -265,6 +265,39 @@ record_get_sub_str(const struct record_view *v, const char *obj, const char *key
     return cJSON_IsString(item) ? item->valuestring : NULL;
 }
 
+char *
+record_get_json(const struct record_view *v, const char *key)
+{
+    const cJSON *item;
+
+    if (v == NULL || key == NULL)
+        return NULL;
+    item = cJSON_GetObjectItemCaseSensitive(v->obj, key);
+    return item != NULL ? json_print(item, NULL) : NULL;
+}
+
+int
+record_each_elem(const struct record_view *v, const char *key,
+                 int (*fn)(void *arg, const char *json, size_t len), void *arg)
+{
+    const cJSON *arr, *el;
+
+    if (v == NULL || key == NULL)
+        return -1;
+    arr = cJSON_GetObjectItemCaseSensitive(v->obj, key);
+    if (!cJSON_IsArray(arr))
+        return -1;
+    cJSON_ArrayForEach(el, arr) {
+        size_t len = 0;
+        char *one = json_print(el, &len);
+        int rc = fn(arg, one, len);
+        free(one);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 void
 record_view_free(struct record_view *v)
 {

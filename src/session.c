@@ -36,6 +36,13 @@ room_free(struct room *r)
     free(r->bot);
     free(r->conversation);
     free(r->close_reason);
+    free(r->assignee);
+    free(r->typing);
+    for (size_t i = 0; i < r->naudit; i++) {
+        free(r->audit[i].by);
+        free(r->audit[i].to);
+        free(r->audit[i].from);
+    }
     free(r);
 }
 
@@ -116,6 +123,7 @@ chat_msg_free(struct chat_msg *m)
     free(m->caption);
     free(m->filename);
     free(m->error);
+    free(m->agent);
     /* m->entry belongs to the outbox. */
     free(m);
 }
@@ -180,6 +188,7 @@ room_add(struct room *r, struct chat_msg *m)
             r->last_out_ms = m->time_ms;
         break;
     case CHAT_NOTE:
+    case CHAT_TEAMNOTE:
         return;
     }
     /* History is added after live messages may have arrived: never move the clock back. */

@@ -8,6 +8,7 @@
 
 #include "jelou/cause.h"
 #include "jelou/i18n.h"
+#include "jelou/inbox.h"
 #include "jelou/xalloc.h"
 
 #define SPACE " \t\r\n"
@@ -26,6 +27,9 @@ enum shape {
     SORT,
     TEXT_ONLY, /* optional free text */
     USER_REST, /* a user id, then optional free text */
+    VIEW,      /* optional: one of the inbox's views */
+    TEXT_NEEDED, /* free text that must be there */
+    STATUS,    /* pending, resolved, open, or snoozed and a duration */
 };
 
 struct command {
@@ -80,6 +84,24 @@ parse_count(const char *w, int *n)
     if (errno != 0 || *end != '\0' || v < 1 || v > INT_MAX)
         return -1;
     *n = (int)v;
+    return 0;
+}
+
+/* "30m", "2h", "1d" in seconds: 0, or -1 for anything else (up to a year). */
+static int
+parse_duration(const char *w, int *secs)
+{
+    char *end;
+    long v;
+
+    if (w[0] < '0' || w[0] > '9')
+        return -1;
+    errno = 0;
+    v = strtol(w, &end, 10);
+    long unit = end[0] == 'm' ? 60 : end[0] == 'h' ? 3600 : end[0] == 'd' ? 86400 : 0;
+    if (errno != 0 || unit == 0 || end[1] != '\0' || v < 1 || v > 366L * 86400 / unit)
+        return -1;
+    *secs = (int)(v * unit);
     return 0;
 }
 
@@ -138,6 +160,33 @@ parse_args(const struct command *c, const char *p, struct slash *out, char **cau
             return cause_fail(cause, xasprintf(_("/%s needs a user: %s"), c->name, c->usage));
         out->rest = rest_of(p);
         return 0;
+    case VIEW:
+        out->arg = next_word(&p);
+        extra = next_word(&p);
+        if (extra != NULL || (out->arg != NULL && inbox_view_parse(out->arg) == VIEW_COUNT))
+            rc = cause_fail(cause, xasprintf(_("/view wants one of: %s"), c->usage));
+        break;
+    case TEXT_NEEDED:
+        out->rest = rest_of(p);
+        if (out->rest == NULL)
+            return cause_fail(cause, xasprintf(_("/%s needs a text: %s"), c->name, c->usage));
+        return 0;
+    case STATUS: {
+        out->arg = next_word(&p);
+        char *d = next_word(&p);
+        extra = next_word(&p);
+        int snoozed = out->arg != NULL && strcmp(out->arg, "snoozed") == 0;
+        int plain = out->arg != NULL && (strcmp(out->arg, "pending") == 0 ||
+                                         strcmp(out->arg, "resolved") == 0 ||
+                                         strcmp(out->arg, "open") == 0);
+        if (snoozed && (d == NULL || extra != NULL || parse_duration(d, &out->n) != 0))
+            rc = cause_fail(cause, xstrdup(_("/status snoozed wants a duration, like 30m, 2h "
+                                             "or 1d")));
+        else if (!snoozed && (!plain || d != NULL))
+            rc = cause_fail(cause, xasprintf(_("/status wants: %s"), c->usage));
+        free(d);
+        break;
+    }
     case SORT:
         out->arg = next_word(&p);
         extra = next_word(&p);

@@ -44,9 +44,12 @@ const char team_functions[] =
     "    if kind == 'conversation.close' then\n"
     "      redis.call('HSET', rk, 'status', 'closed')\n"
     "      redis.call('HDEL', rk, 'waiting_since')\n"
+    /* A user who writes again reopens a snoozed, pending or resolved room: the team
+     * must see it in its Unassigned or Mine lists again, not when the snooze ends. */
     "    elseif kind == 'message' or kind == 'conversation.start' then\n"
     "      if redis.call('HGET', rk, 'status') ~= 'open' then\n"
     "        redis.call('HSET', rk, 'status', 'open')\n"
+    "        redis.call('HDEL', rk, 'snooze_until')\n"
     "      end\n"
     "      if kind == 'message' and redis.call('HEXISTS', rk, 'waiting_since') == 0 then\n"
     "        redis.call('HSET', rk, 'waiting_since', now_ms())\n"
@@ -109,10 +112,10 @@ const char team_functions[] =
     "  if redis.call('GET', 'jc:lease') == a[1] then redis.call('DEL', 'jc:lease') end\n"
     "  return 1\n"
     "end)\n"
-    /* op, room, agent, x (to / status / text), expect: {'ok', event id} or
-     * {'conflict', assignee}. */
+    /* op, room, agent, x (to / status / text), expect, until (status snoozed: ms, else
+     * ''): {'ok', event id} or {'conflict', assignee}. */
     "redis.register_function('jc_room', function(keys, a)\n"
-    "  local op, room, agent, x, expect = a[1], a[2], a[3], a[4], a[5]\n"
+    "  local op, room, agent, x, expect, untl = a[1], a[2], a[3], a[4], a[5], a[6] or ''\n"
     "  local rk = 'jc:room:' .. room\n"
     "  local who = redis.call('HGET', rk, 'assignee') or ''\n"
     "  local ev\n"
@@ -133,7 +136,14 @@ const char team_functions[] =
     "    local st = x\n"
     "    if op == 'close' then st = 'closed' end\n"
     "    redis.call('HSET', rk, 'status', st)\n"
-    "    ev = emit('room.status', room, cjson.encode({room = room, status = st, by = agent}))\n"
+    "    local d = {room = room, status = st, by = agent}\n"
+    "    if st == 'snoozed' and untl ~= '' then\n"
+    "      redis.call('HSET', rk, 'snooze_until', untl)\n"
+    "      d['until'] = tonumber(untl)\n"
+    "    else\n"
+    "      redis.call('HDEL', rk, 'snooze_until')\n"
+    "    end\n"
+    "    ev = emit('room.status', room, cjson.encode(d))\n"
     "  elseif op == 'note' then\n"
     "    local d = cjson.encode({room = room, agent = agent, text = x, time = now_ms()})\n"
     "    ev = emit('note', room, d)\n"

@@ -14,7 +14,7 @@ layer_base="xalloc cause clock utf8 idmap paths atomic text i18n"
 layer_wire="url sse sign json message record event whatsapp"
 layer_io="loop transport httpd redis mime probe settings editor"
 layer_jelou="outbox journal history inbound rest team teamlink"
-layer_model="session restore layout editbuf slash replies catalog window"
+layer_model="session restore layout editbuf slash replies catalog window inbox"
 layer_names="base wire io jelou model sandbox/serve ui cli"
 
 rank_of_module() { # NAME: prints the rank (0..4) of a core module, or nothing

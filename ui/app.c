@@ -59,6 +59,7 @@ select_room(struct app *a, struct room *r)
     a->u.paste_guard = 0;
     a->u.confirm_pending = 0;
     a->u.window_confirm = 0;
+    a->take_armed = 0; /* a /take confirms in the room it was asked in */
     if (r)
         r->unread = 0;
     a->recall_pos = a->nrecall;
@@ -72,7 +73,12 @@ select_nth(struct app *a, int delta, int absolute)
     if (n == 0)
         return;
     struct room **v = xcalloc(n, sizeof *v);
-    session_sorted(a->u.s, v, n);
+    /* The pane's rooms: in team mode, only those of its view. */
+    n = ui_rooms(&a->u, v, n);
+    if (n == 0) {
+        free(v);
+        return;
+    }
     size_t cur = 0;
     for (size_t i = 0; i < n; i++)
         if (v[i] == a->u.sel)
@@ -145,6 +151,7 @@ app_run(const struct app_opts *o)
         /* Nothing is drawn while the editor owns the terminal. */
         if (a->dirty && a->editor == NULL) {
             a->u.now_ms = clock_wall_ms();
+            a->u.me = team_me(a);
             a->u.outbox_busy = a->be->ops->busy(a->be->ctx);
             ui_draw(&a->u, &a->term);
             a->dirty = 0;

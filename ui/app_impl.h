@@ -67,6 +67,11 @@ struct app {
     int input_id;             /* the terminal's loop source; -1 while the editor has it */
     struct editor *editor;    /* Ctrl-X Ctrl-E's child, or NULL */
     struct editbuf *edit_draft; /* the draft the editor's text goes back to */
+    /* Team mode: a /take of a colleague's room waits for a second /take in the same room;
+     * and when this agent last said it was typing, and where. */
+    int take_armed;
+    long long typing_sent_ms;
+    struct room *typing_room;
 };
 
 /* app.c: the loop glue, the status line, which room is on screen. */
@@ -92,12 +97,20 @@ void resume_pending(struct app *a);
 
 /* events.c: Jelou's events and the conversation commands' answers (REST). */
 void on_event(void *arg, const struct event *ev, int duplicate);
+/* Team mode: the team server's other events (include/jelou/inbox.h) and its rooms. */
+struct team_event;
+void on_team_event(void *arg, const struct team_event *ev);
+void on_team_rooms(void *arg, const char *json, size_t len);
 void conversation_command(struct app *a, const struct slash *sl);
 
 /* commands.c: what a slash command does, the compose box's Enter and Tab, $EDITOR. */
 void submit_draft(struct app *a);
 void complete_reply(struct app *a);
 void edit_in_editor(struct app *a);
+/* Team mode: this agent's name, or NULL in direct mode (or before the server said it). */
+const char *team_me(struct app *a);
+/* Team mode: tells the room's colleagues this agent is typing, at most every 3 s. */
+void team_typing(struct app *a);
 void on_child(void *arg, int signo);
 
 /* keys.c: each mode's keys. */

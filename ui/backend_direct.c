@@ -204,6 +204,9 @@ static const struct backend_ops direct_ops = {
     .close = direct_close,
     .start = direct_start,
     .info = direct_info,
+    /* Jelou itself has no team: the console says "team mode only". */
+    .room = NULL,
+    .me = NULL,
     .free = direct_free,
 };
 

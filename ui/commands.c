@@ -6,10 +6,12 @@
 #include "jelou/editbuf.h"
 #include "jelou/editor.h"
 #include "jelou/i18n.h"
+#include "jelou/inbox.h"
 #include "jelou/loop.h"
 #include "jelou/session.h"
 #include "jelou/xalloc.h"
 #include "app_impl.h"
+#include "backend.h"
 
 /* ---- commands ---- */
 
@@ -232,6 +234,203 @@ run_quit(struct app *a, const struct slash *sl)
     (void)sl;
     a->quit = 1;
     return 1;
+}
+
+/* ---- team mode: the room operations ---- */
+
+const char *
+team_me(struct app *a)
+{
+    const struct backend_ops *be = a->be ? a->be->ops : NULL;
+    return be && be->room && be->me ? be->me(a->be->ctx) : NULL;
+}
+
+/* What a room operation was, for its answer. */
+struct room_call {
+    struct app *a;
+    enum room_op op;
+    char *room;
+    char *arg;
+};
+
+static void
+on_room_done(void *arg, const struct room_answer *ans)
+{
+    struct room_call *c = arg;
+    struct app *a = c->a;
+    const char *arg1 = c->arg ? c->arg : "";
+    a->dirty = 1;
+    if (c->op == ROOM_OP_TYPING) {
+        /* Nobody asked for it: a lost typing event is not worth the status line. */
+    } else if (ans->ok) {
+        switch (c->op) {
+        case ROOM_OP_CLAIM:
+            set_status(a, 0, _("room %s is yours"), c->room);
+            break;
+        case ROOM_OP_ASSIGN:
+            if (strcmp(arg1, team_me(a) ? team_me(a) : "") == 0)
+                set_status(a, 0, _("room %s is yours"), c->room);
+            else
+                set_status(a, 0, _("room %s is %s's now"), c->room, arg1);
+            break;
+        case ROOM_OP_RELEASE:
+            set_status(a, 0, _("room %s released: anyone can take it"), c->room);
+            break;
+        case ROOM_OP_STATUS:
+            set_status(a, 0, _("room %s marked %s"), c->room, arg1);
+            break;
+        case ROOM_OP_NOTE:
+            set_status(a, 0, _("note added to room %s"), c->room);
+            break;
+        case ROOM_OP_TYPING:
+            break;
+        }
+    } else if (ans->http_status == 409 && ans->assignee != NULL && ans->assignee[0]) {
+        set_status(a, 1, _("nothing changed: room %s is %s's"), c->room, ans->assignee);
+    } else if (ans->http_status == 409) {
+        set_status(a, 1, _("nothing changed: room %s has nobody now"), c->room);
+    } else {
+        set_status(a, 1, _("the team server refused: %s"),
+                   ans->error ? ans->error : _("unknown error"));
+    }
+    free(c->room);
+    free(c->arg);
+    free(c);
+}
+
+/* Asks the team server for op on the room on screen. 0, or -1 with the status line set. */
+static int
+room_op(struct app *a, const char *name, struct room_request *q)
+{
+    const struct backend_ops *be = a->be->ops;
+    char *cause = NULL;
+    if (be->room == NULL) {
+        set_status(a, 1, _("/%s works in team mode only (start with --server)"), name);
+        return -1;
+    }
+    if (a->u.sel == NULL) {
+        set_status(a, 1, _("no conversation open"));
+        return -1;
+    }
+    struct room_call *c = xcalloc(1, sizeof *c);
+    c->a = a;
+    c->op = q->op;
+    c->room = xstrdup(a->u.sel->id);
+    c->arg = q->arg ? xstrdup(q->arg) : NULL;
+    q->room = c->room;
+    /* Before the call: an answer that comes at once must not be overwritten by this. */
+    set_status(a, 0, _("asking the team server…"));
+    if (be->room(a->be->ctx, q, on_room_done, c, &cause) != 0) {
+        set_status(a, 1, "%s", cause ? cause : _("unknown error"));
+        free(cause);
+        free(c->room);
+        free(c->arg);
+        free(c);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+run_view(struct app *a, const struct slash *sl)
+{
+    if (a->be->ops->room == NULL) {
+        set_status(a, 1, _("/%s works in team mode only (start with --server)"), "view");
+        return 0;
+    }
+    a->u.view = sl->arg ? inbox_view_parse(sl->arg) : (a->u.view + 1) % VIEW_COUNT;
+    clear_status(a);
+    return 1;
+}
+
+static int
+run_take(struct app *a, const struct slash *sl)
+{
+    struct room *r = a->u.sel;
+    const char *me = team_me(a);
+    struct room_request q = {.op = ROOM_OP_CLAIM};
+    (void)sl;
+    if (r != NULL && me != NULL && r->assignee != NULL) {
+        if (strcmp(r->assignee, me) == 0) {
+            set_status(a, 0, _("this room is yours already"));
+            return 1;
+        }
+        /* A colleague's room is taken on the second asking only: it moves their work. */
+        if (!a->take_armed) {
+            set_status(a, 1, _("this room is %s's: /take again to take it from %s"),
+                       r->assignee, r->assignee);
+            a->take_armed = 1;
+            return 1;
+        }
+        q.op = ROOM_OP_ASSIGN;
+        q.arg = me;
+        q.expect = r->assignee; /* the server refuses if someone else took it meanwhile */
+    }
+    a->take_armed = 0;
+    return room_op(a, "take", &q) == 0;
+}
+
+static int
+run_assign(struct app *a, const struct slash *sl)
+{
+    struct room *r = a->u.sel;
+    struct room_request q = {.op = ROOM_OP_ASSIGN, .arg = sl->arg,
+                             .expect = r && r->assignee ? r->assignee : ""};
+    return room_op(a, "assign", &q) == 0;
+}
+
+static int
+run_release(struct app *a, const struct slash *sl)
+{
+    struct room_request q = {.op = ROOM_OP_RELEASE};
+    (void)sl;
+    return room_op(a, "release", &q) == 0;
+}
+
+static int
+run_note(struct app *a, const struct slash *sl)
+{
+    struct room_request q = {.op = ROOM_OP_NOTE, .arg = sl->rest};
+    return room_op(a, "note", &q) == 0; /* refused: the note stays in the box */
+}
+
+static int
+run_status(struct app *a, const struct slash *sl)
+{
+    struct room_request q = {.op = ROOM_OP_STATUS, .arg = sl->arg};
+    if (strcmp(sl->arg, "snoozed") == 0)
+        q.until_ms = clock_wall_ms() + (long long)sl->n * 1000;
+    return room_op(a, "status", &q) == 0;
+}
+
+#define TYPING_EVERY_MS 3000
+
+void
+team_typing(struct app *a)
+{
+    struct room *r = a->u.sel;
+    const char *text = editbuf_text(ui_draft(&a->u));
+    long long now = clock_mono_ms();
+    /* A command being typed is nothing the colleagues need to know about. */
+    if (r == NULL || team_me(a) == NULL || text[0] == '\0' || text[0] == '/')
+        return;
+    if (a->typing_room == r && now - a->typing_sent_ms < TYPING_EVERY_MS)
+        return;
+    struct room_request q = {.op = ROOM_OP_TYPING};
+    struct room_call *c = xcalloc(1, sizeof *c);
+    char *cause = NULL;
+    c->a = a;
+    c->op = q.op;
+    c->room = xstrdup(r->id);
+    q.room = c->room;
+    if (a->be->ops->room(a->be->ctx, &q, on_room_done, c, &cause) != 0) {
+        free(cause);
+        free(c->room);
+        free(c);
+        return;
+    }
+    a->typing_room = r;
+    a->typing_sent_ms = now;
 }
 
 /* Each command's handler, bound by the one list in jelou/slash.h. */

@@ -63,28 +63,64 @@ room_label(const struct room *r)
     return r->name ? r->name : r->user ? r->user : r->id;
 }
 
+size_t
+ui_rooms(struct ui *u, struct room **out, size_t max)
+{
+    size_t n = session_sorted(u->s, out, max), k = 0;
+    if (u->me == NULL)
+        return n;
+    for (size_t i = 0; i < n; i++) {
+        if (inbox_visible(out[i], u->view, u->me))
+            out[k++] = out[i];
+    }
+    return k;
+}
+
+/* Team mode: who has the room, cut short ("·" for nobody) for the rooms pane. */
+static void
+who_has(const struct room *r, char *out, size_t size)
+{
+    if (r->assignee == NULL) {
+        snprintf(out, size, "·");
+        return;
+    }
+    char *clean = text_sanitize(r->assignee, strlen(r->assignee), 0);
+    int used = 0;
+    size_t n = text_fit(clean, strlen(clean), 6, &used);
+    snprintf(out, size, "%.*s", (int)n, clean);
+    free(clean);
+}
+
 static void
 draw_rooms(struct ui *u, struct term *t, const struct rect *p)
 {
     char title[64];
-    snprintf(title, sizeof title, _("Rooms (%zu) · %s"), u->s->nrooms,
-             u->s->sort == SORT_WAITING ? _("waiting") : _("recent"));
+    struct room **sorted = xcalloc(u->s->nrooms + 1, sizeof *sorted);
+    size_t n = ui_rooms(u, sorted, u->s->nrooms);
+    const char *order = u->s->sort == SORT_WAITING ? _("waiting") : _("recent");
+    if (u->me != NULL)
+        /* TRANSLATORS: the view ("Mine"), how many rooms it has, the order */
+        snprintf(title, sizeof title, _("%s %zu · %s"), _(inbox_view_name(u->view)), n, order);
+    else
+        snprintf(title, sizeof title, _("Rooms (%zu) · %s"), u->s->nrooms, order);
     put_fit(t, p->row, p->col, p->cols, title, ST_TITLE);
 
-    struct room **sorted = xcalloc(u->s->nrooms + 1, sizeof *sorted);
-    size_t n = session_sorted(u->s, sorted, u->s->nrooms);
     for (size_t i = 0; i < n && (int)i < p->rows - 1; i++) {
         struct room *r = sorted[i];
         int row = p->row + 1 + (int)i;
-        char right[32] = "", when[16] = "";
+        char right[64] = "", when[16] = "", who[32] = "";
         if (r->waiting_since && r->state != ROOM_CLOSED)
             session_format_duration(u->now_ms - r->waiting_since, when, sizeof when);
         else if (r->last_ms)
             clock_text(u, r->last_ms, when, sizeof when);
+        if (u->me != NULL) {
+            who_has(r, who, sizeof who - 1);
+            strcat(who, " ");
+        }
         if (r->unread)
-            snprintf(right, sizeof right, "+%u %s", r->unread, when);
+            snprintf(right, sizeof right, "%s+%u %s", who, r->unread, when);
         else
-            snprintf(right, sizeof right, "%s", when);
+            snprintf(right, sizeof right, "%s%s", who, when);
         enum style st = r == u->sel ? ST_SELECTED
                         : r->state == ROOM_CLOSED ? ST_DIM
                         : r->unread ? ST_UNREAD : ST_NORMAL;
@@ -175,18 +211,25 @@ push_message_rev(struct ui *u, struct trows *rs, const struct room *r, const str
         push_wrapped_rev(rs, media, cols, body);
         free(media);
     } else if (m->text) {
-        push_wrapped_rev(rs, m->text, cols, m->dir == CHAT_NOTE ? ST_DIM : body);
+        push_wrapped_rev(rs, m->text, cols, m->dir == CHAT_NOTE ? ST_DIM
+                                            : m->dir == CHAT_TEAMNOTE ? ST_NOTE : body);
     }
     char when[16];
     clock_text(u, m->time_ms, when, sizeof when);
     if (m->dir == CHAT_OUT) {
         char *status = chat_msg_status(m);
-        trow_push(rs, xasprintf(_("%s You"), when), m->earlier ? ST_DIM : ST_OUT,
+        /* A colleague's reply (team mode) carries their name where this agent's says You. */
+        trow_push(rs, m->agent ? xasprintf("%s %s", when, m->agent)
+                               : xasprintf(_("%s You"), when), m->earlier ? ST_DIM : ST_OUT,
                   xasprintf("  %s%s", status, m->earlier ? _(" (earlier session)") : ""),
                   m->earlier ? ST_DIM : state_style(m));
         free(status);
     } else if (m->dir == CHAT_IN) {
         trow_push(rs, xasprintf("%s %s", when, room_label(r)), m->earlier ? ST_DIM : ST_IN,
+                  NULL, ST_NORMAL);
+    } else if (m->dir == CHAT_TEAMNOTE) {
+        /* TRANSLATORS: a private note's head: the time, then the agent who wrote it */
+        trow_push(rs, xasprintf(_("%s note %s"), when, m->agent ? m->agent : "?"), ST_NOTE,
                   NULL, ST_NORMAL);
     } else {
         trow_push(rs, xasprintf("%s ·", when), ST_DIM, NULL, ST_NORMAL);
@@ -206,9 +249,17 @@ draw_transcript(struct ui *u, struct term *t, const struct rect *p)
                 ST_DIM);
         return;
     }
+    const char *typing = u->me ? inbox_typing(r, u->now_ms) : NULL;
+    char *typing_text = typing ? xasprintf(_(" · %s is typing…"), typing) : NULL;
     char *title = xasprintf(_("%s · room %s%s%s"), room_label(r), r->id,
                             r->state == ROOM_CLOSED ? _(" · closed") : "",
                             r->scroll ? _(" · scrolled (PgDn)") : "");
+    if (typing_text != NULL) {
+        char *both = xasprintf("%s%s", title, typing_text);
+        free(title);
+        free(typing_text);
+        title = both;
+    }
     put_fit(t, p->row, p->col + 1, p->cols - 1, title, ST_TITLE);
     free(title);
 
@@ -266,6 +317,76 @@ window_alert(const struct ui *u, const struct room *r, char *out, size_t size)
     return out;
 }
 
+static const char *
+team_status_word(enum team_status st)
+{
+    switch (st) {
+    case TEAM_OPEN:
+        return _("open");
+    case TEAM_PENDING:
+        return _("pending");
+    case TEAM_SNOOZED:
+        return _("snoozed");
+    case TEAM_RESOLVED:
+        return _("resolved");
+    case TEAM_CLOSED:
+        return _("closed");
+    case TEAM_UNKNOWN:
+        break;
+    }
+    return _("unknown");
+}
+
+/* One audit fact in the agent's words: "14:05 ana took it from laura". */
+static char *
+audit_line(const struct ui *u, const struct room_audit *a)
+{
+    char when[16], until[16];
+    clock_text(u, a->time_ms, when, sizeof when);
+    if (a->kind == AUDIT_STATUS) {
+        if (a->status == TEAM_SNOOZED && a->until_ms > 0) {
+            clock_text(u, a->until_ms, until, sizeof until);
+            return xasprintf(_("%s %s snoozed it until %s"), when, a->by, until);
+        }
+        return xasprintf(_("%s %s marked it %s"), when, a->by, team_status_word(a->status));
+    }
+    int to_self = strcmp(a->to, a->by) == 0;
+    if (a->to[0] == '\0')
+        return xasprintf(_("%s %s released it"), when, a->by);
+    if (to_self && a->from != NULL && strcmp(a->from, a->by) != 0)
+        return xasprintf(_("%s %s took it from %s"), when, a->by, a->from);
+    if (to_self)
+        return xasprintf(_("%s %s took it"), when, a->by);
+    return xasprintf(_("%s %s gave it to %s"), when, a->by, a->to);
+}
+
+/* Team mode's part of the user pane: who has the room, its status, what was done to it. */
+static int
+draw_team(struct ui *u, struct term *t, const struct rect *p, const struct room *r, int row)
+{
+    char until[16];
+    char *lines[2 + ROOM_AUDIT_MAX] = {0};
+    size_t n = 0;
+    lines[n++] = r->assignee ? xasprintf(_("assigned to %s"), r->assignee)
+                             : xstrdup(_("assigned to nobody"));
+    if (r->team_status == TEAM_SNOOZED && r->snooze_until > 0) {
+        clock_text(u, r->snooze_until, until, sizeof until);
+        lines[n++] = xasprintf(_("status snoozed until %s"), until);
+    } else {
+        lines[n++] = xasprintf(_("status %s"), team_status_word(r->team_status));
+    }
+    /* The ring's oldest line first: it reads like what happened. */
+    size_t first = r->naudit < ROOM_AUDIT_MAX ? 0 : r->audit_next;
+    for (size_t i = 0; i < r->naudit; i++)
+        lines[n++] = audit_line(u, &r->audit[(first + i) % ROOM_AUDIT_MAX]);
+    for (size_t i = 0; i < n; i++) {
+        if (row < p->row + p->rows)
+            put_fit(t, row++, p->col + 1, p->cols - 1, lines[i], i < 2 ? ST_NORMAL : ST_DIM);
+        free(lines[i]);
+    }
+    return row;
+}
+
 static void
 draw_user(struct ui *u, struct term *t, const struct rect *p)
 {
@@ -301,6 +422,8 @@ draw_user(struct ui *u, struct term *t, const struct rect *p)
             put_fit(t, row++, p->col + 1, p->cols - 1, lines[i], i == 0 ? ST_IN : ST_NORMAL);
         free(lines[i]);
     }
+    if (u->me != NULL)
+        draw_team(u, t, p, r, row);
 }
 
 static void

@@ -4,9 +4,11 @@
 
 #include "jelou/event.h"
 #include "jelou/i18n.h"
+#include "jelou/inbox.h"
 #include "jelou/rest.h"
 #include "jelou/session.h"
 #include "jelou/settings.h"
+#include "jelou/teamlink.h"
 #include "jelou/xalloc.h"
 #include "app_impl.h"
 #include "backend.h"
@@ -43,10 +45,60 @@ on_event(void *arg, const struct event *ev, int duplicate)
             a->u.window_confirm = 0;
             clear_status(a);
         }
+        /* Team mode: the server reopens a room whose user writes again (jc_webhook) without
+         * an event of its own; the console follows the same rule. */
+        if (c->dir == CHAT_IN && r->team_status != TEAM_UNKNOWN) {
+            r->team_status = TEAM_OPEN;
+            r->snooze_until = 0;
+        }
         /* The bell also sets the terminal's urgent hint where it has one. */
         if (!a->u.muted && a->term_open && a->editor == NULL)
             a->term.bell(a->term.ctx);
     }
+}
+
+/* ---- the team server's events (team mode) ---- */
+
+void
+on_team_event(void *arg, const struct team_event *ev)
+{
+    struct app *a = arg;
+    struct inbox_effect fx;
+    a->dirty = 1;
+    if (inbox_apply(a->u.s, team_me(a), ev, clock_wall_ms(), &fx) != 0) {
+        set_status(a, 1, _("the team server sent a %s event that cannot be read"), ev->kind);
+        return;
+    }
+    if (fx.room == NULL)
+        return;
+    if (a->u.sel == NULL)
+        select_room(a, fx.room);
+    /* Read back at start, it was heard then: no bell, no news. */
+    if (ev->replay)
+        return;
+    if (fx.took_from != NULL) {
+        if (fx.room == a->u.sel)
+            set_status(a, 1, _("%s took this room"), fx.took_from);
+        else
+            set_status(a, 1, _("%s took the room of %s"), fx.took_from,
+                       fx.room->name ? fx.room->name : fx.room->id);
+    }
+    if (fx.ring && !a->u.muted && a->term_open && a->editor == NULL)
+        a->term.bell(a->term.ctx);
+}
+
+void
+on_team_rooms(void *arg, const char *json, size_t len)
+{
+    struct app *a = arg;
+    char *as_of = NULL, *cause = NULL;
+    a->dirty = 1;
+    if (inbox_apply_rooms(a->u.s, team_me(a), json, len, &as_of, &cause) != 0) {
+        set_status(a, 1, _("the team server's rooms cannot be read: %s"), cause);
+        free(cause);
+        return;
+    }
+    free(as_of); /* the link resumes from it; the screen has no use for it */
 }
 
 /* ---- conversation control (REST) ---- */

@@ -41,6 +41,7 @@ enum { ALT_NO, ALT_YES, ALT_ANY };
       N_("quit (asks while messages are still sending)"), key_quit) \
     X(KEY_CTRL('x'), KEY_CTRL('x'), ALT_NO, 10, "C-x C-e", N_("edit the draft in $EDITOR"), \
       key_ctrl_x) \
+    X('v', 'v', ALT_YES, 13, "Alt-v", N_("team mode: the rooms pane's next view"), key_view) \
     X(K_UP, K_UP, ALT_NO, 6, "Up ", NULL, key_up_down) \
     X(K_DOWN, K_DOWN, ALT_NO, 6, "Down", \
       N_("earlier sent texts (empty draft), or move between lines"), key_up_down)

@@ -183,6 +183,20 @@ key_user_pane(struct app *a, const struct key *k)
     return 1;
 }
 
+/* Team mode: All, Mine, Unassigned, Mentions in turn (as /view without a word does). */
+static int
+key_view(struct app *a, const struct key *k)
+{
+    (void)k;
+    if (team_me(a) == NULL) {
+        set_status(a, 1, _("/%s works in team mode only (start with --server)"), "view");
+        return 0;
+    }
+    a->u.view = (a->u.view + 1) % VIEW_COUNT;
+    a->dirty = 1;
+    return 0;
+}
+
 static int
 key_tab(struct app *a, const struct key *k)
 {
@@ -355,9 +369,10 @@ main_key(struct app *a, const struct key *k)
         if (!kb->fn(a, k))
             return;
     } else if (edit_key(b, k)) {
-        /* handled */
+        team_typing(a);
     } else if (printable(k->code) && !k->alt) {
         insert_codepoint(b, k->code);
+        team_typing(a);
     } else {
         return;
     }

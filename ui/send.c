@@ -135,6 +135,13 @@ room_can_send(struct app *a, struct room *r)
         set_status(a, 1, _("this room has no user id; /open ROOM USER sets it"));
         return 0;
     }
+    /* Team mode: two agents answering one user at once is what the inbox is there to stop;
+     * the server would refuse it too, but only after the agent thought it sent. */
+    const char *me = team_me(a);
+    if (me != NULL && r->assignee != NULL && strcmp(r->assignee, me) != 0) {
+        set_status(a, 1, _("this room is %s's: /take to take it"), r->assignee);
+        return 0;
+    }
     return 1;
 }
 

@@ -18,6 +18,7 @@ enum style {
     ST_ERROR,     /* failed, errors in the status line */
     ST_STATUS,    /* the status line */
     ST_BORDER,    /* separators */
+    ST_NOTE,      /* team mode: an agents' private note, never sent to the user */
     ST_COUNT
 };
 

@@ -42,6 +42,7 @@ theme_init(void)
         {ST_OUT, COLOR_GREEN, A_BOLD},     {ST_OK, COLOR_GREEN, A_NORMAL},
         {ST_PENDING, COLOR_YELLOW, A_NORMAL}, {ST_ERROR, COLOR_RED, A_BOLD},
         {ST_STATUS, -1, A_REVERSE},        {ST_BORDER, -1, A_DIM},
+        {ST_NOTE, COLOR_MAGENTA, A_ITALIC},
     };
     const char *no_color = getenv("NO_COLOR");
     int colour = has_colors() && (no_color == NULL || no_color[0] == '\0');

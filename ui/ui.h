@@ -6,6 +6,7 @@
 
 #include "jelou/catalog.h"
 #include "jelou/history.h"
+#include "jelou/inbox.h"
 #include "jelou/message.h"
 #include "jelou/session.h"
 #include "term.h"
@@ -66,10 +67,18 @@ struct ui {
     const char *help_keys_hint;
     struct room *older_wanted; /* scrolled past the top of this room's messages in memory:
                                   the app reads older ones from disk and draws again */
+    /* Team mode: this agent's name as the team server knows it (the backend's), NULL in
+     * direct mode, which then draws as it always did; and the rooms pane's view. */
+    const char *me;
+    enum inbox_view view;
 };
 
 /* The compose box currently in use (the selected room's draft). */
 struct editbuf *ui_draft(struct ui *u);
+
+/* The rooms of the rooms pane, in its order (team mode: only the view's): out gets up to
+ * max, the count is returned. */
+size_t ui_rooms(struct ui *u, struct room **out, size_t max);
 
 /* Draws everything for the current mode. */
 void ui_draw(struct ui *u, struct term *t);

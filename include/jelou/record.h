@@ -38,6 +38,13 @@ const char *record_get_str(const struct record_view *v, const char *key);
 int record_get_int(const struct record_view *v, const char *key, long long *out);
 /* The string value of obj.key (one level down, e.g. redirectPayload.text), or NULL. */
 const char *record_get_sub_str(const struct record_view *v, const char *obj, const char *key);
+/* The value of key (an object, an array, anything) as compact JSON, newly allocated, or NULL
+ * when absent: to hand a nested object to the parser that knows it. */
+char *record_get_json(const struct record_view *v, const char *key);
+/* Calls fn with each element of the array key, as compact JSON; stops at fn's first
+ * non-zero answer and returns it. -1 when key is absent or not an array. */
+int record_each_elem(const struct record_view *v, const char *key,
+                     int (*fn)(void *arg, const char *json, size_t len), void *arg);
 void record_view_free(struct record_view *v);
 
 /* Reads a JSON-lines file one line at a time, without a copy of the file in memory: fn gets

@@ -14,6 +14,7 @@ enum chat_dir {
     CHAT_IN,   /* the end user wrote */
     CHAT_OUT,  /* the agent sent */
     CHAT_NOTE, /* the console says something (conversation closed, ...) */
+    CHAT_TEAMNOTE, /* team mode: a private note of an agent (agent), never sent to the user */
 };
 
 enum room_state { ROOM_UNKNOWN, ROOM_ACTIVE, ROOM_CLOSED };
@@ -37,8 +38,32 @@ struct chat_msg {
     char *text;               /* text body, or NULL for media */
     char *url, *mime, *caption, *filename;
     char *error;
+    /* Team mode: the colleague who sent this reply or wrote this note; NULL for this agent's
+     * replies (and always in direct mode). */
+    char *agent;
     struct outbox_entry *entry; /* live entry (for /retry), NULL for earlier sessions */
 };
+
+/* Team mode: where a room is in the team's work (GET /v1/rooms, room.status). */
+enum team_status { TEAM_UNKNOWN, TEAM_OPEN, TEAM_PENDING, TEAM_SNOOZED, TEAM_RESOLVED,
+                   TEAM_CLOSED };
+
+/* One "who did what" fact of a room (src/inbox.c), kept as facts and worded when drawn, so
+ * that it reads in the agent's language. */
+enum room_audit_kind { AUDIT_ASSIGN, AUDIT_STATUS };
+
+struct room_audit {
+    enum room_audit_kind kind;
+    enum team_status status;  /* AUDIT_STATUS */
+    long long time_ms;
+    long long until_ms;       /* AUDIT_STATUS snoozed: until when */
+    char *by;                 /* who did it */
+    char *to;                 /* AUDIT_ASSIGN: the new assignee, "" released */
+    char *from;               /* AUDIT_ASSIGN: the assignee before, or NULL when unknown */
+};
+
+/* The audit lines a room keeps (a ring: the oldest goes). */
+#define ROOM_AUDIT_MAX 8
 
 struct room {
     char *id;                 /* room_id */
@@ -63,6 +88,16 @@ struct room {
     int older;
     long long older_before;
     long long older_wait;     /* the user's wait that began in what was left on disk, or 0 */
+    /* Team mode (src/inbox.c); zero and NULL in direct mode. */
+    char *assignee;           /* the agent who has the room, NULL for nobody */
+    enum team_status team_status;
+    unsigned mentioned : 1;   /* a colleague's note @mentions this agent */
+    long long snooze_until;   /* TEAM_SNOOZED: until when (wall clock), else 0 */
+    char *typing;             /* the colleague who typed last, until typing_until */
+    long long typing_until;
+    struct room_audit audit[ROOM_AUDIT_MAX];
+    size_t naudit;            /* lines in audit, up to ROOM_AUDIT_MAX */
+    size_t audit_next;        /* where the next line goes: the oldest once it is full */
 };
 
 enum room_sort { SORT_WAITING, SORT_RECENT };

@@ -38,7 +38,17 @@
     X(RESUME, resume, NO_ARGS, "/resume", 9, "/resume", \
       N_("send what a stopped console left unsent (same ids)")) \
     X(HELP, help, NO_ARGS, "/help", 11, "/help  ", NULL) \
-    X(QUIT, quit, NO_ARGS, "/quit", 11, "/quit", N_("start a line with // to send a literal /"))
+    X(QUIT, quit, NO_ARGS, "/quit", 11, "/quit", N_("start a line with // to send a literal /")) \
+    X(VIEW, view, VIEW, "/view [mine|unassigned|all|mentions]", 12, "/view VIEW", \
+      N_("team: list Mine, Unassigned, All or Mentions (Alt-v)")) \
+    X(TAKE, take, NO_ARGS, "/take", 13, "/take ", NULL) \
+    X(RELEASE, release, NO_ARGS, "/release", 13, "/release ", NULL) \
+    X(ASSIGN, assign, ONE_NAME, "/assign NAME", 13, "/assign NAME", \
+      N_("team: take, give back, hand over")) \
+    X(NOTE, note, TEXT_NEEDED, "/note TEXT", 14, "/note TEXT", \
+      N_("team: a note only agents see (@name)")) \
+    X(STATUS, status, STATUS, "/status pending|snoozed DURATION|resolved", 15, \
+      "/status STATUS", N_("team: pending, snoozed 30m|2h|1d, resolved"))
 
 #define SLASH_ENUM_ITEM(id, ...) SLASH_##id,
 enum slash_cmd { SLASH_COMMANDS(SLASH_ENUM_ITEM) SLASH_COUNT };
@@ -49,7 +59,7 @@ struct slash {
     char *arg;      /* first argument (URL, ROOM, NAME, sort mode), or NULL */
     char *arg2;     /* second argument (USER), or NULL */
     char *rest;     /* the rest of the line (caption, filename, name), or NULL */
-    int n;          /* /retry's number, 1 by default */
+    int n;          /* /retry's number, 1 by default; /status snoozed: for how many seconds */
 };
 
 /* Parses text from the compose box. Returns 1 when it is a command (*out filled),

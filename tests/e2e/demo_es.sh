@@ -57,7 +57,7 @@ ok "an unknown command's error in Spanish"
 
 keys F1
 wait_screen "Ayuda · Esc cierra"
-assert_rows 1 17 <<'SCREEN'
+assert_rows 1 18 <<'SCREEN'
  Ayuda · Esc cierra
 
  Teclas
@@ -74,6 +74,7 @@ assert_rows 1 17 <<'SCREEN'
    C-x C-e          editar el borrador en $EDITOR
    F1               esta ayuda        F2  historial        C-l  redibujar
    C-c              salir (pregunta si aún hay mensajes enviándose)
+   Alt-v            modo equipo: siguiente vista del panel de salas
  Comandos
 SCREEN
 assert_rows 24 24 <<'SCREEN'

@@ -122,6 +122,31 @@ assert_eq "snapshot's stream id is the last event's" "$as_of" \
     "$(rcli XREVRANGE jc:events + - COUNT 1 | head -1)"
 ok "assign is compare-and-set, notes stay in the team, /v1/rooms is a snapshot"
 
+# Status: only the five the consoles know; snoozed keeps its end; the user writing reopens.
+room_status() {
+    api "$BOB" GET "$A/v1/rooms" > /dev/null
+    jq -r '.rooms[] | select(.room=="R1") | "\(.status) \(.snooze_until)"' "$T/api.out"
+}
+assert_eq "an unknown status" 422 "$(api "$BOB" POST "$A/v1/rooms/R1/status" '{"status":"asleep"}')"
+assert_contains "422 names the status" '"field":"status"' "$(cat "$T/api.out")"
+assert_eq "snoozed without until" 422 \
+    "$(api "$BOB" POST "$A/v1/rooms/R1/status" '{"status":"snoozed"}')"
+assert_contains "422 names until" '"field":"until"' "$(cat "$T/api.out")"
+assert_eq "still open" "open null" "$(room_status)"
+assert_eq "snoozed" 200 \
+    "$(api "$BOB" POST "$A/v1/rooms/R1/status" '{"status":"snoozed","until":1795694400000}')"
+assert_eq "snoozed until, in /v1/rooms" "snoozed 1795694400000" "$(room_status)"
+wait_for 10 grep -q '"until":1795694400000' "$T/sa.sse" || fail "room.status lacks until"
+event_body "$T/m3.json" R1 U1 in-3 "¿hola?"
+assert_eq "the user writes" 200 "$(post_hook "$A" "$T/m3.json")"
+assert_eq "reopened, the snooze gone" "open null" "$(room_status)"
+assert_eq "resolved" 200 "$(api "$BOB" POST "$A/v1/rooms/R1/status" '{"status":"resolved"}')"
+assert_eq "resolved, in /v1/rooms" "resolved null" "$(room_status)"
+event_body "$T/m4.json" R1 U1 in-4 "otra cosa"
+post_hook "$A" "$T/m4.json" > /dev/null
+assert_eq "a resolved room reopens too" "open null" "$(room_status)"
+ok "status takes the five known ones, snoozed keeps until, the user writing reopens"
+
 # Resuming with Last-Event-ID: nothing missed, nothing repeated.
 first_id=$(sed -n 's/^id: //p' "$T/sa.sse" | head -1)
 sse resume "$ANA" "$B" "$first_id"

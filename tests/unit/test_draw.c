@@ -189,6 +189,97 @@ test_wide_screen_shows_user_pane_and_failure(void **state)
     teardown_ui(&f);
 }
 
+/* Team mode: the view in the rooms pane, who has each room, a colleague's reply and note,
+ * their typing, and the user pane's assignment, status and audit lines. */
+static void
+test_team_mode_screen(void **state)
+{
+    (void)state;
+    struct fixture f;
+    setup_ui(&f, 18, 120);
+    f.u.me = "ana";
+    struct room *pepa = session_room(f.u.s, "room-ana");
+    struct room *kenji = session_room(f.u.s, "room-kenji");
+    struct room *mine = session_open(f.u.s, "room-mine", "user-m", "Marta");
+    room_add(mine, text_msg(CHAT_IN, "m1", "hola", T0 + 5 * MIN));
+    mine->assignee = xstrdup("ana");
+    pepa->assignee = xstrdup("laurabelle");
+    pepa->team_status = TEAM_SNOOZED;
+    pepa->snooze_until = T0 + 2 * 60 * MIN;
+    struct chat_msg *theirs = text_msg(CHAT_OUT, "o9", "Ya lo reviso", T0 + 21 * MIN);
+    theirs->agent = xstrdup("laura");
+    theirs->state = SEND_ACCEPTED;
+    theirs->http_status = 200;
+    room_add(pepa, theirs);
+    struct chat_msg *note = text_msg(CHAT_TEAMNOTE, "", "cliente VIP", T0 + 22 * MIN);
+    note->agent = xstrdup("laura");
+    room_add(pepa, note);
+    pepa->typing = xstrdup("laura");
+    pepa->typing_until = f.u.now_ms + 1;
+    pepa->audit[0] = (struct room_audit){.kind = AUDIT_ASSIGN, .time_ms = T0 + MIN,
+                                         .by = xstrdup("ana"), .to = xstrdup("ana")};
+    pepa->audit[1] = (struct room_audit){.kind = AUDIT_ASSIGN, .time_ms = T0 + 3 * MIN,
+                                         .by = xstrdup("laura"), .to = xstrdup("laura"),
+                                         .from = xstrdup("ana")};
+    pepa->audit[2] = (struct room_audit){.kind = AUDIT_STATUS, .status = TEAM_SNOOZED,
+                                         .time_ms = T0 + 4 * MIN, .until_ms = T0 + 120 * MIN,
+                                         .by = xstrdup("laura")};
+    pepa->naudit = 3;
+    pepa->audit_next = 3;
+    ui_draw(&f.u, f.t);
+    dump(f.t, 18);
+    static const char *const want[] = {
+        "All 3 · waiting               │ Ana Pérez · room room-ana · laura is typing…             │ User",
+        " 1 Marta               ana 25m│                                                          │",
+        " 2 Kenji 健二             · 5m│                                                          │ Ana Pérez",
+        "▸3 Ana Pérez   laurab +1 10:21│                                                          │ user   user-ana",
+        "                              │                                                          │ room   room-ana",
+        "                              │ 10:00 Ana Pérez                                          │ bot    ?",
+        "                              │   Hola, mi router se reinicia                            │ proj   ?",
+        "                              │ 10:02 You  accepted 200                                  │ state  active",
+        "                              │   Hola Ana, ¿qué luces ves?                              │ last in 10:20 (10m)",
+        "                              │ 10:20 Ana Pérez                                          │ msgs   2 in · 2 out",
+        "                              │   La de internet parpadea 🙂                             │ media  0 sent",
+        "                              │ 10:21 laura  accepted 200                                │ assigned to laurabelle",
+        "                              │   Ya lo reviso                                           │ status snoozed until 12:00",
+        "                              │ 10:22 note laura                                         │ 10:01 ana took it",
+        "                              │   cliente VIP                                            │ 10:03 laura took it from ana",
+        " To Ana Pérez · user user-ana · room room-ana",
+        ">",
+        " demo sandbox · outbox 0                                                                           F1 help · F2 history",
+    };
+    assert_screen(f.t, want, 18);
+    /* The note is drawn as a note, head and body; the colleague's name as a reply's. */
+    assert_int_equal(term_mem_style(f.t, 13, 40), ST_NOTE);
+    assert_int_equal(term_mem_style(f.t, 14, 36), ST_NOTE);
+    assert_int_equal(term_mem_style(f.t, 11, 38), ST_OUT);
+
+    /* Typing ends at typing_until; Mine lists only this agent's room. */
+    f.u.now_ms = pepa->typing_until;
+    f.u.view = VIEW_MINE;
+    ui_draw(&f.u, f.t);
+    char *l = term_mem_line(f.t, 0);
+    assert_string_equal(l, "Mine 1 · waiting              │ Ana Pérez · room room-ana"
+                           "                                │ User");
+    free(l);
+    l = term_mem_line(f.t, 1);
+    assert_string_equal(l, " 1 Marta               ana 25m│                               "
+                           "                           │");
+    free(l);
+    l = term_mem_line(f.t, 2);
+    assert_string_equal(l, "                              │                               "
+                           "                           │ Ana Pérez");
+    free(l);
+    /* Unassigned: Kenji's, with "·" for nobody. */
+    f.u.view = VIEW_UNASSIGNED;
+    ui_draw(&f.u, f.t);
+    l = term_mem_line(f.t, 1);
+    assert_non_null(strstr(l, " 1 Kenji 健二             · 5m│"));
+    free(l);
+    (void)kenji;
+    teardown_ui(&f);
+}
+
 static void
 test_remote_escapes_are_neutralised(void **state)
 {
@@ -289,6 +380,7 @@ test_help_overlay_whole(void **state)
         "   C-x C-e          edit the draft in $EDITOR",
         "   F1               this help        F2  send history        C-l  redraw",
         "   C-c              quit (asks while messages are still sending)",
+        "   Alt-v            team mode: the rooms pane's next view",
         " Commands",
         "   /image URL [caption]   /video URL [caption]   /audio URL   /doc URL [filename]",
         "   /attach URL            type from the detected MIME type",
@@ -302,6 +394,10 @@ test_help_overlay_whole(void **state)
         "   /resume                send what a stopped console left unsent (same ids)",
         "   /mute                  bell on/off for new user messages",
         "   /edit  /help  /quit    start a line with // to send a literal /",
+        "   /view VIEW             team: list Mine, Unassigned, All or Mentions (Alt-v)",
+        "   /take /release /assign NAME   team: take, give back, hand over",
+        "   /note TEXT             team: a note only agents see (@name)",
+        "   /status STATUS         team: pending, snoozed 30m|2h|1d, resolved",
         "",
     };
     assert_screen(f.t, want, (int)(sizeof want / sizeof want[0]));
@@ -437,6 +533,7 @@ main(void)
         cmocka_unit_test(test_remote_escapes_are_neutralised),
         cmocka_unit_test(test_help_and_history),
         cmocka_unit_test(test_help_overlay_whole),
+        cmocka_unit_test(test_team_mode_screen),
         cmocka_unit_test(test_too_small_and_resize_keeps_draft),
         cmocka_unit_test(test_too_small_says_the_size_needed),
         cmocka_unit_test(test_long_draft_scrolls_to_the_cursor),

@@ -209,6 +209,47 @@ test_conversation_commands(void **state)
     free(cause);
 }
 
+/* Team mode's commands: the parser's part (the console says "team mode only" itself). */
+static void
+test_team_commands(void **state)
+{
+    (void)state;
+    cmd_is("/view mine", SLASH_VIEW, "mine", NULL, NULL, 1);
+    cmd_is("/view Unassigned", SLASH_VIEW, "Unassigned", NULL, NULL, 1);
+    cmd_is("/view all", SLASH_VIEW, "all", NULL, NULL, 1);
+    cmd_is("/view mentions ", SLASH_VIEW, "mentions", NULL, NULL, 1);
+    cmd_is("/view", SLASH_VIEW, NULL, NULL, NULL, 1);
+    cmd_is("/take", SLASH_TAKE, NULL, NULL, NULL, 1);
+    cmd_is("/release", SLASH_RELEASE, NULL, NULL, NULL, 1);
+    cmd_is("/assign laura", SLASH_ASSIGN, "laura", NULL, NULL, 1);
+    cmd_is("/note  @laura VIP, be kind ", SLASH_NOTE, NULL, NULL, "@laura VIP, be kind", 1);
+    cmd_is("/status pending", SLASH_STATUS, "pending", NULL, NULL, 1);
+    cmd_is("/status resolved", SLASH_STATUS, "resolved", NULL, NULL, 1);
+    cmd_is("/status snoozed 30m", SLASH_STATUS, "snoozed", NULL, NULL, 1800);
+    cmd_is("/status snoozed 2h", SLASH_STATUS, "snoozed", NULL, NULL, 7200);
+    cmd_is("/status snoozed 1d", SLASH_STATUS, "snoozed", NULL, NULL, 86400);
+
+    error_is("/view yours", "/view wants one of: /view [mine|unassigned|all|mentions]");
+    error_is("/view mine all", "/view wants one of: /view [mine|unassigned|all|mentions]");
+    error_is("/take now", "/take takes no arguments");
+    error_is("/assign", "/assign needs a name: /assign NAME");
+    error_is("/assign laura ana", "/assign takes only a name: /assign NAME");
+    error_is("/note", "/note needs a text: /note TEXT");
+    error_is("/note   ", "/note needs a text: /note TEXT");
+    error_is("/status", "/status wants: /status pending|snoozed DURATION|resolved");
+    error_is("/status asleep", "/status wants: /status pending|snoozed DURATION|resolved");
+    error_is("/status pending 2h", "/status wants: /status pending|snoozed DURATION|resolved");
+    const char *snooze = "/status snoozed wants a duration, like 30m, 2h or 1d";
+    error_is("/status snoozed", snooze);
+    error_is("/status snoozed 2", snooze);
+    error_is("/status snoozed 2w", snooze);
+    error_is("/status snoozed 0m", snooze);
+    error_is("/status snoozed 2hh", snooze);
+    error_is("/status snoozed -1h", snooze);
+    error_is("/status snoozed 400d", snooze);
+    error_is("/status snoozed 2h later", snooze);
+}
+
 static void
 test_names(void **state)
 {
@@ -216,15 +257,15 @@ test_names(void **state)
     static const char *const want[] = {
         "/image", "/video", "/audio", "/doc", "/attach", "/media", "/history", "/retry",
         "/open", "/reply", "/edit", "/sort", "/mute", "/close", "/start", "/info", "/resume",
-        "/help", "/quit",
+        "/help", "/quit", "/view", "/take", "/release", "/assign", "/note", "/status",
     };
     size_t n = 0;
     while (slash_names[n] != NULL) {
-        assert_true(n < 19);
+        assert_true(n < 25);
         assert_string_equal(slash_names[n], want[n]);
         n++;
     }
-    assert_int_equal(n, 19);
+    assert_int_equal(n, 25);
 
     /* Every listed name is one the parser knows. */
     for (size_t i = 0; i < n; i++) {
@@ -653,6 +694,7 @@ main(void)
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_team_commands),
         cmocka_unit_test(test_conversation_commands),
         cmocka_unit_test_setup_teardown(test_replies_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replies_missing_file, setup, teardown),
