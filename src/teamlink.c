@@ -38,7 +38,7 @@ struct tl_call {
     unsigned long xfer;
 };
 
-enum phase { P_IDLE, P_ROOMS, P_STREAM, P_WAIT };
+enum phase { P_IDLE, P_ME, P_ROOMS, P_STREAM, P_WAIT };
 
 struct teamlink {
     struct transport *t;
@@ -272,10 +272,24 @@ replay_line(void *arg, const char *line, size_t len)
     if (v == NULL)
         return -1;
     const char *id = record_get_str(v, "id"), *kind = record_get_str(v, "kind");
-    const char *data = record_get_str(v, "data");
+    const char *data = record_get_str(v, "data"), *me = record_get_str(v, "me");
     int rc = -1;
-    if (id != NULL && team_id_valid(id) && strlen(id) < ID_MAX && kind != NULL &&
-        data != NULL) {
+    if (me != NULL && me[0] != '\0') {
+        /* Who this agent is, known before the events that say "me" are read back. */
+        rc = 0;
+        free(tl->me);
+        tl->me = text_sanitize(me, strlen(me), 0);
+    } else if (id != NULL && team_id_valid(id) && strlen(id) < ID_MAX && kind != NULL &&
+               data != NULL && strcmp(kind, "rooms") == 0) {
+        /* A snapshot taken then: the rooms as they were, events after it follow. */
+        rc = 0;
+        if (tl->last[0] == '\0' || team_id_cmp(id, tl->last) >= 0) {
+            snprintf(tl->last, sizeof tl->last, "%s", id);
+            if (tl->cb.on_rooms != NULL)
+                tl->cb.on_rooms(tl->cb.arg, data, strlen(data));
+        }
+    } else if (id != NULL && team_id_valid(id) && strlen(id) < ID_MAX && kind != NULL &&
+               data != NULL) {
         rc = 0;
         if (tl->last[0] == '\0' || team_id_cmp(id, tl->last) > 0)
             deliver(tl, id, kind, record_get_str(v, "room"), data, strlen(data), 1);
@@ -304,6 +318,22 @@ journal_append(struct teamlink *tl, const char *id, const char *kind, const char
     line[n] = '\n';
     line[n + 1] = '\0';
     /* A failed write costs the replay of this event after a restart, not the event. */
+    (void)record_write_all(tl->jfd, line, n + 1);
+    free(line);
+}
+
+/* The agent's name, before the events that mention it: a restart reads it back first. */
+static void
+journal_me(struct teamlink *tl)
+{
+    if (tl->jfd < 0)
+        return;
+    struct record *r = record_new();
+    record_str(r, "me", tl->me);
+    char *line = record_finish(r);
+    size_t n = strlen(line);
+    line = xrealloc(line, n + 2);
+    memcpy(line + n, "\n", 2);
     (void)record_write_all(tl->jfd, line, n + 1);
     free(line);
 }
@@ -363,6 +393,8 @@ link_failed(struct teamlink *tl, long status)
     free(text);
 }
 
+static void connect_now(struct teamlink *tl);
+
 /* ---- GET /v1/me --------------------------------------------------------------------- */
 
 static void
@@ -370,15 +402,32 @@ on_me_done(void *arg, const struct transport_result *r)
 {
     struct teamlink *tl = arg;
     tl->me_xfer = 0;
-    if (r->http_status != 200)
-        return;
-    struct record_view *v = record_parse(r->body, r->body_len, NULL);
+    struct record_view *v = r->http_status == 200 ? record_parse(r->body, r->body_len, NULL)
+                                                  : NULL;
     const char *agent = v ? record_get_str(v, "agent") : NULL;
-    if (agent != NULL) {
+    if (tl->phase == P_ME) {
+        /* The first call of a connection: nothing else starts before the name is known. */
+        if (agent == NULL) {
+            record_view_free(v);
+            tl->xfer_server = tl->cur;
+            link_failed(tl, r->http_status);
+            return;
+        }
+    }
+    if (agent != NULL && (tl->me == NULL || strcmp(tl->me, agent) != 0)) {
         free(tl->me);
         tl->me = text_sanitize(agent, strlen(agent), 0);
+        journal_me(tl);
+        /* Said again, so that whoever draws the agent's name draws it now. */
+        if (tl->connected) {
+            char *host = host_of(tl->servers[tl->xfer_server]);
+            state(tl, 1, host);
+            free(host);
+        }
     }
     record_view_free(v);
+    if (tl->phase == P_ME)
+        connect_now(tl);
 }
 
 static void
@@ -438,6 +487,8 @@ on_rooms_done(void *arg, const struct transport_result *r)
         snprintf(tl->last, sizeof tl->last, "%s", as_of);
     record_view_free(v);
     tl->need_rooms = 0;
+    /* Kept like an event, so that a restart shows the rooms the snapshot brought. */
+    journal_append(tl, tl->last, "rooms", "", tl->rooms.data, tl->rooms.len);
     if (tl->cb.on_rooms != NULL)
         tl->cb.on_rooms(tl->cb.arg, tl->rooms.data, tl->rooms.len);
     buf_free(&tl->rooms);
@@ -582,6 +633,13 @@ open_stream(struct teamlink *tl)
 static void
 connect_now(struct teamlink *tl)
 {
+    if (tl->me == NULL) {
+        /* Who this agent is comes first: the rooms and events are read against it. */
+        tl->phase = P_ME;
+        tl->xfer_server = tl->cur;
+        fetch_me(tl);
+        return;
+    }
     if (tl->need_rooms || tl->last[0] == '\0')
         fetch_rooms(tl);
     else

@@ -120,11 +120,9 @@ team_change(void *arg, struct outbox_entry *e)
     if (e->state == SEND_ACCEPTED && e->http_status == 200)
         known_state(e, s);
     present(tm, e, s);
-    if (e->state == SEND_FAILED && !s->final && tm->on_state != NULL) {
-        char refused[64];
-        snprintf(refused, sizeof refused, _("last send refused (%ld)"), e->http_status);
-        tm->on_state(tm->arg, e->network_error ? _("server unreachable") : refused);
-    }
+    /* A refusal (409, 422) is the message's, shown inline; only silence is the link's. */
+    if (e->state == SEND_FAILED && !s->final && e->network_error && tm->on_state != NULL)
+        tm->on_state(tm->arg, _("server unreachable"));
 }
 
 /* agent.message.accepted|failed of a message this console sent: its end, on screen. */
@@ -207,10 +205,9 @@ link_state(void *arg, int connected, const char *text)
         tm->endpoint = xasprintf("%s/v1/messages", teamlink_server(tm->link));
         outbox_set_endpoint(tm->ob, tm->endpoint);
     }
+    /* "127.0.0.1:8788" while connected, else "server unreachable, retrying in 4s". */
     if (tm->on_state != NULL)
-        tm->on_state(tm->arg, connected ? _("link ok") : text);
-    if (!connected && tm->bl.on_notice != NULL)
-        tm->bl.on_notice(tm->bl.arg, text);
+        tm->on_state(tm->arg, text);
 }
 
 static int
@@ -238,15 +235,7 @@ team_listen(void *ctx, const struct backend_listen *o, char **where, char **url,
     free(servers);
     if (tm->link == NULL || teamlink_start(tm->link, cause) != 0)
         return -1;
-    struct url u;
-    char *ucause = NULL;
-    if (url_parse(teamlink_server(tm->link), &u, &ucause) == 0) {
-        *where = xasprintf(_("team %s"), u.host);
-        url_clear(&u);
-    } else {
-        *where = xstrdup(_("team"));
-    }
-    free(ucause);
+    *where = xstrdup(teamlink_server(tm->link));
     *url = xstrdup(teamlink_server(tm->link));
     return 0;
 }

@@ -99,6 +99,8 @@ on_team_rooms(void *arg, const char *json, size_t len)
         return;
     }
     free(as_of); /* the link resumes from it; the screen has no use for it */
+    if (a->u.sel == NULL && a->u.s->nrooms > 0)
+        select_nth(a, 0, 0);
 }
 
 /* ---- conversation control (REST) ---- */

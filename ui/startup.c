@@ -134,7 +134,8 @@ start_team(struct app *a)
         free(cause);
         return;
     }
-    a->u.inbound = where;
+    /* The status line says "team · 127.0.0.1:8788" (the link's state names the server). */
+    free(where);
     free(url);
 }
 
@@ -267,18 +268,7 @@ app_start(struct app *a, const struct app_opts *o, char **cause)
         free(hist);
     }
     if (o->team) {
-        char **servers = NULL;
-        size_t n = settings_split_servers(a->st->server, &servers);
-        struct url u;
-        char *ucause = NULL;
-        if (n > 0 && url_parse(servers[0], &u, &ucause) == 0) {
-            a->u.where = xstrdup(u.host);
-            url_clear(&u);
-        }
-        free(ucause);
-        for (size_t i = 0; i < n; i++)
-            free(servers[i]);
-        free(servers);
+        a->u.where = xstrdup(_("team"));
         start_team(a);
         load_lists(a);
         open_journal(a, o);
