@@ -56,6 +56,8 @@ print_usage(void)
 {
     fputs(_("Usage: jelou-console [--demo] [options]                 the console (--demo: "
             "sandbox)\n"), stdout);
+    fputs(_("       jelou-console --server URL --token-file FILE     the console in team mode\n"),
+          stdout);
     for (size_t i = 0; i < N_COMMANDS; i++) {
         for (const char *line = _(commands[i].usage); *line != '\0';) {
             const char *end = strchr(line, '\n');

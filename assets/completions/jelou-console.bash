@@ -29,7 +29,7 @@ _jelou_console()
     "")
         words="send mime mock listen conversation integration setup doctor serve agent --demo
             --listen
-            --public --version $common" ;;
+            --public --server --token-file --version $common" ;;
     send)
         words="--room --user --text --attach --type --caption --filename --mime --id
             --dry-run --json --quiet --batch --parallel $common" ;;
