@@ -170,7 +170,10 @@ console(int argc, char **argv)
         }
         if (st.server != NULL)
             return team_console(&st, listen);
-        if (cli_load_settings(&st, &flags, 1) != 0) {
+        char *scause = NULL;
+        if (settings_load_secret(&st, &scause) != 0) {
+            cli_error("%s", scause);
+            free(scause);
             settings_clear(&st);
             return EXIT_BADINPUT;
         }
