@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "jelou/demo.h"
 #include "jelou/i18n.h"
 #include "jelou/settings.h"
 #include "jelou/url.h"
+#include "jelou/xalloc.h"
 #include "app.h"
 #include "cli.h"
 #include "term.h"
@@ -221,6 +223,35 @@ console(int argc, char **argv)
 /* The agent's language (LANGUAGE, LC_ALL, LC_MESSAGES) for what a person reads. Only
  * messages and characters follow the locale here: numbers in JSON and journals never do.
  * JELOU_LOCALEDIR points at translations not installed yet (a build tree, the tests). */
+#if defined(ENABLE_NLS) && ENABLE_NLS
+/* A build tree's own translations (make writes locale/ beside the executable, and a
+ * config.status says it is a build tree): ./jelou-console speaks the agent's language
+ * before `make install`. NULL elsewhere. */
+static char *
+build_tree_locale(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return NULL;
+    *slash = '\0';
+    char *marker = xasprintf("%s/config.status", exe);
+    char *dir = xasprintf("%s/locale", exe);
+    struct stat st;
+    int ok = access(marker, F_OK) == 0 && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+    free(marker);
+    if (!ok) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+#endif
+
 static void
 i18n_start(void)
 {
@@ -228,8 +259,10 @@ i18n_start(void)
     setlocale(LC_MESSAGES, "");
 #if defined(ENABLE_NLS) && ENABLE_NLS
     const char *dir = getenv("JELOU_LOCALEDIR");
-    bindtextdomain(PACKAGE, dir && *dir ? dir : LOCALEDIR);
+    char *here = dir && *dir ? NULL : build_tree_locale();
+    bindtextdomain(PACKAGE, dir && *dir ? dir : here ? here : LOCALEDIR);
     textdomain(PACKAGE);
+    free(here);
 #endif
 }
 

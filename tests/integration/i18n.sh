@@ -20,6 +20,13 @@ in_es=(env LC_ALL="$es" LANGUAGE=es JELOU_LOCALEDIR="$T/locale")
 in_pt=(env LC_ALL="$pt" LANGUAGE=pt_BR JELOU_LOCALEDIR="$T/locale")
 in_c=(env LC_ALL=C.UTF-8 JELOU_LOCALEDIR="$T/locale")
 
+# The build tree's own binary finds the build tree's translations (locale/ beside it, made
+# by make) without JELOU_LOCALEDIR: the README's ./jelou-console speaks the agent's language.
+assert_eq "the build tree's binary, in Spanish, without JELOU_LOCALEDIR" \
+    "Uso: jelou-console listen [--listen DIR:PUERTO] [--path P] [--journal ARCHIVO]" \
+    "$(env -u JELOU_LOCALEDIR LC_ALL="$es" LANGUAGE=es "$JELOU" listen --help | head -n 1)"
+ok "./jelou-console in the build tree speaks the locale's language before make install"
+
 # Runs "$@" and prints its exit status, then its stderr, as one text to compare.
 run_err() {
     set +e
