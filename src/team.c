@@ -60,12 +60,22 @@ const char team_functions[] =
     "  return emit(kind, room, a[7])\n"
     "end)\n"
     /* id, agent, room, body, data: {'queued', event id}, {'exists', state, agent} or
-     * {'conflict', assignee}. A first reply to an unassigned room assigns it. */
+     * {'conflict', assignee}. A first reply to an unassigned room assigns it. The same id
+     * again is never sent twice while queued or once accepted; a failed one is queued
+     * again with its first bytes (a retry, same id, by the agent who sent it). */
     "redis.register_function('jc_send', function(keys, a)\n"
     "  local id, agent, room, body, data = a[1], a[2], a[3], a[4], a[5]\n"
     "  local mk = 'jc:msg:' .. id\n"
     "  local st = redis.call('HGET', mk, 'state')\n"
-    "  if st then return {'exists', st, redis.call('HGET', mk, 'agent') or ''} end\n"
+    "  local owner = redis.call('HGET', mk, 'agent') or ''\n"
+    "  if st == 'failed' and owner == agent then\n"
+    "    redis.call('HSET', mk, 'state', 'queued', 'attempts', 0, 'error', '')\n"
+    "    redis.call('XADD', 'jc:outbox', '*', 'id', id)\n"
+    "    local ev = emit('agent.message.queued', redis.call('HGET', mk, 'room') or room, data)\n"
+    "    audit(agent, 'retry', room, id, '')\n"
+    "    return {'queued', ev}\n"
+    "  end\n"
+    "  if st then return {'exists', st, owner} end\n"
     "  local rk = 'jc:room:' .. room\n"
     "  local who = redis.call('HGET', rk, 'assignee') or ''\n"
     "  if who ~= '' and who ~= agent then return {'conflict', who} end\n"

@@ -18,7 +18,9 @@ cleanup() {
     local rc=$?
     set +e
     [ -n "${CLEANUP_HOOK:-}" ] && $CLEANUP_HOOK
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
+    # SIGCONT first: a test that failed while a server was paused (SIGSTOP) must not wait
+    # for ever on a process that cannot act on its SIGTERM.
+    for p in $PIDS; do kill "$p" 2>/dev/null; kill -CONT "$p" 2>/dev/null; done
     for p in $PIDS; do wait "$p" 2>/dev/null; done
     rm -rf "$T"
     exit "$rc"

@@ -144,9 +144,9 @@ settle(struct team *tm, const struct team_event *ev)
     s->final = 1;
     s->http_status = (long)http;
     s->state = strcmp(ev->kind, "agent.message.accepted") == 0 ? SEND_ACCEPTED : SEND_FAILED;
+    /* The server's sender words it as the direct outbox does ("HTTP 500: reason"). */
     if (s->state == SEND_FAILED)
-        s->error = err && err[0] ? xasprintf("HTTP %lld: %s", http, err)
-                                 : xasprintf("HTTP %lld", http);
+        s->error = err && err[0] ? xstrdup(err) : xasprintf("HTTP %lld", http);
     record_view_free(v);
     /* Still on its way to the server (the POST's answer not read yet): applied then. */
     if (s->e != NULL && (s->at_server || s->e->state == SEND_FAILED))
@@ -294,12 +294,17 @@ team_retry(void *ctx, struct outbox_entry *e, char **cause)
     struct team *tm = ctx;
     if (not_open(tm, cause) != 0)
         return -1;
+    /* The server queues a failed id again for its sender (never an accepted one): the
+     * message's end is then what its next events say. */
     struct sent *s = idmap_get(tm->sent, e->msg->id);
-    if (s != NULL && s->final)
-        return cause_fail(cause, xstrdup(_("the team server failed this message after its own "
-                                           "retries: the same id is never sent twice; send it "
-                                           "again as a new message")));
-    return outbox_retry(tm->ob, e, cause);
+    int rc = outbox_retry(tm->ob, e, cause);
+    if (rc == 0 && s != NULL) {
+        s->final = 0;
+        s->at_server = 0;
+        free(s->error);
+        s->error = NULL;
+    }
+    return rc;
 }
 
 static int

@@ -4,7 +4,13 @@
 
 command -v tmux > /dev/null || fail "tmux is not installed (scripts/install-deps installs it)"
 TMUX_SOCK="jelou-e2e-$$-$RANDOM"
-export LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC
+# A zone where it is about noon now: a screen shows "HH:MM" for today and "DD Mon" for
+# earlier days, and a test run near midnight must not turn yesterday into today.
+noon_tz() {
+    local off=$(( 12 - 10#$(date -u +%H) ))
+    if [ "$off" -ge 0 ]; then echo "NOON-$off"; else echo "NOON+$(( -off ))"; fi
+}
+export LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=$(noon_tz)
 
 e2e_cleanup() {
     tmux -L "$TMUX_SOCK" kill-server 2> /dev/null || true
@@ -23,7 +29,7 @@ tm() {
 console_start() {
     local rows=$1 cols=$2
     shift 2
-    local env_args="LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC TERM=tmux-256color HOME=$HOME"
+    local env_args="LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=$TZ TERM=tmux-256color HOME=$HOME"
     env_args="$env_args XDG_CONFIG_HOME=$XDG_CONFIG_HOME XDG_STATE_HOME=$XDG_STATE_HOME"
     local v
     for v in JELOU_SIGNING_SECRET JELOU_PROJECT_ID JELOU_BOT_ID; do
