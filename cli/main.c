@@ -142,6 +142,10 @@ console(int argc, char **argv)
                   argv[optind]);
         return EXIT_BADINPUT;
     }
+    if (demo && (flags.server != NULL || flags.token_file != NULL)) {
+        cli_error(_("--demo runs its own sandbox: it takes no --server or --token-file"));
+        return EXIT_BADINPUT;
+    }
     /* Without a terminal, --demo proves the pipeline instead of drawing a screen. */
     if (demo && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
         return cmd_demo(argc, argv);

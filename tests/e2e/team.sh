@@ -29,8 +29,33 @@ wait_for 10 grep -q '^exit=' "$T/refused.err" || fail "the console with a secret
 assert_eq "refused, naming the setting" "jelou-console: team mode holds no signing secret, \
 but JELOU_SIGNING_SECRET names one: remove it (the team server signs every message)
 exit=2" "$(cat "$T/refused.err")"
-tm kill-session -t refused
 ok "team mode refuses to start with a signing secret, naming where it comes from"
+
+# refused_with LINE ARGS...: the console (without the secret) stops at once with LINE, exit 2.
+refused_with() {
+    local want=$1
+    shift
+    rm -f "$T/refused.err"
+    CONSOLE=refused JELOU="env -u JELOU_SIGNING_SECRET $REAL" console_start 24 120 "$@"
+    wait_for 10 grep -q '^exit=' "$T/refused.err" || fail "the console did not stop: $*"
+    assert_eq "refused: $*" "jelou-console: $want
+exit=2" "$(cat "$T/refused.err")"
+}
+refused_with "--server: http:// endpoints are only allowed on loopback (127.0.0.1, ::1, \
+localhost); use https://" --server "$A,http://team.example:8788" --token-file "$T/laura.token"
+refused_with "team mode needs the agent's token: give --token-file, set JELOU_TOKEN_FILE or \
+put token_file= in the config file" --server "$A"
+refused_with "team mode runs no listener: the team server receives Jelou's events (drop \
+--listen)" --server "$A" --token-file "$T/laura.token" --listen 127.0.0.1:0
+chmod 644 "$T/laura.token"
+refused_with "agent token file $T/laura.token is readable by group or others: run chmod 600 \
+$T/laura.token" --server "$A" --token-file "$T/laura.token"
+chmod 600 "$T/laura.token"
+tm kill-session -t refused
+run_jelou --demo --server "$A"
+assert_eq "--demo with --server" "2 jelou-console: --demo runs its own sandbox: it takes no \
+--server or --token-file" "$RC $ERR"
+ok "bad team settings: one line each, exit 2, before anything starts"
 
 # user ROOM ID TEXT: a user's message, as Jelou posts it, to instance URL ($2.. shifted).
 user_says() { # URL ROOM ID TEXT
