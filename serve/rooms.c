@@ -83,6 +83,12 @@ on_room_op(void *arg, const struct redis_reply *r)
         serve_finish_error(call, 503, r && r->type == RR_ERR ? r->str : "Redis is down", NULL);
         return;
     }
+    if (strcmp(what, "unknown") == 0) {
+        char *why = xasprintf("no agent named '%s'", x ? x : "");
+        serve_finish_error(call, 422, why, "to");
+        free(why);
+        return;
+    }
     struct record *rec = record_new();
     if (strcmp(what, "conflict") == 0) {
         record_str(rec, "error", x && x[0] ? "the room is assigned to another agent"

@@ -108,6 +108,10 @@ ok "409 for another agent's room, 422 with the field, 401 without a valid token;
 # Room operations: assign is compare-and-set; notes never reach Jelou.
 assert_eq "assign with a stale expect" 409 \
     "$(api "$BOB" POST "$A/v1/rooms/R1/assign" '{"to":"bob","expect":"carl"}')"
+assert_eq "assign to nobody we know" 422 \
+    "$(api "$ANA" POST "$A/v1/rooms/R1/assign" '{"to":"nadie","expect":"ana"}')"
+assert_eq "says so, naming the field" '{"error":"no agent named '"'nadie'"'","field":"to"}' \
+    "$(cat "$T/api.out")"
 assert_eq "assign" 200 "$(api "$ANA" POST "$A/v1/rooms/R1/assign" '{"to":"bob","expect":"ana"}')"
 assert_eq "note" 200 "$(api "$BOB" POST "$B/v1/rooms/R1/note" '{"text":"call back at 5"}')"
 assert_eq "note without text" 422 "$(api "$BOB" POST "$B/v1/rooms/R1/note" '{}')"
