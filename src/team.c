@@ -106,8 +106,11 @@ const char team_functions[] =
     "  redis.call('HSET', mk, 'state', a[2], 'http_status', a[3], 'attempts', a[4],\n"
     "             'error', a[6])\n"
     "  if final then\n"
+    "    local room = redis.call('HGET', mk, 'room') or ''\n"
     "    redis.call('XACK', 'jc:outbox', 'senders', a[5])\n"
-    "    emit('agent.message.' .. a[2], redis.call('HGET', mk, 'room') or '', a[7])\n"
+    "    emit('agent.message.' .. a[2], room, a[7])\n"
+    /* A snapshot shows each reply's end, not only that it was queued. */
+    "    if room ~= '' then room_log(room, 'agent.message.' .. a[2], a[7]) end\n"
     "  end\n"
     "  return 1\n"
     "end)\n"

@@ -121,6 +121,10 @@ assert_eq "the note did not reach Jelou" 1 "$(jq -s length "$MOCK_LOG")"
 assert_eq "rooms" 200 "$(api "$BOB" GET "$B/v1/rooms")"
 assert_eq "snapshot: R1 is bob's" "bob open U1" \
     "$(jq -r '.rooms[] | select(.room=="R1") | "\(.assignee) \(.status) \(.user)"' "$T/api.out")"
+assert_eq "snapshot: out-1's end is in R1's log, after its queued" "queued accepted" \
+    "$(jq -r '.rooms[] | select(.room=="R1") | .last[]
+              | select(.kind | startswith("agent.message.")) | select(.data.id=="out-1")
+              | .kind | sub("agent.message."; "")' "$T/api.out" | tr '\n' ' ' | sed 's/ $//')"
 as_of=$(jq -r .as_of "$T/api.out")
 assert_eq "snapshot's stream id is the last event's" "$as_of" \
     "$(rcli XREVRANGE jc:events + - COUNT 1 | head -1)"
