@@ -71,17 +71,24 @@ rest_of(const char *p)
     return n ? xstrndup(p, n) : NULL;
 }
 
+/* A positive decimal at the start of w (no sign, no blank): 0 with *v and *end, or -1. */
+static int
+leading_number(const char *w, long *v, char **end)
+{
+    if (w[0] < '0' || w[0] > '9')
+        return -1;
+    errno = 0;
+    *v = strtol(w, end, 10);
+    return errno != 0 || *v < 1 ? -1 : 0;
+}
+
 static int
 parse_count(const char *w, int *n)
 {
     char *end;
     long v;
 
-    if (w[0] < '0' || w[0] > '9')
-        return -1;
-    errno = 0;
-    v = strtol(w, &end, 10);
-    if (errno != 0 || *end != '\0' || v < 1 || v > INT_MAX)
+    if (leading_number(w, &v, &end) != 0 || *end != '\0' || v > INT_MAX)
         return -1;
     *n = (int)v;
     return 0;
@@ -94,12 +101,10 @@ parse_duration(const char *w, int *secs)
     char *end;
     long v;
 
-    if (w[0] < '0' || w[0] > '9')
+    if (leading_number(w, &v, &end) != 0)
         return -1;
-    errno = 0;
-    v = strtol(w, &end, 10);
     long unit = end[0] == 'm' ? 60 : end[0] == 'h' ? 3600 : end[0] == 'd' ? 86400 : 0;
-    if (errno != 0 || unit == 0 || end[1] != '\0' || v < 1 || v > 366L * 86400 / unit)
+    if (unit == 0 || end[1] != '\0' || v > 366L * 86400 / unit)
         return -1;
     *secs = (int)(v * unit);
     return 0;

@@ -101,8 +101,6 @@ start_inbound(struct app *a, const struct app_opts *o, char **emit_to)
         .quarantine = a->unread_path,
         .on_event = on_event,
         .on_notice = on_inbound_notice,
-        .on_team = on_team_event,
-        .on_rooms = on_team_rooms,
         .arg = a,
     };
     if (a->be->ops->listen(a->be->ctx, &bl, &where, emit_to, &cause) != 0) {
