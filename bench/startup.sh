@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Benchmark: start-up to first frame in an 80x24 tmux, against profanity and weechat in the
-# same run; and the console's memory (VmRSS) with 100,000 history entries against none
-# (target: at most 300 bytes per entry).
+# Benchmark: start-up to first frame in an 80x24 tmux, against irssi, profanity and weechat
+# in the same run; the plain console's VmRSS 2 s after start against irssi's (issue 11:
+# at most irssi's); and its memory with 100,000 history entries against none (target: at
+# most 300 bytes per entry).
 set -euo pipefail
 . "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/bench/lib.sh"
 
@@ -87,6 +88,17 @@ stop() {
 
 progs=(jelou)
 launcher jelou "$JELOU" --demo
+# irssi is the reference issue 11 names; a benchmark reference only, never installed here.
+have_irssi=0
+if command -v irssi > /dev/null 2>&1; then
+    have_irssi=1
+    progs+=(irssi)
+    mkdir -p "$B/irssi"
+    launcher irssi irssi --noconnect --home="$B/irssi"
+else
+    echo "startup: irssi skipped: not installed" \
+        "(the Debian package irssi; this script does not install it)"
+fi
 if need_pkg profanity profanity; then
     progs+=(profanity)
     launcher profanity profanity
@@ -127,6 +139,36 @@ for p in "${progs[@]}"; do
     verdict startup INFO "first frame jelou-console --demo / $p = $(fmt 2 "$(calc "${med[jelou]} / ${med[$p]}")")" \
         "($(fmt 1 "${med[jelou]}") ms vs $(fmt 1 "${med[$p]}") ms)"
 done
+
+# ---- the plain console's VmRSS 2 s after start, against irssi's ----
+
+RSS_RUNS=${BENCH_RSS_RUNS:-3}
+launcher plain "$JELOU" --endpoint http://127.0.0.1:9/v1/external-support/webhook
+rss_plain="" rss_irssi=""
+for ((r = 1; r <= RSS_RUNS; r++)); do
+    for p in plain $([ "$have_irssi" = 1 ] && echo irssi); do
+        first_frame "$p" > /dev/null
+        sleep 2
+        if [ "$p" = plain ]; then rss_plain="$rss_plain $(rss_kb plain)"
+        else rss_irssi="$rss_irssi $(rss_kb irssi)"; fi
+        stop "$p"
+    done
+done
+# shellcheck disable=SC2086
+med_plain=$(median $rss_plain)
+echo "startup: plain console (real mode, empty history), VmRSS 2 s after start: $med_plain kB" \
+    "(median of $RSS_RUNS:$rss_plain)"
+if [ "$have_irssi" = 1 ]; then
+    # shellcheck disable=SC2086
+    med_irssi=$(median $rss_irssi)
+    echo "startup: irssi --noconnect, VmRSS 2 s after start: $med_irssi kB" \
+        "(median of $RSS_RUNS:$rss_irssi)"
+    verdict startup "$(ok_if "$med_plain <= $med_irssi")" \
+        "VmRSS 2 s after start, console / irssi = $(fmt 2 "$(calc "$med_plain / $med_irssi")")" \
+        "($med_plain kB vs $med_irssi kB), target <= 1.00"
+else
+    verdict startup SKIP "VmRSS 2 s after start vs irssi: irssi is not installed"
+fi
 
 # ---- memory with 100,000 history entries ----
 

@@ -86,6 +86,8 @@ struct send_ctx {
     int quiet;               /* --quiet: no WhatsApp warnings on stderr */
     int progress;
     int journal_failed;      /* a journal write failed: the exit status says so */
+    struct buf out;          /* this turn's --json / batch result lines, written after the
+                              * journal has what they report */
     size_t accepted, failed, invalid, network;
 };
 
@@ -170,6 +172,15 @@ job_clear(struct job *j)
     memset(j, 0, sizeof *j);
 }
 
+/* The result lines gathered so far, onto stdout's buffer (flushed once per turn). */
+static void
+write_results(struct send_ctx *c)
+{
+    if (c->out.len > 0)
+        fwrite(c->out.data, 1, c->out.len, stdout);
+    c->out.len = 0;
+}
+
 static void
 print_result(struct send_ctx *c, struct job *j)
 {
@@ -178,21 +189,24 @@ print_result(struct send_ctx *c, struct job *j)
     if (c->dry_run && j->status == JOB_ACCEPTED)
         return; /* the request itself was printed */
     if (c->json || c->batch) {
-        struct record *r = record_new();
-        record_str(r, "id", j->id);
-        record_str(r, "room", j->room);
-        record_str(r, "user", j->user);
-        record_str(r, "type", j->type == MSG_NONE ? NULL : msg_type_name(j->type));
-        record_str(r, "status", status);
+        /* --dry-run prints requests as it goes: its results keep their place among them. */
+        struct buf *b = &c->out;
+        record_line_begin(b);
+        record_line_str(b, "id", j->id);
+        record_line_str(b, "room", j->room);
+        record_line_str(b, "user", j->user);
+        record_line_str(b, "type", j->type == MSG_NONE ? NULL : msg_type_name(j->type));
+        record_line_str(b, "status", status);
         if (j->http_status > 0)
-            record_int(r, "http_status", j->http_status);
+            record_line_int(b, "http_status", j->http_status);
         else
-            record_str(r, "http_status", NULL);
-        record_int(r, "attempts", j->attempts);
-        record_str(r, "error", j->error);
-        char *line = record_finish(r);
-        printf("%s\n", line);
-        free(line);
+            record_line_str(b, "http_status", NULL);
+        record_line_int(b, "attempts", j->attempts);
+        record_line_str(b, "error", j->error);
+        record_line_end(b);
+        buf_append(b, "\n", 1);
+        if (c->dry_run)
+            write_results(c);
         return;
     }
     /* The plain line is for a person: in the agent's language (scripts read --json, whose
@@ -645,6 +659,7 @@ free_ctx(struct send_ctx *c)
     loop_free(c->loop);
     transport_free(c->t);
     settings_clear(&c->st);
+    buf_free(&c->out);
 }
 
 int
@@ -806,6 +821,8 @@ cmd_send(int argc, char **argv)
             free_ctx(&c);
             return EXIT_SENT;
         }
+        /* A turn's records in one write with its fsync; results are printed after it. */
+        journal_hold(c.journal);
     }
     if (resume) {
         c.progress = isatty(STDERR_FILENO);
@@ -882,6 +899,7 @@ cmd_send(int argc, char **argv)
             c.journal_failed = 1;
         }
         flush_results(&c);
+        write_results(&c);
         fflush(stdout);
         if (c.in.fd < 0 && c.next_print >= c.njobs)
             break;

@@ -36,6 +36,13 @@
  *   worse than one message still in flight not being offered again (that is reported).
  * - kill -9 at any point: the page cache keeps every write and overwrite made so far, so
  *   a resume sees what this process knew, up to the last 2xx not yet read from the socket.
+ *   A held journal (journal_hold, send --batch) writes a loop turn's records together in
+ *   journal_sync, before the loop waits: a kill inside a turn loses that turn's records,
+ *   so a 2xx read in it may be sent again with the same id by a resume, as one whose
+ *   answer was never read would be. Nothing sent is lost (its queued record was synced
+ *   before it went out) and nothing was reported (results are printed after the write).
+ * - A held write that fails: journal_sync returns -1, so the turn's queued messages are
+ *   not sent; each final state in it that did not land is marked in place as above.
  *   A power loss can lose what was written since the last fsync: at most one loop turn.
  * - A resume that hits a full disk: journal_recover copies the unfinished messages into
  *   this process's journal and syncs before the old files go; when that fails it returns
@@ -71,7 +78,7 @@
 #define OP_QUEUED "queued"
 #define OP_SENT_OK "sentok"
 #define OP_FAILED "failed"
-/* Where the op value starts: record_finish writes keys in the order they were added. */
+/* Where the op value starts: records are written with their keys in the order given. */
 #define OP_VALUE_AT ((off_t)(sizeof "{\"op\":\"" - 1))
 /* How often a journal that says less than memory is rewritten while that fails. */
 #define REWRITE_EVERY_MS 5000
@@ -79,6 +86,14 @@
  * unfinished ones only), so that a batch of millions of lines needs no disk to match. */
 #define COMPACT_MIN_BYTES ((off_t)4 << 20)
 #define COMPACT_RATIO 4
+
+/* A held final state: where its record ends in the held bytes, and the in-place mark to
+ * make when the write stops short of that. */
+struct jmark {
+    size_t end;
+    off_t at;
+    const char *op;
+};
 
 /* An unfinished message of this journal: a finished one is forgotten at once (a resume
  * needs nothing of it once the file says it is final), so memory follows what is in
@@ -104,6 +119,11 @@ struct journal {
     struct jmsg *head, *tail; /* the unfinished messages */
     size_t unfinished;
     struct idmap *by_id;
+    struct buf rec;           /* the record being written (not held) */
+    int held;                 /* journal_hold: records wait in pend for journal_sync */
+    struct buf pend;          /* the held records of this loop turn */
+    struct jmark *marks;      /* the held final states, in order */
+    size_t nmarks, capmarks;
 };
 
 char *
@@ -170,26 +190,47 @@ write_failed(struct journal *j, int err, char **cause)
                                        strerror(err)));
 }
 
-/* Appends line and a newline at the end of the file (ending a torn line first). *at gets
- * where line starts in the file. Takes line. Returns 0 or -1 with *cause. */
-static int
-append(struct journal *j, char *line, off_t *at, char **cause)
+void
+journal_hold(struct journal *j)
 {
-    const char *lead = j->torn ? TORN_END : "";
-    char *buf = xasprintf("%s%s\n", lead, line);
-    size_t len = strlen(buf), done;
-    off_t start = j->size;
-    int err = write_at(j->fd, buf, len, start, &done);
-    free(buf);
-    free(line);
+    j->held = 1;
+}
+
+/* Where the next record is built: the held bytes, or the record buffer, after a torn
+ * line's end when it is the first thing written after one. *start gets where it begins. */
+static struct buf *
+record_begin(struct journal *j, size_t *start)
+{
+    struct buf *b = j->held ? &j->pend : &j->rec;
+    if (!j->held)
+        b->len = 0;
+    if (b->len == 0 && j->torn)
+        buf_append(b, TORN_END, strlen(TORN_END));
+    *start = b->len;
+    record_line_begin(b);
+    return b;
+}
+
+/* Ends the record begun at start and appends it at the end of the file, or holds it for
+ * journal_sync. *at gets where it starts in the file. Returns 0 (written), 1 (held) or -1
+ * with *cause. */
+static int
+record_end(struct journal *j, struct buf *b, size_t start, off_t *at, char **cause)
+{
+    record_line_end(b);
+    buf_append(b, "\n", 1);
+    *at = j->size + (off_t)start;
+    if (j->held)
+        return 1;
+    size_t done;
+    int err = write_at(j->fd, b->data, b->len, j->size, &done);
     j->size += (off_t)done;
     if (done > 0) {
         j->dirty = 1;
-        j->torn = done < len;
+        j->torn = done < b->len;
     }
     if (err != 0)
         return write_failed(j, err, cause);
-    *at = start + (off_t)strlen(lead);
     return 0;
 }
 
@@ -197,21 +238,21 @@ int
 journal_queued(struct journal *j, const char *id, const char *room, const char *user,
                const char *type, const char *body, size_t len, char **cause)
 {
-    struct record *r = record_new();
-    record_str(r, "op", OP_QUEUED);
-    record_int(r, "time", clock_wall_ms());
-    record_str(r, "id", id);
-    record_str(r, "room", room);
-    record_str(r, "user", user);
-    record_str(r, "type", type);
-    record_strn(r, "body", body, len);
-    char *line = record_finish(r);
-    char *kept = xstrdup(line);
+    size_t start;
+    struct buf *b = record_begin(j, &start);
+    record_line_str(b, "op", OP_QUEUED);
+    record_line_int(b, "time", clock_wall_ms());
+    record_line_str(b, "id", id);
+    record_line_str(b, "room", room);
+    record_line_str(b, "user", user);
+    record_line_str(b, "type", type);
+    record_line_strn(b, "body", body, len);
     off_t at;
-    if (append(j, line, &at, cause) != 0) {
-        free(kept);
+    int rc = record_end(j, b, start, &at, cause);
+    if (rc < 0)
         return -1;
-    }
+    /* Without its newline: what a rewrite writes. */
+    char *kept = xstrndup(b->data + start, b->len - start - 1);
     struct jmsg *m = idmap_get(j->by_id, id);
     if (m == NULL) {
         /* New, or queued again after it was final (/retry). */
@@ -232,7 +273,7 @@ journal_queued(struct journal *j, const char *id, const char *room, const char *
     m->line = kept;
     m->at = at + OP_VALUE_AT;
     j->live += (off_t)strlen(kept) + 1;
-    return 0;
+    return rc;
 }
 
 static void
@@ -271,26 +312,34 @@ int
 journal_state(struct journal *j, const char *id, const char *state, int attempt,
               long http_status, char **cause)
 {
-    struct record *r = record_new();
-    record_str(r, "op", "state");
-    record_int(r, "time", clock_wall_ms());
-    record_str(r, "id", id);
-    record_str(r, "state", state);
-    record_int(r, "attempt", attempt);
+    size_t start;
+    struct buf *b = record_begin(j, &start);
+    record_line_str(b, "op", "state");
+    record_line_int(b, "time", clock_wall_ms());
+    record_line_str(b, "id", id);
+    record_line_str(b, "state", state);
+    record_line_int(b, "attempt", attempt);
     if (http_status > 0)
-        record_int(r, "http_status", http_status);
+        record_line_int(b, "http_status", http_status);
     else
-        record_str(r, "http_status", NULL);
+        record_line_str(b, "http_status", NULL);
     off_t at;
-    int rc = append(j, record_finish(r), &at, cause);
+    int rc = record_end(j, b, start, &at, cause);
     struct jmsg *m = idmap_get(j->by_id, id);
     /* Memory follows the state whatever the file got: it decides what journal_finish
      * keeps, and what a rewrite writes. A message sent again is queued again first. */
     if (m == NULL || !is_final(state))
         return rc;
-    if (rc != 0) {
-        /* Six bytes over six: the queued record itself says the message is done. */
-        const char *op = strcmp(state, "accepted") == 0 ? OP_SENT_OK : OP_FAILED;
+    /* Six bytes over six: the queued record itself says the message is done. */
+    const char *op = strcmp(state, "accepted") == 0 ? OP_SENT_OK : OP_FAILED;
+    if (rc > 0) {
+        /* Held: the mark is made only if the held write stops short of this record. */
+        if (j->nmarks == j->capmarks) {
+            j->capmarks = j->capmarks ? j->capmarks * 2 : 64;
+            j->marks = xrealloc(j->marks, j->capmarks * sizeof *j->marks);
+        }
+        j->marks[j->nmarks++] = (struct jmark){.end = b->len, .at = m->at, .op = op};
+    } else if (rc != 0) {
         size_t done;
         if (write_at(j->fd, op, strlen(op), m->at, &done) == 0)
             j->dirty = 1;
@@ -357,11 +406,42 @@ rewrite(struct journal *j, char **cause)
     return err == 0 ? 0 : -1;
 }
 
+/* Writes the held records with one pwrite; where it stops short, the final states it did
+ * not write are marked in place on their queued records (those that are in the file: a
+ * queued record that is not was never sent). Returns 0 or -1 with *cause. */
+static int
+write_held(struct journal *j, char **cause)
+{
+    size_t len = j->pend.len, done = 0;
+    int err = len > 0 ? write_at(j->fd, j->pend.data, len, j->size, &done) : 0;
+    j->size += (off_t)done;
+    if (done > 0) {
+        j->dirty = 1;
+        j->torn = done < len;
+    }
+    for (size_t i = 0; err != 0 && i < j->nmarks; i++) {
+        struct jmark *k = &j->marks[i];
+        size_t wrote;
+        if (k->end <= done || k->at + (off_t)strlen(k->op) > j->size)
+            continue;
+        if (write_at(j->fd, k->op, strlen(k->op), k->at, &wrote) == 0)
+            j->dirty = 1;
+        else
+            j->lost = 1;
+    }
+    j->pend.len = 0;
+    j->nmarks = 0;
+    return err != 0 ? write_failed(j, err, cause) : 0;
+}
+
 int
 journal_sync(struct journal *j, char **cause)
 {
     if (j == NULL)
         return 0;
+    /* What was written stays dirty for the next sync; this turn's messages are not sent. */
+    if (j->held && write_held(j, cause) != 0)
+        return -1;
     if (j->lost && clock_mono_ms() >= j->rewrite_at) {
         /* Already reported when it happened: only the next attempt is scheduled here. */
         if (rewrite(j, NULL) != 0)
@@ -395,6 +475,8 @@ journal_finish(struct journal *j, char **cause)
     j->finished = 1;
     int rc = 0;
     if (j->unfinished == 0) {
+        j->pend.len = 0;
+        j->nmarks = 0;
         /* Nothing left to send: the next start has nothing to offer from this file, and
          * whatever it failed to record no longer matters. */
         unlink(j->path);
@@ -425,6 +507,9 @@ journal_close(struct journal *j)
     while (j->head)
         drop(j, j->head);
     idmap_free(j->by_id);
+    buf_free(&j->rec);
+    buf_free(&j->pend);
+    free(j->marks);
     free(j->path);
     free(j);
 }
@@ -544,6 +629,8 @@ journal_forget(struct journal *j)
 {
     while (j->head)
         drop(j, j->head);
+    j->pend.len = 0;
+    j->nmarks = 0;
     if (ftruncate(j->fd, 0) == 0) {
         j->size = 0;
         j->torn = 0;
@@ -612,7 +699,7 @@ journal_recover(struct journal *j, const char *dir, struct journal_pending **out
     /* Our journal holds them before the old files go: a crash now loses nothing. */
     for (size_t i = 0; i < k && j != NULL && rc == 0; i++)
         rc = journal_queued(j, rp.v[i].id, rp.v[i].room, rp.v[i].user, rp.v[i].type,
-                            rp.v[i].body, rp.v[i].body_len, cause);
+                            rp.v[i].body, rp.v[i].body_len, cause) < 0 ? -1 : 0;
     if (rc == 0 && j != NULL)
         rc = journal_sync(j, cause);
     for (size_t i = 0; i < nfiles; i++) {

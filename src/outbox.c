@@ -124,6 +124,8 @@ seal_bytes(const struct outbox *ob, const char *body, size_t len, char sig[SIGN_
 static void
 journal_note(struct outbox *ob, int rc, char *cause)
 {
+    if (rc > 0)
+        return; /* held for outbox_flush: nothing is known yet */
     if (rc == 0) {
         ob->journal_failing = 0;
         return;
@@ -300,8 +302,8 @@ journal_queue(struct outbox *ob, struct outbox_entry *e, char **cause)
         return 0;
     int rc = journal_queued(ob->journal, m->id, m->room, m->user, msg_type_name(m->type),
                             e->body, e->body_len, cause);
-    journal_note(ob, rc, rc != 0 ? xstrdup(*cause) : NULL);
-    return rc;
+    journal_note(ob, rc, rc < 0 ? xstrdup(*cause) : NULL);
+    return rc < 0 ? -1 : 0;
 }
 
 /* Files e, journals it as queued and queues it. Takes e; NULL with *cause. */

@@ -119,6 +119,99 @@ record_finish(struct record *r)
     return out;
 }
 
+void
+record_line_begin(struct buf *b)
+{
+    buf_append(b, "{", 1);
+}
+
+/* A comma unless the object was just opened, then "key": (keys are the caller's own
+ * plain literals: nothing in them needs escaping). */
+static void
+line_key(struct buf *b, const char *key)
+{
+    if (b->len > 0 && b->data[b->len - 1] != '{')
+        buf_append(b, ",", 1);
+    buf_append(b, "\"", 1);
+    buf_appends(b, key);
+    buf_append(b, "\":", 2);
+}
+
+/* value as a JSON string, escaped as cJSON's printer does (so a line reads the same
+ * whichever path wrote it): the short escapes, other controls as \u00xx, the rest as is. */
+static void
+line_string(struct buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    buf_append(b, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 32 && c != '"' && c != '\\')
+            continue;
+        buf_append(b, s + run, i - run);
+        run = i + 1;
+        char esc[6] = {'\\', 0};
+        size_t len = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            len = 6;
+        }
+        buf_append(b, esc, len);
+    }
+    buf_append(b, s + run, n - run);
+    buf_append(b, "\"", 1);
+}
+
+void
+record_line_str(struct buf *b, const char *key, const char *value)
+{
+    record_line_strn(b, key, value, value ? strlen(value) : 0);
+}
+
+void
+record_line_strn(struct buf *b, const char *key, const char *value, size_t n)
+{
+    line_key(b, key);
+    if (value == NULL) {
+        buf_append(b, "null", 4);
+    } else if (utf8_valid(value, n)) {
+        line_string(b, value, n);
+    } else {
+        /* As record_strn: a line about bad input is still valid JSON. */
+        char *fixed = utf8_repair(value, n);
+        line_string(b, fixed, strlen(fixed));
+        free(fixed);
+    }
+}
+
+void
+record_line_int(struct buf *b, const char *key, long long value)
+{
+    char text[24];
+    int len = snprintf(text, sizeof text, "%lld", value);
+    line_key(b, key);
+    buf_append(b, text, (size_t)len);
+}
+
+void
+record_line_end(struct buf *b)
+{
+    buf_append(b, "}", 1);
+}
+
 static int
 write_error(const char *path, int err, char **cause)
 {

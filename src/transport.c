@@ -63,7 +63,8 @@ struct treq {
 };
 
 struct transport {
-    CURLM *multi;
+    CURLM *multi;             /* NULL until the first request (see start_curl) */
+    struct loop *loop;        /* transport_attach's, which waits in curl once it exists */
     struct transport_opts o;
     char *cacert;
     struct buf cacert_text;   /* the cacert file, read once, for ca_blob */
@@ -138,24 +139,50 @@ set_host_limit(struct transport *t, long n)
     if (n == t->host_limit)
         return;
     t->host_limit = n;
-    curl_multi_setopt(t->multi, CURLMOPT_MAX_HOST_CONNECTIONS, n);
+    if (t->multi != NULL)
+        curl_multi_setopt(t->multi, CURLMOPT_MAX_HOST_CONNECTIONS, n);
+}
+
+static void attach_poller(struct transport *t);
+
+/* libcurl, and through it OpenSSL's TLS state, on the first request rather than at start:
+ * a console that has not sent yet does not carry their pages (about 1.5 MB of RSS). */
+static int
+start_curl(struct transport *t, char **cause)
+{
+    if (t->multi != NULL)
+        return 0;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        *cause = xstrdup(_("cannot initialise libcurl"));
+        return -1;
+    }
+    t->multi = curl_multi_init();
+    if (t->multi == NULL) {
+        curl_global_cleanup();
+        *cause = xstrdup(_("cannot initialise libcurl multi handle"));
+        return -1;
+    }
+    long conns = t->o.max_connections;
+    curl_multi_setopt(t->multi, CURLMOPT_MAX_HOST_CONNECTIONS, t->host_limit);
+    /* As many connections as transfers in flight, and all of them kept for reuse: over
+     * HTTP/1.1 a connection carries one request at a time, so a cap below --parallel is a
+     * cap on the rate against a far-away server. The total leaves room for MIME probes of
+     * other hosts beside a batch's sends. */
+    curl_multi_setopt(t->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                      conns + TRANSPORT_DEFAULT_CONNECTIONS);
+    curl_multi_setopt(t->multi, CURLMOPT_MAXCONNECTS, conns + TRANSPORT_DEFAULT_CONNECTIONS);
+    /* Over HTTP/2 the same transfers share a few connections as streams (with PIPEWAIT
+     * on each handle, below). */
+    curl_multi_setopt(t->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(t->multi, CURLMOPT_MAX_CONCURRENT_STREAMS, (long)TRANSPORT_MAX_STREAMS);
+    attach_poller(t);
+    return 0;
 }
 
 struct transport *
 transport_new(const struct transport_opts *o, char **cause)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        *cause = xstrdup(_("cannot initialise libcurl"));
-        return NULL;
-    }
     struct transport *t = xcalloc(1, sizeof *t);
-    t->multi = curl_multi_init();
-    if (t->multi == NULL) {
-        free(t);
-        curl_global_cleanup();
-        *cause = xstrdup(_("cannot initialise libcurl multi handle"));
-        return NULL;
-    }
     if (o != NULL)
         t->o = *o;
     if (t->o.max_attempts < 1)
@@ -173,11 +200,9 @@ transport_new(const struct transport_opts *o, char **cause)
     t->o.ca_pem = NULL;     /* the caller's string; only ca_blob is kept */
     /* Read now, while an error can still be returned: transport_set_ca_pem cannot fail. */
     if (t->cacert != NULL && read_ca_file(t->cacert, &t->cacert_text, cause) != 0) {
-        curl_multi_cleanup(t->multi);
         free(t->cacert);
         buf_free(&t->cacert_text);
         free(t);
-        curl_global_cleanup();
         return NULL;
     }
     transport_set_ca_pem(t, o ? o->ca_pem : NULL);
@@ -189,18 +214,7 @@ transport_new(const struct transport_opts *o, char **cause)
     t->o.max_connections = (int)conns;
     t->spare_cap = (int)conns;
     t->spare = xcalloc((size_t)t->spare_cap, sizeof *t->spare);
-    /* As many connections as transfers in flight, and all of them kept for reuse: over
-     * HTTP/1.1 a connection carries one request at a time, so a cap below --parallel is a
-     * cap on the rate against a far-away server. The total leaves room for MIME probes of
-     * other hosts beside a batch's sends. */
     set_host_limit(t, TRANSPORT_H2_CONNECTIONS);
-    curl_multi_setopt(t->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                      conns + TRANSPORT_DEFAULT_CONNECTIONS);
-    curl_multi_setopt(t->multi, CURLMOPT_MAXCONNECTS, conns + TRANSPORT_DEFAULT_CONNECTIONS);
-    /* Over HTTP/2 the same transfers share a few connections as streams (with PIPEWAIT
-     * on each handle, below). */
-    curl_multi_setopt(t->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-    curl_multi_setopt(t->multi, CURLMOPT_MAX_CONCURRENT_STREAMS, (long)TRANSPORT_MAX_STREAMS);
     return t;
 }
 
@@ -249,12 +263,14 @@ transport_free(struct transport *t)
     while (t->nspare > 0)
         curl_easy_cleanup(t->spare[--t->nspare]);
     free(t->spare);
-    curl_multi_cleanup(t->multi);
+    if (t->multi != NULL) {
+        curl_multi_cleanup(t->multi);
+        curl_global_cleanup();
+    }
     free(t->cacert);
     buf_free(&t->cacert_text);
     buf_free(&t->ca_blob);
     free(t);
-    curl_global_cleanup();
 }
 
 static size_t
@@ -417,6 +433,8 @@ start_attempt(struct treq *q)
 int
 transport_submit(struct transport *t, const struct transport_request *r, char **cause)
 {
+    if (start_curl(t, cause) != 0)
+        return -1;
     struct treq *q = xcalloc(1, sizeof *q);
     q->t = t;
     q->easy = t->nspare > 0 ? t->spare[--t->nspare] : curl_easy_init();
@@ -809,9 +827,13 @@ transport_perform(void *arg)
     }
 }
 
-void
-transport_attach(struct transport *t, struct loop *l)
+/* The loop waits in curl_multi_poll once there is a multi handle; until then in its own
+ * poll(2), with nothing of curl's to wait for. */
+static void
+attach_poller(struct transport *t)
 {
+    if (t->loop == NULL || t->multi == NULL)
+        return;
     const struct loop_poller p = {
         .wait = transport_wait,
         .wake = transport_wake,
@@ -819,5 +841,12 @@ transport_attach(struct transport *t, struct loop *l)
         .perform = transport_perform,
         .arg = t,
     };
-    loop_set_poller(l, &p);
+    loop_set_poller(t->loop, &p);
+}
+
+void
+transport_attach(struct transport *t, struct loop *l)
+{
+    t->loop = l;
+    attach_poller(t);
 }

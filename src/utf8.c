@@ -66,6 +66,11 @@ utf8_valid(const char *s, size_t n)
     if (s == NULL)
         return 0;
     for (size_t i = 0; i < n;) {
+        /* Plain ASCII (no NUL) is most of what passes here, once per message: no decode. */
+        if ((unsigned char)s[i] - 1u < 0x7fu) {
+            i++;
+            continue;
+        }
         uint32_t cp;
         i += utf8_decode(s + i, n - i, &cp);
         /* A NUL cannot survive a C string or the JSON we build, so it never counts as text. */

@@ -22,9 +22,15 @@ char *journal_default_dir(char **cause);
  * for as long as the process lives: a lock that can be taken means its owner is gone. */
 struct journal *journal_open(const char *dir, char **cause);
 
+/* From now on records are held in memory and journal_sync writes them all with one
+ * pwrite(2) before its fsync: one write per loop turn instead of three per message, for a
+ * batch. A kill inside a turn loses that turn's records (see the top of journal.c). */
+void journal_hold(struct journal *j);
+
 /* Appends a record with one pwrite(2) at once, so a killed process loses nothing; journal_sync
- * makes them durable (fsync), once per loop turn, before the loop waits. Returns 0 or -1
- * with *cause. A queued record that fails means the message must not be sent. A final
+ * makes them durable (fsync), once per loop turn, before the loop waits. Returns 0, 1 when
+ * the journal holds it for journal_sync, or -1 with *cause. A queued record that fails
+ * (or a held one whose journal_sync fails) means the message must not be sent. A final
  * state that fails is kept in memory and marked on the queued record in place, so that no
  * resume sends an accepted message again (the design is at the top of journal.c). */
 int journal_queued(struct journal *j, const char *id, const char *room, const char *user,
@@ -32,7 +38,8 @@ int journal_queued(struct journal *j, const char *id, const char *room, const ch
 int journal_state(struct journal *j, const char *id, const char *state, int attempt,
                   long http_status, char **cause);
 /* -1 with *cause exactly when what was appended since the last call may not be durable
- * (fsync failed): the messages queued meanwhile must not be sent. */
+ * (the held records' write or the fsync failed): the messages queued meanwhile must not
+ * be sent. */
 int journal_sync(struct journal *j, char **cause);
 
 /* Ends the journal's run: its file is removed when none of its messages is still queued or

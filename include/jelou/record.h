@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+struct buf;
+
 struct record;
 
 struct record *record_new(void);
@@ -18,6 +20,17 @@ void record_bool(struct record *r, const char *key, int value);
 void record_raw(struct record *r, const char *key, const char *json);
 /* Compact JSON without a newline, newly allocated; frees the record. */
 char *record_finish(struct record *r);
+
+/* The same compact JSON written straight into a buffer, for the paths that run once per
+ * message (journal records, result lines): no tree, no allocation once the buffer has
+ * grown. Keys are written in the order given and must not repeat; the bytes are those
+ * record_finish would print (cJSON's escapes, bad UTF-8 and NUL as U+FFFD). */
+void record_line_begin(struct buf *b);
+void record_line_str(struct buf *b, const char *key, const char *value);
+void record_line_strn(struct buf *b, const char *key, const char *value, size_t n);
+void record_line_int(struct buf *b, const char *key, long long value);
+/* Closes the object; no newline. */
+void record_line_end(struct buf *b);
 
 /* Appends line + "\n" to path (created 0600), with fsync when sync is set.
  * Returns 0 or -1 with *cause. */
