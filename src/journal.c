@@ -36,11 +36,11 @@
  *   worse than one message still in flight not being offered again (that is reported).
  * - kill -9 at any point: the page cache keeps every write and overwrite made so far, so
  *   a resume sees what this process knew, up to the last 2xx not yet read from the socket.
- *   A held journal (journal_hold, send --batch) writes a loop turn's records together in
- *   journal_sync, before the loop waits: a kill inside a turn loses that turn's records,
- *   so a 2xx read in it may be sent again with the same id by a resume, as one whose
- *   answer was never read would be. Nothing sent is lost (its queued record was synced
- *   before it went out) and nothing was reported (results are printed after the write).
+ *   A held journal (journal_hold, send --batch) keeps a loop turn's queued and sending
+ *   records to write them together in journal_sync, before the loop waits; a final state
+ *   (accepted, failed) is written at once, with whatever is held before it, so a 2xx read
+ *   is never sent again by a resume, held journal or not. A kill inside a turn loses only
+ *   queued records of messages not sent yet (they go out after the turn's sync).
  * - A held write that fails: journal_sync returns -1, so the turn's queued messages are
  *   not sent; each final state in it that did not land is marked in place as above.
  *   A power loss can lose what was written since the last fsync: at most one loop turn.
@@ -122,6 +122,7 @@ struct journal {
     struct buf rec;           /* the record being written (not held) */
     int held;                 /* journal_hold: records wait in pend for journal_sync */
     struct buf pend;          /* the held records of this loop turn */
+    char *held_error;         /* an early write of held records failed this turn */
     struct jmark *marks;      /* the held final states, in order */
     size_t nmarks, capmarks;
 };
@@ -302,6 +303,8 @@ drop(struct journal *j, struct jmsg *m)
     jmsg_free(m);
 }
 
+static int write_held(struct journal *j, char **cause);
+
 static int
 is_final(const char *state)
 {
@@ -339,6 +342,18 @@ journal_state(struct journal *j, const char *id, const char *state, int attempt,
             j->marks = xrealloc(j->marks, j->capmarks * sizeof *j->marks);
         }
         j->marks[j->nmarks++] = (struct jmark){.end = b->len, .at = m->at, .op = op};
+        /* A 2xx is never sent again: its end goes to the page cache now, with what the
+         * turn held before it, not at the turn's end, where a kill inside the turn would
+         * lose it. A failure here fails the turn's queued messages at journal_sync. */
+        char *why = NULL;
+        if (write_held(j, &why) != 0) {
+            if (j->held_error == NULL)
+                j->held_error = xstrdup(why);
+            cause_fail(cause, why);
+            rc = -1;
+        } else {
+            rc = 0;
+        }
     } else if (rc != 0) {
         size_t done;
         if (write_at(j->fd, op, strlen(op), m->at, &done) == 0)
@@ -440,8 +455,15 @@ journal_sync(struct journal *j, char **cause)
     if (j == NULL)
         return 0;
     /* What was written stays dirty for the next sync; this turn's messages are not sent. */
-    if (j->held && write_held(j, cause) != 0)
+    /* A final state's early write that failed this turn took held queued records with it. */
+    char *early = j->held_error;
+    j->held_error = NULL;
+    if (j->held && write_held(j, cause) != 0) {
+        free(early);
         return -1;
+    }
+    if (early != NULL)
+        return cause_fail(cause, early);
     if (j->lost && clock_mono_ms() >= j->rewrite_at) {
         /* Already reported when it happened: only the next attempt is scheduled here. */
         if (rewrite(j, NULL) != 0)
@@ -509,6 +531,7 @@ journal_close(struct journal *j)
     idmap_free(j->by_id);
     buf_free(&j->rec);
     buf_free(&j->pend);
+    free(j->held_error);
     free(j->marks);
     free(j->path);
     free(j);
