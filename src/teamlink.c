@@ -372,21 +372,20 @@ link_failed(struct teamlink *tl, long status)
         advance(tl);
     long delay;
     char *text;
-    if (status == 401 || status == 403) {
-        /* Another try will not fix a token soon: ask rarely. */
-        delay = tl->backoff_max_ms;
+    if (tl->fed)
+        tl->wait = tl->backoff_ms;
+    long w = tl->wait;
+    /* Jitter: many consoles that lost one server do not come back at once. */
+    delay = w / 2 + (long)(rand_r(&tl->seed) % (unsigned)(w / 2 + 1));
+    if (delay < 1)
+        delay = 1;
+    tl->wait = w * 2 > tl->backoff_max_ms ? tl->backoff_max_ms : w * 2;
+    /* A refused token backs off the same way: a new one takes the server up to a second to
+     * know, and a revoked one is asked about ever more rarely, up to the longest wait. */
+    if (status == 401 || status == 403)
         text = xasprintf(_("the server refused the token (%ld)"), status);
-    } else {
-        if (tl->fed)
-            tl->wait = tl->backoff_ms;
-        long w = tl->wait;
-        /* Jitter: many consoles that lost one server do not come back at once. */
-        delay = w / 2 + (long)(rand_r(&tl->seed) % (unsigned)(w / 2 + 1));
-        if (delay < 1)
-            delay = 1;
-        tl->wait = w * 2 > tl->backoff_max_ms ? tl->backoff_max_ms : w * 2;
+    else
         text = xasprintf(_("server unreachable, retrying in %lds"), (delay + 999) / 1000);
-    }
     tl->fed = 0;
     tl->timer = loop_after(tl->l, delay, on_timer, tl);
     state(tl, 0, text);
