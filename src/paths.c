@@ -46,7 +46,8 @@ make_dirs(const char *dir, char **cause)
         char saved = *p;
         *p = '\0';
         if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-            int rc = cause_fail(cause, xasprintf(_("cannot create %s: %s"), path, strerror(errno)));
+            int rc = cause_fail(cause,
+                                xasprintf(_("cannot create %s: %s"), path, strerror(errno)));
             free(path);
             return rc;
         }

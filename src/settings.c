@@ -241,7 +241,8 @@ config_read(struct config *cfg, const char *path, int must_exist, char **cause)
     }
     FILE *fp = fdopen(fd, "r");
     if (fp == NULL) {
-        int rc = cause_fail(cause, xasprintf(_("cannot read config %s: %s"), path, strerror(errno)));
+        int rc = cause_fail(cause, xasprintf(_("cannot read config %s: %s"), path,
+                                             strerror(errno)));
         close(fd);
         return rc;
     }
@@ -327,10 +328,11 @@ take_number(long *dst, long def, long lo, long hi, int seconds, const struct cho
     if (ch->value == NULL)
         return 0;
     if (parse_whole(ch->value, lo, hi, dst) != 0)
-        return cause_fail(cause, xasprintf(seconds ? _("%s must be a whole number of seconds "
-                                                       "from %ld to %ld")
-                                                   : _("%s must be a whole number from %ld to %ld"),
-                                           ch->name, lo, hi));
+        return cause_fail(cause,
+                          xasprintf(seconds ? _("%s must be a whole number of seconds from %ld "
+                                                "to %ld")
+                                            : _("%s must be a whole number from %ld to %ld"),
+                                    ch->name, lo, hi));
     return 0;
 }
 
@@ -768,8 +770,8 @@ read_private(const char *path, const char *what, int whole, char **cause)
         goto out;
     }
     if ((st.st_mode & (credential ? 027 : 077)) != 0) {
-        cause_fail(cause, xasprintf(_("%s file %s is readable by group or others: run chmod 600 %s"),
-                              what, path, path));
+        cause_fail(cause, xasprintf(_("%s file %s is readable by group or others: run chmod "
+                                      "600 %s"), what, path, path));
         goto out;
     }
     if (st.st_size > PRIVATE_FILE_MAX) {

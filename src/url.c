@@ -73,7 +73,8 @@ parse_authority(const char *a, size_t n, struct url *u, char **cause)
     size_t hlen;
 
     if (memchr(a, '@', n) != NULL)
-        return cause_fail(cause, xstrdup(_("URL must not contain user info ('@' before the host)")));
+        return cause_fail(cause,
+                          xstrdup(_("URL must not contain user info ('@' before the host)")));
     if (n == 0)
         return cause_fail(cause, xstrdup(_("URL has an empty host")));
 
@@ -111,8 +112,8 @@ parse_authority(const char *a, size_t n, struct url *u, char **cause)
         for (size_t i = 0; i < hlen; i++) {
             if (!is_host_char((unsigned char)host[i])) {
                 char *e = cause_excerpt(host, hlen);
-                int rc = cause_fail(cause, xasprintf(_("URL host '%s' contains a character that is "
-                                               "not allowed"), e));
+                int rc = cause_fail(cause, xasprintf(_("URL host '%s' contains a character "
+                                                       "that is not allowed"), e));
                 free(e);
                 return rc;
             }

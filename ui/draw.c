@@ -625,8 +625,9 @@ draw_picker(struct ui *u, struct term *t, int rows, int cols)
     size_t n = catalog_filter(u->cat, filter, idx, cap);
     if (u->pick_sel >= n)
         u->pick_sel = n ? n - 1 : 0;
+    const char *shown = filter[0] ? filter : _("(type to filter)");
     char *title = xasprintf(P_("Media · %zu item · filter: %s",
-                               "Media · %zu items · filter: %s", n), n, filter[0] ? filter : _("(type to filter)"));
+                               "Media · %zu items · filter: %s", n), n, shown);
     put_fit(t, 0, 1, cols - 1, title, ST_TITLE);
     free(title);
     int list_rows = rows - 5;

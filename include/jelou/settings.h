@@ -95,7 +95,8 @@ int settings_load(struct settings *s, const struct settings_flags *f, char **cau
 int settings_load_secret(struct settings *s, char **cause);
 
 /* Reads the REST API key: --api-key-file > JELOU_API_KEY > config api_key_file >
- * $CREDENTIALS_DIRECTORY/api-key, with the secret file rules. The key never appears in a cause. Returns 0 or -1 with *cause. */
+ * $CREDENTIALS_DIRECTORY/api-key, with the secret file rules. The key never appears in a
+ * cause. Returns 0 or -1 with *cause. */
 int settings_load_api_key(struct settings *s, char **cause);
 
 /* Reads config inbound_token_file (secret file rules) into s->inbound_token. Without one
