@@ -55,6 +55,9 @@ select_room(struct app *a, struct room *r)
         return;
     if (a->u.attach.active)
         card_clear(a);
+    /* The room the agent leaves was seen: its mention is read, like its unread count. */
+    if (a->u.sel != NULL)
+        a->u.sel->mentioned = 0;
     a->u.sel = r;
     a->u.paste_guard = 0;
     a->u.confirm_pending = 0;

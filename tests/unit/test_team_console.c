@@ -301,6 +301,13 @@ test_team_events_ring_and_say_who_took_it(void **state)
                              .data = note, .data_len = strlen(note)};
     on_team_event(&f.a, &ev);
     assert_int_equal(F.bells, 1);
+    /* Listed under Mentions until the agent has been in the room and left it. */
+    struct room *r2 = session_room(f.a.u.s, "R2");
+    assert_true(inbox_visible(r2, VIEW_MENTIONS, "ana"));
+    select_room(&f.a, r2);
+    assert_true(inbox_visible(r2, VIEW_MENTIONS, "ana"));
+    select_room(&f.a, r);
+    assert_false(inbox_visible(r2, VIEW_MENTIONS, "ana"));
     f.a.u.muted = 1;
     on_team_event(&f.a, &ev); /* the same note again adds nothing, and muted rings not */
     assert_int_equal(F.bells, 1);
