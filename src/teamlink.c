@@ -50,6 +50,7 @@ struct teamlink {
     char *journal;
     int jfd;
     long idle_ms, backoff_ms, backoff_max_ms;
+    long long journal_max;
     struct teamlink_callbacks cb;
     struct sse *sse;
     char last[ID_MAX];    /* the last id delivered, "" for none */
@@ -124,6 +125,7 @@ teamlink_new(struct transport *t, struct loop *l, const struct teamlink_opts *o,
     tl->journal = o->journal ? xstrdup(o->journal) : NULL;
     tl->jfd = -1;
     tl->idle_ms = o->idle_ms > 0 ? o->idle_ms : TEAMLINK_IDLE_MS;
+    tl->journal_max = o->journal_max > 0 ? o->journal_max : TEAMLINK_JOURNAL_MAX;
     tl->backoff_ms = o->backoff_ms > 0 ? o->backoff_ms : TEAMLINK_BACKOFF_MS;
     tl->backoff_max_ms = o->backoff_max_ms > 0 ? o->backoff_max_ms : TEAMLINK_BACKOFF_MAX_MS;
     if (tl->backoff_max_ms < tl->backoff_ms)
@@ -656,6 +658,14 @@ teamlink_start(struct teamlink *tl, char **cause)
         if (cut_torn_tail(fd, tl->journal, cause) != 0) {
             close(fd);
             return -1;
+        }
+        /* Too big to read back at every start: begin again from the server's snapshot. */
+        struct stat st;
+        if (fstat(fd, &st) == 0 && st.st_size > tl->journal_max && ftruncate(fd, 0) != 0) {
+            int e = errno;
+            close(fd);
+            return cause_fail(cause, xasprintf(_("cannot empty %s: %s"), tl->journal,
+                                               strerror(e)));
         }
         size_t skipped = 0;
         if (record_each_line(tl->journal, replay_line, tl, &skipped, cause) != 0) {

@@ -13,6 +13,7 @@
 static const char usage[] =
     "Usage: teamtail --server URL[,URL...] --token-file F [--journal FILE] [--count N]\n"
     "                [--idle-ms N] [--backoff-ms N] [--backoff-max-ms N] [--call PATH]\n"
+    "                [--journal-max BYTES]\n"
     "Prints one line per callback: 'event ID KIND ROOM' (' replay' appended for those read\n"
     "back from the journal; ROOM '-' when none), 'rooms N', 'state 1 TEXT', 'state 0 TEXT'.\n"
     "--call: GET PATH through teamlink_call at start, printed as 'call STATUS BODY'.\n"
@@ -82,6 +83,7 @@ main(int argc, char **argv)
 {
     const char *servers = NULL, *token_file = NULL, *journal = NULL, *call = NULL;
     long idle_ms = 0, backoff_ms = 0, backoff_max_ms = 0;
+    long long journal_max = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0) {
@@ -103,6 +105,8 @@ main(int argc, char **argv)
             want = atol(v);
         else if (strcmp(a, "--idle-ms") == 0)
             idle_ms = atol(v);
+        else if (strcmp(a, "--journal-max") == 0)
+            journal_max = atoll(v);
         else if (strcmp(a, "--backoff-ms") == 0)
             backoff_ms = atol(v);
         else if (strcmp(a, "--backoff-max-ms") == 0)
@@ -146,6 +150,7 @@ main(int argc, char **argv)
         .token = token,
         .journal = journal,
         .idle_ms = idle_ms,
+        .journal_max = journal_max,
         .backoff_ms = backoff_ms,
         .backoff_max_ms = backoff_max_ms,
     };

@@ -14,6 +14,8 @@ struct transport_result;
 /* Reconnect back-off: the first wait, doubling (with jitter) up to the last. */
 #define TEAMLINK_BACKOFF_MS 1000
 #define TEAMLINK_BACKOFF_MAX_MS 30000
+/* The journal's size past which a start begins again from the server's snapshot. */
+#define TEAMLINK_JOURNAL_MAX (64LL * 1024 * 1024)
 
 struct teamlink_opts {
     /* Base URLs ("https://team.example:8443"), tried in turn: when one stops answering
@@ -27,6 +29,10 @@ struct teamlink_opts {
      * resumes (Last-Event-ID); a torn last line is cut off. NULL: nothing kept. */
     const char *journal;
     long idle_ms;             /* 0: TEAMLINK_IDLE_MS */
+    /* A journal larger than this at start is not read back but emptied, and the rooms are
+     * fetched again (the snapshot has each room's last messages): months of events do not
+     * slow every start or fill the disk. 0: TEAMLINK_JOURNAL_MAX. */
+    long long journal_max;
     long backoff_ms;          /* 0: TEAMLINK_BACKOFF_MS */
     long backoff_max_ms;      /* 0: TEAMLINK_BACKOFF_MAX_MS */
 };

@@ -32,6 +32,12 @@ replay_ids() {
     sed -n 's/^event \([^ ]*\) [^ ]* [^ ]* replay$/\1/p' "$T/$1.tail"
 }
 
+# wait_exit PID: waits (20 s at most) for a teamtail that exits on its own; its status.
+wait_exit() {
+    wait_for 20 exited "$1" || { kill "$1"; return 1; }
+    wait "$1"
+}
+
 # has_live NAME N: teamtail NAME printed N live events or more.
 has_live() {
     [ "$(live_ids "$1" | wc -l)" -ge "$2" ]
@@ -86,7 +92,7 @@ assert_contains "said it lost the server" "state 0 server unreachable, retrying 
 assert_eq "and moved to the other" "http://$(sed -n 's/^state 1 //p' "$T/t1.tail" | tail -1)" \
     "$LIVE"
 kill "$T1"
-wait "$T1" || fail "teamtail did not stop cleanly"
+wait_exit "$T1" || fail "teamtail did not stop cleanly"
 assert_contains "GET /v1/me named the agent" "me ana" "$(cat "$T/t1.tail")"
 ok "kill -9 of its server: the link moves on and gets all $n events exactly once"
 
@@ -101,7 +107,7 @@ T2=$TAIL_PID
 wait_for 10 grep -q '^state 1 ' "$T/t2.tail" ||
     { cat "$T/t2.tail" "$T/t2.terr" >&2; fail "the restarted link did not connect"; }
 hooks "$LIVE" 221 221
-wait "$T2" || fail "teamtail --count 1 did not exit 0"
+wait_exit "$T2" || fail "teamtail --count 1 did not exit 0"
 assert_eq "the journal replayed, in order" "$old" "$(replay_ids t2)"
 assert_eq "then the first new event, live" "$(stream_ids | sed -n "$(( before + n + 1 ))p")" \
     "$(live_ids t2)"
@@ -111,6 +117,23 @@ assert_eq "read back before anything else" "rooms 1" "$(sed -n 1p "$T/t2.tail")"
 jq -c . "$T/t1.journal" > /dev/null || fail "the torn line was not cut off"
 ok "a restart replays the journal (torn tail cut), then resumes with no duplicate"
 
+# A journal past --journal-max is not read back: emptied, and the rooms fetched again.
+big=$(wc -c < "$T/t1.journal")
+cp "$T/t1.journal" "$T/t7.journal"
+start_tail t7 --server "$LIVE" --token-file "$T/ana.token" --journal "$T/t7.journal" \
+    --count 1 --journal-max $(( big - 1 )) "${FAST[@]}"
+T7=$TAIL_PID
+wait_for 10 grep -q '^rooms ' "$T/t7.tail" || { cat "$T/t7.tail" >&2; fail "no fresh snapshot"; }
+hooks "$LIVE" 900 900
+wait_exit "$T7" || fail "teamtail --count 1 did not exit 0"
+assert_eq "nothing read back from the big journal" "" "$(replay_ids t7)"
+assert_eq "the new event, live" "$(stream_ids | tail -n 1)" "$(live_ids t7)"
+[ "$(wc -c < "$T/t7.journal")" -lt "$big" ] || fail "the big journal was not emptied"
+assert_eq "it starts again with the name and the snapshot" "me rooms" \
+    "$(jq -r 'if .me then "me" else .kind end' "$T/t7.journal" | head -n 2 | tr '\n' ' ' |
+       sed 's/ $//')"
+ok "a journal past its limit is emptied at start and the rooms fetched again"
+
 # A journal whose last id the server no longer keeps: reset, a fresh snapshot, then live
 # events from it. A call tried on the dead server first moves on to the live one.
 printf '{"id":"1-0","kind":"message","room":"R0","data":"{}"}\n' > "$T/t6.journal"
@@ -119,7 +142,7 @@ start_tail t6 --server "$DEAD,$LIVE" --token-file "$T/ana.token" --journal "$T/t
 T6=$TAIL_PID
 wait_for 15 grep -q '^rooms ' "$T/t6.tail" || { cat "$T/t6.tail" >&2; fail "no reset snapshot"; }
 hooks "$LIVE" 222 222
-wait "$T6" || fail "teamtail --count 1 did not exit 0"
+wait_exit "$T6" || fail "teamtail --count 1 did not exit 0"
 assert_eq "the old id replayed first" "event 1-0 message R0 replay" "$(head -1 "$T/t6.tail")"
 assert_eq "the snapshot after the reset" "rooms 3" "$(grep '^rooms ' "$T/t6.tail")"
 assert_eq "then the new event only" "$(stream_ids | tail -1)" "$(live_ids t6)"
