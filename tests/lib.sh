@@ -18,9 +18,13 @@ cleanup() {
     local rc=$?
     set +e
     [ -n "${CLEANUP_HOOK:-}" ] && $CLEANUP_HOOK
-    # SIGCONT first: a test that failed while a server was paused (SIGSTOP) must not wait
-    # for ever on a process that cannot act on its SIGTERM.
-    for p in $PIDS; do kill "$p" 2>/dev/null; kill -CONT "$p" 2>/dev/null; done
+    # SIGCONT to a paused one first (a test that failed while a server was SIGSTOPped must
+    # not wait for ever on a process that cannot act on its SIGTERM), and only to those: a
+    # SIGCONT arriving while ASan's leak check has the exiting process stopped livelocks it.
+    for p in $PIDS; do
+        case $(ps -o stat= -p "$p" 2>/dev/null) in T*) kill -CONT "$p" 2>/dev/null ;; esac
+        kill "$p" 2>/dev/null
+    done
     for p in $PIDS; do wait "$p" 2>/dev/null; done
     rm -rf "$T"
     exit "$rc"
