@@ -217,6 +217,18 @@ on_sandbox_report(void *arg, const char *line)
     set_status(arg, 1, "sandbox: %s", line);
 }
 
+/* The outbox journal and the backend's sends, then the first room on screen. */
+static int
+open_outbox(struct app *a, const struct app_opts *o, char **cause)
+{
+    open_journal(a, o);
+    if (a->be->ops->open(a->be->ctx, a->journal, cause) != 0)
+        return -1;
+    if (a->u.s->nrooms > 0)
+        select_nth(a, 0, 0);
+    return 0;
+}
+
 /* From settings to a console ready to draw: the transport and the loop, the state files,
  * the listener, the sandbox with --demo, earlier sessions and the outbox. Problems that leave
  * the console usable go to the status line; -1 with *cause when it cannot start. */
@@ -269,12 +281,7 @@ app_start(struct app *a, const struct app_opts *o, char **cause)
         a->u.where = xstrdup(_("team"));
         start_team(a);
         load_lists(a);
-        open_journal(a, o);
-        if (a->be->ops->open(a->be->ctx, a->journal, cause) != 0)
-            return -1;
-        if (a->u.s->nrooms > 0)
-            select_nth(a, 0, 0);
-        return 0;
+        return open_outbox(a, o, cause);
     }
 
     char *emit_to = NULL;
@@ -328,10 +335,5 @@ app_start(struct app *a, const struct app_opts *o, char **cause)
     load_earlier(a);
     a->u.default_project = a->st->project;
     a->u.default_bot = a->st->bot;
-    open_journal(a, o);
-    if (a->be->ops->open(a->be->ctx, a->journal, cause) != 0)
-        return -1;
-    if (a->u.s->nrooms > 0)
-        select_nth(a, 0, 0);
-    return 0;
+    return open_outbox(a, o, cause);
 }
