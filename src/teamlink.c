@@ -300,8 +300,20 @@ replay_line(void *arg, const char *line, size_t len)
     return rc;
 }
 
-/* Not fsynced: the server keeps every event, and a tail lost in a crash is only fetched
- * again (from an older Last-Event-ID), never shown twice in one run. */
+/* Appends r (taken) as one line. Not fsynced: the server keeps every event, and a tail
+ * lost in a crash is only fetched again (from an older Last-Event-ID), never shown twice
+ * in one run; a failed write costs the replay of this line after a restart, nothing else. */
+static void
+journal_write(struct teamlink *tl, struct record *r)
+{
+    char *line = record_finish(r);
+    size_t n = strlen(line);
+    line = xrealloc(line, n + 2);
+    memcpy(line + n, "\n", 2);
+    (void)record_write_all(tl->jfd, line, n + 1);
+    free(line);
+}
+
 static void
 journal_append(struct teamlink *tl, const char *id, const char *kind, const char *room,
                const char *data, size_t len)
@@ -314,14 +326,7 @@ journal_append(struct teamlink *tl, const char *id, const char *kind, const char
     record_str(r, "room", room);
     /* A string: the journal's reader (record_view) keeps flat values only. */
     record_strn(r, "data", data, len);
-    char *line = record_finish(r);
-    size_t n = strlen(line);
-    line = xrealloc(line, n + 2);
-    line[n] = '\n';
-    line[n + 1] = '\0';
-    /* A failed write costs the replay of this event after a restart, not the event. */
-    (void)record_write_all(tl->jfd, line, n + 1);
-    free(line);
+    journal_write(tl, r);
 }
 
 /* The agent's name, before the events that mention it: a restart reads it back first. */
@@ -332,12 +337,7 @@ journal_me(struct teamlink *tl)
         return;
     struct record *r = record_new();
     record_str(r, "me", tl->me);
-    char *line = record_finish(r);
-    size_t n = strlen(line);
-    line = xrealloc(line, n + 2);
-    memcpy(line + n, "\n", 2);
-    (void)record_write_all(tl->jfd, line, n + 1);
-    free(line);
+    journal_write(tl, r);
 }
 
 /* ---- back-off and state --------------------------------------------------------------- */
@@ -355,6 +355,15 @@ state(struct teamlink *tl, int connected, const char *text)
 {
     if (tl->cb.on_state != NULL)
         tl->cb.on_state(tl->cb.arg, connected, text);
+}
+
+/* Connected, to the server the stream is on ("team.example:8443"). */
+static void
+say_connected(struct teamlink *tl)
+{
+    char *host = host_of(tl->servers[tl->xfer_server]);
+    state(tl, 1, host);
+    free(host);
 }
 
 static void
@@ -420,11 +429,8 @@ on_me_done(void *arg, const struct transport_result *r)
         tl->me = text_sanitize(agent, strlen(agent), 0);
         journal_me(tl);
         /* Said again, so that whoever draws the agent's name draws it now. */
-        if (tl->connected) {
-            char *host = host_of(tl->servers[tl->xfer_server]);
-            state(tl, 1, host);
-            free(host);
-        }
+        if (tl->connected)
+            say_connected(tl);
     }
     record_view_free(v);
     if (tl->phase == P_ME)
@@ -571,9 +577,7 @@ on_stream_data(void *arg, const char *bytes, size_t n)
     if (!tl->connected) {
         /* A 2xx and its first bytes: the server takes us. */
         tl->connected = 1;
-        char *host = host_of(tl->servers[tl->xfer_server]);
-        state(tl, 1, host);
-        free(host);
+        say_connected(tl);
         /* On the next turn: this is curl's write callback, mid-parse. */
         if (tl->me_timer < 0)
             tl->me_timer = loop_after(tl->l, 0, fetch_me, tl);
