@@ -10,6 +10,7 @@
 #include "jelou/record.h"
 #include "jelou/text.h"
 #include "jelou/transport.h"
+#include "jelou/url.h"
 #include "jelou/xalloc.h"
 #include "jelou/i18n.h"
 
@@ -40,12 +41,9 @@ rest_base_url(const char *base_template, const char *project)
         buf_append(&b, p, (size_t)(hit - p));
         /* A project id is a path segment: anything outside the unreserved set is escaped
          * rather than allowed to add a segment or a query. */
-        for (const char *q = project ? project : ""; *q != '\0'; q++) {
-            if (unreserved(*q))
-                buf_append(&b, q, 1);
-            else
-                buf_printf(&b, "%%%02X", (unsigned char)*q);
-        }
+        char *seg = url_path_escape(project ? project : "");
+        buf_appends(&b, seg);
+        free(seg);
         p = hit + plen;
     }
     buf_appends(&b, p);
