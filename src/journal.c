@@ -87,8 +87,8 @@
 #define COMPACT_MIN_BYTES ((off_t)4 << 20)
 #define COMPACT_RATIO 4
 
-/* A held final state: where its record ends in the held bytes, and the in-place mark to
- * make when the write stops short of that. */
+/* A held final state, written at once with what is held before it: where its record ends
+ * in the held bytes, and the in-place mark to make when the write stops short of that. */
 struct jmark {
     size_t end;
     off_t at;
@@ -123,8 +123,6 @@ struct journal {
     int held;                 /* journal_hold: records wait in pend for journal_sync */
     struct buf pend;          /* the held records of this loop turn */
     char *held_error;         /* an early write of held records failed this turn */
-    struct jmark *marks;      /* the held final states, in order */
-    size_t nmarks, capmarks;
 };
 
 char *
@@ -303,7 +301,7 @@ drop(struct journal *j, struct jmsg *m)
     jmsg_free(m);
 }
 
-static int write_held(struct journal *j, char **cause);
+static int write_held(struct journal *j, const struct jmark *k, char **cause);
 
 static int
 is_final(const char *state)
@@ -336,17 +334,13 @@ journal_state(struct journal *j, const char *id, const char *state, int attempt,
     /* Six bytes over six: the queued record itself says the message is done. */
     const char *op = strcmp(state, "accepted") == 0 ? OP_SENT_OK : OP_FAILED;
     if (rc > 0) {
-        /* Held: the mark is made only if the held write stops short of this record. */
-        if (j->nmarks == j->capmarks) {
-            j->capmarks = j->capmarks ? j->capmarks * 2 : 64;
-            j->marks = xrealloc(j->marks, j->capmarks * sizeof *j->marks);
-        }
-        j->marks[j->nmarks++] = (struct jmark){.end = b->len, .at = m->at, .op = op};
         /* A 2xx is never sent again: its end goes to the page cache now, with what the
          * turn held before it, not at the turn's end, where a kill inside the turn would
-         * lose it. A failure here fails the turn's queued messages at journal_sync. */
+         * lose it. The mark is made only if that write stops short of this record; a
+         * failure here also fails the turn's queued messages at journal_sync. */
+        const struct jmark k = {.end = b->len, .at = m->at, .op = op};
         char *why = NULL;
-        if (write_held(j, &why) != 0) {
+        if (write_held(j, &k, &why) != 0) {
             if (j->held_error == NULL)
                 j->held_error = xstrdup(why);
             cause_fail(cause, why);
@@ -421,11 +415,11 @@ rewrite(struct journal *j, char **cause)
     return err == 0 ? 0 : -1;
 }
 
-/* Writes the held records with one pwrite; where it stops short, the final states it did
- * not write are marked in place on their queued records (those that are in the file: a
- * queued record that is not was never sent). Returns 0 or -1 with *cause. */
+/* Writes the held records with one pwrite, k (or NULL) the final state that ends them;
+ * where it stops short of k's record, k is marked in place on its queued record (when that
+ * is in the file: a queued record that is not was never sent). 0 or -1 with *cause. */
 static int
-write_held(struct journal *j, char **cause)
+write_held(struct journal *j, const struct jmark *k, char **cause)
 {
     size_t len = j->pend.len, done = 0;
     int err = len > 0 ? write_at(j->fd, j->pend.data, len, j->size, &done) : 0;
@@ -434,18 +428,14 @@ write_held(struct journal *j, char **cause)
         j->dirty = 1;
         j->torn = done < len;
     }
-    for (size_t i = 0; err != 0 && i < j->nmarks; i++) {
-        struct jmark *k = &j->marks[i];
-        size_t wrote;
-        if (k->end <= done || k->at + (off_t)strlen(k->op) > j->size)
-            continue;
+    size_t wrote;
+    if (err != 0 && k != NULL && k->end > done && k->at + (off_t)strlen(k->op) <= j->size) {
         if (write_at(j->fd, k->op, strlen(k->op), k->at, &wrote) == 0)
             j->dirty = 1;
         else
             j->lost = 1;
     }
     j->pend.len = 0;
-    j->nmarks = 0;
     return err != 0 ? write_failed(j, err, cause) : 0;
 }
 
@@ -458,7 +448,7 @@ journal_sync(struct journal *j, char **cause)
     /* A final state's early write that failed this turn took held queued records with it. */
     char *early = j->held_error;
     j->held_error = NULL;
-    if (j->held && write_held(j, cause) != 0) {
+    if (j->held && write_held(j, NULL, cause) != 0) {
         free(early);
         return -1;
     }
@@ -498,7 +488,6 @@ journal_finish(struct journal *j, char **cause)
     int rc = 0;
     if (j->unfinished == 0) {
         j->pend.len = 0;
-        j->nmarks = 0;
         /* Nothing left to send: the next start has nothing to offer from this file, and
          * whatever it failed to record no longer matters. */
         unlink(j->path);
@@ -532,7 +521,6 @@ journal_close(struct journal *j)
     buf_free(&j->rec);
     buf_free(&j->pend);
     free(j->held_error);
-    free(j->marks);
     free(j->path);
     free(j);
 }
@@ -653,7 +641,6 @@ journal_forget(struct journal *j)
     while (j->head)
         drop(j, j->head);
     j->pend.len = 0;
-    j->nmarks = 0;
     if (ftruncate(j->fd, 0) == 0) {
         j->size = 0;
         j->torn = 0;
